@@ -1,0 +1,36 @@
+# The README's commands. Everything they need is installed by them.
+VENV   := .venv
+BIN    := $(VENV)/bin
+PYTHON ?= python3
+export PARITY_INSTANCE_PATH ?= $(CURDIR)/instance
+
+.PHONY: run test test-sqlite test-postgres bench check-migrations clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@
+
+## make run: install, migrate, load the demo market, serve on http://127.0.0.1:8000 with the scheduler
+run: $(VENV)/.installed
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi demo load
+	@exec scripts/serve
+
+## make test: the whole suite on SQLite, then on PostgreSQL when one answers
+test: $(VENV)/.test-installed
+	@scripts/ensure-chromium
+	@scripts/test
+
+## make bench: the benchmarks in bench/ (not part of the test suite)
+bench: $(VENV)/.test-installed
+	$(BIN)/python bench/engine.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .hypothesis

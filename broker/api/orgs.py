@@ -1,0 +1,97 @@
+"""Organisations: a public directory; operators create them."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from flask import g, request
+from flask_openapi3 import APIBlueprint, Tag
+from pydantic import BaseModel, Field
+from sqlmodel import select
+
+from broker import db
+from broker.api.schemas import PROBLEM_RESPONSES, PageQuery, StrictInput, decode_cursor, encode_cursor
+from broker.auth.oauth import bearer
+from broker.errors import ApiError
+from broker.models import Org, OrgKind, OrgStatus
+from broker.services import accounts, idempotency
+
+api = APIBlueprint("api_orgs", __name__, url_prefix="/api/v1/orgs", abp_tags=[Tag(name="orgs")],
+                   abp_responses=PROBLEM_RESPONSES)
+
+
+class OrgOut(BaseModel):
+    id: int
+    slug: str
+    name: str
+    kind: str
+    status: str
+    size_class: str | None
+    weight: str
+    group_id: int | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, org: Org) -> "OrgOut":
+        return cls(id=org.id, slug=org.slug, name=org.name, kind=org.kind.value,
+                   status=org.status.value, size_class=org.size_class.value if org.size_class else None,
+                   weight=str(Decimal(org.weight).normalize()), group_id=org.group_id,
+                   created_at=org.created_at)
+
+
+class OrgPage(BaseModel):
+    items: list[OrgOut]
+    next_cursor: str | None
+
+
+class OrgQuery(PageQuery):
+    kind: Literal["developer", "vendor", "auditor", "operator"] | None = None
+
+
+class OrgCreate(StrictInput):
+    name: str = Field(min_length=2, max_length=200)
+    kind: Literal["developer", "vendor", "auditor", "operator"]
+    headcount: int | None = Field(default=None, ge=0, le=10_000_000)
+    slug: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{1,79}$")
+
+
+class OrgPath(BaseModel):
+    org_id: int = Field(ge=1, le=2**31 - 1)
+
+
+@api.get("", responses={"200": OrgPage}, summary="List organisations (public)")
+def list_orgs(query: OrgQuery):
+    stmt = select(Org).where(Org.status == OrgStatus.approved).order_by(Org.id)
+    if query.kind:
+        stmt = stmt.where(Org.kind == OrgKind(query.kind))
+    after = decode_cursor(query.cursor)
+    if after:
+        stmt = stmt.where(Org.id > int(after.get("id", 0)))
+    rows = list(db.session().exec(stmt.limit(query.limit + 1)))
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    return OrgPage(items=[OrgOut.of(o) for o in rows],
+                   next_cursor=encode_cursor({"id": rows[-1].id}) if more else None).model_dump(mode="json")
+
+
+@api.get("/<int:org_id>", responses={"200": OrgOut}, summary="One organisation (public)")
+def get_org(path: OrgPath):
+    org = db.session().get(Org, path.org_id)
+    if org is None or org.status != OrgStatus.approved:
+        raise ApiError(f"No organisation {path.org_id}.", status=404, type_="not-found")
+    return OrgOut.of(org).model_dump(mode="json")
+
+
+@api.post("", responses={"201": OrgOut}, security=[{"oauth2": ["admin"]}],
+          summary="Create an organisation (operators)")
+@bearer("admin")
+def create_org(body: OrgCreate):
+    def create(s):
+        org = accounts.create_org(s, g.principal, name=body.name, kind=OrgKind(body.kind),
+                                  headcount=body.headcount, slug=body.slug)
+        return OrgOut.of(org).model_dump(mode="json"), 201
+
+    out, status = idempotency.run(db.session(), g.principal, "orgs.create",
+                                  request.headers.get("Idempotency-Key"), body.model_dump(), create)
+    return out, status

@@ -1,0 +1,77 @@
+"""The application factory: defaults, then environment, then the caller's overrides."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask_openapi3 import Info, OpenAPI
+
+from broker import config, db, errors
+from broker.extensions import csrf, limiter
+
+ROOT = Path(__file__).resolve().parent.parent
+
+API_INFO = Info(
+    title="Parity API",
+    version="1",
+    description="Marketplace and access-fairness broker for human-data capacity. "
+    "Public endpoints need no token; the rest take an OAuth 2.0 bearer token from "
+    "POST /oauth/token (client credentials). Errors are RFC 9457 problem+json.",
+)
+SECURITY_SCHEMES = {
+    "oauth2": {
+        "type": "oauth2",
+        "flows": {"clientCredentials": {"tokenUrl": "/oauth/token", "scopes": {}}},
+    }
+}
+
+
+def create_app(cfg: dict | None = None) -> OpenAPI:
+    settings = config.load(cfg)
+    app = OpenAPI(
+        "broker",
+        info=API_INFO,
+        security_schemes=SECURITY_SCHEMES,
+        validation_error_status=422,
+        validation_error_callback=errors.validation_problem,
+        doc_prefix="/api/v1",
+        doc_url="/openapi.json",
+        doc_ui=False,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=settings["INSTANCE_PATH"],
+    )
+    app.config.update(settings)
+    app.config["RATELIMIT_STORAGE_URI"] = settings["RATELIMIT_STORAGE_URI"]
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    _fill_scope_descriptions()
+
+    db.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    errors.register(app)
+
+    from broker.auth import oauth, session_login
+
+    oauth.init_app(app)
+    session_login.init_app(app)
+
+    from broker import health
+    from broker.api import register as register_api
+    from broker.web import register as register_web
+
+    app.register_blueprint(health.bp)
+    register_api(app)
+    register_web(app)
+
+    from broker.cli import register as register_cli
+
+    register_cli(app)
+    return app
+
+
+def _fill_scope_descriptions() -> None:
+    from broker.auth.roles import ALL_SCOPES
+
+    SECURITY_SCHEMES["oauth2"]["flows"]["clientCredentials"]["scopes"] = dict(ALL_SCOPES)

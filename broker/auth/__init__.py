@@ -1,0 +1,1 @@
+"""Who is calling, and what they may do: sessions for people, OAuth 2.0 tokens for clients."""

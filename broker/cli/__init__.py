@@ -1,0 +1,20 @@
+"""Operator commands: ``flask --app wsgi GROUP COMMAND`` (each documented by ``--help``)."""
+from __future__ import annotations
+
+from flask import Flask
+from flask.cli import FlaskGroup
+
+
+def register(app: Flask) -> None:
+    from broker.cli import accounts, database, demo, scheduler, settings
+
+    for group in (database.cli, accounts.users, accounts.clients, demo.cli, scheduler.cli,
+                  settings.cli):
+        app.cli.add_command(group)
+
+
+def main() -> None:
+    """The ``parity`` console script: the same commands without ``--app``."""
+    from broker.app import create_app
+
+    FlaskGroup(create_app=lambda: create_app(), help="Parity operator commands.")()

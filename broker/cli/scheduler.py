@@ -1,0 +1,25 @@
+"""``flask scheduler``: the process that runs rounds, publication, expiry and syncs."""
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from broker.scheduler import process
+from broker.scheduler.jobs import registry
+
+
+@click.group("scheduler", help="The scheduler process (one leader at a time; others stand by).")
+def cli():
+    pass
+
+
+@cli.command("run", help="Run the scheduler until stopped. Safe to start twice: one leads.")
+@click.option("--once", is_flag=True, help="Lead once, run every job now, and exit.")
+@with_appcontext
+def run(once):
+    process.run(current_app._get_current_object(), once=once)
+
+
+@cli.command("jobs", help="List the scheduled jobs and their triggers.")
+def jobs():
+    for job in registry():
+        click.echo(f"{job.name:28} {job.trigger}")

@@ -1,0 +1,79 @@
+"""Settings: safe embedded defaults, then environment variables, then test overrides.
+
+Every setting the app reads is listed in ``SETTINGS`` so the README table and the code
+cannot drift apart: `flask --app wsgi config` prints the same list.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+# name -> (default, description). A default of None means "unset".
+SETTINGS: dict[str, tuple[str | None, str]] = {
+    "DATABASE_URL": (None, "SQLAlchemy URL; default is a SQLite file in the instance folder"),
+    "SECRET_KEY": (None, "session/CSRF signing key; default is generated once into instance/secret_key"),
+    "PARITY_INSTANCE_PATH": (None, "folder for the SQLite file, secret key, signing keys and locks (default ./instance)"),
+    "TOKEN_EXPIRES_IN": ("3600", "lifetime in seconds of OAuth 2.0 access tokens"),
+    "MAX_CONTENT_LENGTH": ("1048576", "largest accepted request body in bytes (413 above it)"),
+    "RATELIMIT_STORAGE_URI": ("memory://", "Flask-Limiter storage; use redis://… when running several hosts"),
+    "SESSION_COOKIE_SECURE": ("0", "1 to mark the session cookie Secure (set it behind TLS)"),
+    "STRIPE_API_KEY": (None, "enables Stripe; without it payments are kept in Parity's own ledger"),
+    "STRIPE_WEBHOOK_SECRET": (None, "signing secret of the Stripe webhook endpoint"),
+    "STRIPE_API_BASE": (None, "override of the Stripe API address (tests use a local fake)"),
+    "OIDC_ISSUER": (None, "OpenID Connect issuer for single sign-on (enables SSO with the two below)"),
+    "OIDC_CLIENT_ID": (None, "OpenID Connect client id"),
+    "OIDC_CLIENT_SECRET": (None, "OpenID Connect client secret"),
+    "SCHEDULER_TICK_SECONDS": ("60", "how often the scheduler looks for due work"),
+    "LOG_LEVEL": ("INFO", "Python logging level"),
+}
+
+
+def default_instance_path() -> Path:
+    return Path(os.environ.get("PARITY_INSTANCE_PATH") or Path.cwd() / "instance").resolve()
+
+
+def _secret_key(instance: Path) -> str:
+    """A random key generated on first run and kept beside the database, never committed."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: two processes starting together must agree on one key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def load(overrides: dict | None = None) -> dict:
+    """Build the Flask config mapping."""
+    overrides = dict(overrides or {})
+    instance = Path(overrides.pop("INSTANCE_PATH", None) or default_instance_path())
+    instance.mkdir(parents=True, exist_ok=True)
+    env = {name: os.environ.get(name, default) for name, (default, _) in SETTINGS.items()}
+    cfg = {
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": env["DATABASE_URL"] or f"sqlite:///{instance / 'parity.sqlite3'}",
+        "SECRET_KEY": env["SECRET_KEY"] or _secret_key(instance),
+        "TOKEN_EXPIRES_IN": int(env["TOKEN_EXPIRES_IN"]),
+        "MAX_CONTENT_LENGTH": int(env["MAX_CONTENT_LENGTH"]),
+        "RATELIMIT_STORAGE_URI": env["RATELIMIT_STORAGE_URI"],
+        "SESSION_COOKIE_SECURE": env["SESSION_COOKIE_SECURE"] == "1",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "STRIPE_API_KEY": env["STRIPE_API_KEY"],
+        "STRIPE_WEBHOOK_SECRET": env["STRIPE_WEBHOOK_SECRET"],
+        "STRIPE_API_BASE": env["STRIPE_API_BASE"],
+        "OIDC_ISSUER": env["OIDC_ISSUER"],
+        "OIDC_CLIENT_ID": env["OIDC_CLIENT_ID"],
+        "OIDC_CLIENT_SECRET": env["OIDC_CLIENT_SECRET"],
+        "SCHEDULER_TICK_SECONDS": int(env["SCHEDULER_TICK_SECONDS"]),
+        "LOG_LEVEL": env["LOG_LEVEL"],
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+    cfg.update(overrides)
+    return cfg

@@ -1,0 +1,110 @@
+"""Database engine and per-request session.
+
+One engine per app (kept in ``app.extensions``); one session per request, cached on ``g``
+and closed on teardown, as in the Flask tutorial. Services take the session as an argument
+and own their transaction.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import timezone
+
+import sqlalchemy as sa
+from flask import Flask, current_app, g
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            cur = dbapi_conn.cursor()
+            # WAL lets readers run beside the one writer; NORMAL is safe with WAL.
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            # A write transaction takes SQLite's write lock at BEGIN (see ``transaction``):
+            # upgrading a deferred read transaction can fail at once with "database is
+            # locked" when another writer committed meanwhile. Reads stay deferred so
+            # they run in parallel under WAL.
+            immediate = conn.get_execution_options().get("parity_write", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        @event.listens_for(engine, "connect")
+        def _no_pysqlite_begin(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["db_engine"] = make_engine(app.config["DATABASE_URL"])
+    app.teardown_appcontext(close_session)
+
+
+def engine() -> Engine:
+    return current_app.extensions["db_engine"]
+
+
+def session() -> Session:
+    if "db_session" not in g:
+        g.db_session = Session(engine(), expire_on_commit=False)
+    return g.db_session
+
+
+def close_session(_exc=None) -> None:
+    s = g.pop("db_session", None)
+    if s is not None:
+        s.close()
+
+
+@contextmanager
+def transaction(s: Session):
+    """Run a unit of work: commit at the end, roll back on any error (nothing half-written).
+
+    Any read transaction the request opened is ended first so that the write transaction
+    starts fresh (and, on SQLite, with the write lock already held).
+    """
+    if s.new or s.dirty or s.deleted:
+        raise RuntimeError("changes made outside db.transaction(); make them inside it")
+    if s.in_transaction():
+        s.commit()  # ends the read transaction; nothing is pending
+    s.connection(execution_options={"parity_write": True})
+    try:
+        yield s
+        s.commit()
+    except BaseException:
+        s.rollback()
+        raise

@@ -1,0 +1,1 @@
+"""A realistic, fictional market for trying Parity and for the browser tests."""

@@ -1,0 +1,31 @@
+"""The tables, one module per concept. Importing this package registers them all on
+``SQLModel.metadata`` (Alembic's autogenerate reads it from here)."""
+from sqlmodel import SQLModel
+
+from broker.models.allocation import Allocation, Delivery, Order, OrderStatus
+from broker.models.api_support import IdempotencyRecord, Notification
+from broker.models.audit import AuditEntry
+from broker.models.base import OrgKind, OrgStatus, SizeClass, size_class_of
+from broker.models.ledger import LedgerEntry, StripeEvent
+from broker.models.oauth import OAuthClient, OAuthToken
+from broker.models.offering import Capacity, Offering, OfferingLanguage, Price
+from broker.models.ops import JobRun, ProviderConnection
+from broker.models.org import Org, OrgGroup, Stake
+from broker.models.policy import PolicyVersion
+from broker.models.report import Report, SigningKey
+from broker.models.request import CapacityRequest, RequestStatus
+from broker.models.reservation import Guarantee
+from broker.models.round import Round
+from broker.models.user import User
+from broker.models.vendor import VendorProfile, WorkforceDisclosure
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "Allocation", "AuditEntry", "Capacity", "CapacityRequest", "Delivery", "Guarantee",
+    "IdempotencyRecord", "JobRun", "LedgerEntry", "Notification", "OAuthClient", "OAuthToken",
+    "Offering", "OfferingLanguage", "Order", "OrderStatus", "Org", "OrgGroup", "OrgKind",
+    "OrgStatus", "PolicyVersion", "Price", "ProviderConnection", "Report", "RequestStatus",
+    "Round", "SigningKey", "SizeClass", "Stake", "StripeEvent", "User", "VendorProfile",
+    "WorkforceDisclosure", "metadata", "size_class_of",
+]

@@ -1,0 +1,26 @@
+"""People who log in to the web pages. Each belongs to exactly one org."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from broker.models.base import OrgKind, created_at_field, enum_type, utc_field
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    name: str = Field(default="", max_length=200)
+    org_id: int = Field(foreign_key="org.id", index=True)
+    role: OrgKind = Field(sa_type=enum_type(OrgKind))
+    # werkzeug scrypt hash; None for accounts that only sign in through OIDC.
+    password_hash: str | None = Field(default=None, max_length=255)
+    oidc_subject: str | None = Field(default=None, max_length=255, unique=True)
+    is_active: bool = True
+    failed_logins: int = 0
+    locked_until: datetime | None = utc_field()
+    # "What changed since your last visit" compares against this.
+    notifications_seen_at: datetime | None = utc_field()
+    created_at: datetime = created_at_field()

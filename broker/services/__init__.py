@@ -1,0 +1,1 @@
+"""Business rules. Views (web and API) call these; each owns its transaction."""

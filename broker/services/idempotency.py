@@ -1,0 +1,66 @@
+"""Idempotent creates: a retry with the same Idempotency-Key returns the first result.
+
+The record is written in the same transaction as the thing it creates, so either both
+exist or neither does. Two concurrent calls with one key race on the unique constraint:
+the loser rolls back and replays the winner's stored response.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Callable
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from broker import db
+from broker.auth.principal import Principal
+from broker.errors import ApiError
+from broker.models import IdempotencyRecord
+
+MAX_KEY_LENGTH = 200
+
+
+def _hash(payload) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _find(s: Session, org_id: int, route: str, key: str) -> IdempotencyRecord | None:
+    return s.exec(select(IdempotencyRecord).where(
+        IdempotencyRecord.org_id == org_id, IdempotencyRecord.route == route,
+        IdempotencyRecord.key == key)).first()
+
+
+def _replay(rec: IdempotencyRecord, digest: str) -> tuple[dict, int]:
+    if rec.request_hash != digest:
+        raise ApiError("Idempotency-Key was already used with a different request body.",
+                       status=422, type_="idempotency-key-reused",
+                       errors=[{"field": "Idempotency-Key", "message": "reused with another body"}])
+    return json.loads(rec.body), rec.status
+
+
+def run(s: Session, principal: Principal, route: str, key: str | None, payload,
+        create: Callable[[Session], tuple[dict, int]]) -> tuple[dict, int]:
+    """Run ``create`` in a transaction, once per (org, route, key)."""
+    if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH):
+        raise ApiError(f"Idempotency-Key must be 1–{MAX_KEY_LENGTH} characters.", status=400,
+                       type_="bad-idempotency-key")
+    if key is None:
+        with db.transaction(s):
+            return create(s)
+    digest = _hash(payload)
+    existing = _find(s, principal.org_id, route, key)
+    if existing is not None:
+        return _replay(existing, digest)
+    try:
+        with db.transaction(s):
+            body, status = create(s)
+            s.add(IdempotencyRecord(org_id=principal.org_id, route=route, key=key,
+                                    request_hash=digest, status=status,
+                                    body=json.dumps(body, default=str)))
+        return body, status
+    except IntegrityError:
+        rec = _find(s, principal.org_id, route, key)
+        if rec is None:
+            raise
+        return _replay(rec, digest)

@@ -1,0 +1,1 @@
+"""Vendor adapters: one module per way of reaching a vendor's own systems."""

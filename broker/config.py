@@ -24,7 +24,7 @@ SETTINGS: dict[str, tuple[str | None, str]] = {
     "OIDC_ISSUER": (None, "OpenID Connect issuer for single sign-on (enables SSO with the two below)"),
     "OIDC_CLIENT_ID": (None, "OpenID Connect client id"),
     "OIDC_CLIENT_SECRET": (None, "OpenID Connect client secret"),
-    "SCHEDULER_TICK_SECONDS": ("60", "how often the scheduler looks for due work"),
+    "SCHEDULER_POLL_SECONDS": ("5", "how often a standing-by scheduler tries to take the lead"),
     "LOG_LEVEL": ("INFO", "Python logging level"),
 }
 
@@ -71,7 +71,7 @@ def load(overrides: dict | None = None) -> dict:
         "OIDC_ISSUER": env["OIDC_ISSUER"],
         "OIDC_CLIENT_ID": env["OIDC_CLIENT_ID"],
         "OIDC_CLIENT_SECRET": env["OIDC_CLIENT_SECRET"],
-        "SCHEDULER_TICK_SECONDS": int(env["SCHEDULER_TICK_SECONDS"]),
+        "SCHEDULER_POLL_SECONDS": float(env["SCHEDULER_POLL_SECONDS"]),
         "LOG_LEVEL": env["LOG_LEVEL"],
         "WTF_CSRF_TIME_LIMIT": None,
     }

@@ -97,7 +97,8 @@ class _Validator(BearerTokenValidator):
 class _Protector(ResourceProtector):
     def raise_error_response(self, error):
         status = error.status_code
-        headers = dict(error.get_headers())
+        # Keep only the challenge: authlib's own Content-Type would mask problem+json.
+        headers = {k: v for k, v in error.get_headers() if k.lower() == "www-authenticate"}
         detail = {
             "missing_authorization": "A bearer token is required (OAuth 2.0 client credentials at /oauth/token).",
             "invalid_token": "The access token is invalid, expired or revoked.",

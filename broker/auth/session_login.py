@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, flash, g, redirect, render_template, request
 from flask_wtf import FlaskForm
 from sqlmodel import select
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Length
 
 from broker import db
 from broker.auth.passwords import verify_password
@@ -25,7 +25,7 @@ bp = Blueprint("auth", __name__)
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
 
 

@@ -16,7 +16,8 @@ def cli():
 @click.option("--once", is_flag=True, help="Lead once, run every job now, and exit.")
 @with_appcontext
 def run(once):
-    process.run(current_app._get_current_object(), once=once)
+    app = current_app._get_current_object()
+    process.run(app, once=once, poll_seconds=app.config["SCHEDULER_POLL_SECONDS"])
 
 
 @cli.command("jobs", help="List the scheduled jobs and their triggers.")

@@ -67,12 +67,16 @@ def _fresh_database(template, tmp_path: Path) -> str:
         shutil.copyfile(template["path"], target)
         return f"sqlite:///{target}"
     url = template["url"]
-    engine = sa.create_engine(url)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.begin() as conn:
         tables = [r[0] for r in conn.exec_driver_sql(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")]
-        # TRUNCATE does not fire the audit log's row triggers; it is the test reset only.
-        conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+        # DELETE is much cheaper than TRUNCATE on tiny tables. The replica role skips
+        # triggers and foreign-key checks, so the order does not matter and the audit log's
+        # append-only trigger (which guards production data) does not block the test reset.
+        conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        for t in tables:
+            conn.exec_driver_sql(f'DELETE FROM "{t}"')
     engine.dispose()
     return url
 

@@ -52,10 +52,11 @@ def create_app(cfg: dict | None = None) -> OpenAPI:
     limiter.init_app(app)
     errors.register(app)
 
-    from broker.auth import oauth, session_login
+    from broker.auth import oauth, session_login, sso
 
     oauth.init_app(app)
     session_login.init_app(app)
+    sso.init_app(app)
 
     from broker import health
     from broker.api import register as register_api

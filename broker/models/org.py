@@ -43,6 +43,13 @@ class Org(SQLModel, table=True):
     group_id: int | None = Field(default=None, foreign_key="org_group.id", index=True)
     # Invoice terms instead of up-front payment (approved by an operator).
     invoice_terms_days: int | None = Field(default=None, ge=0)
+    # Single sign-on: people whose verified email is at this domain belong to this org.
+    sso_domain: str | None = Field(default=None, max_length=253, unique=True)
+    # The org's own OpenID provider (else the global OIDC_* settings apply). The client
+    # secret is never stored: it is read from the environment variable named here.
+    oidc_issuer: str | None = Field(default=None, max_length=500)
+    oidc_client_id: str | None = Field(default=None, max_length=200)
+    oidc_client_secret_env: str | None = Field(default=None, max_length=100)
     created_at: datetime = created_at_field()
 
     @property

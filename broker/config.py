@@ -26,6 +26,8 @@ SETTINGS: dict[str, tuple[str | None, str]] = {
     "OIDC_CLIENT_SECRET": (None, "OpenID Connect client secret"),
     "SCHEDULER_POLL_SECONDS": ("5", "how often a standing-by scheduler tries to take the lead"),
     "LOG_LEVEL": ("INFO", "Python logging level"),
+    "PARITY_PUBLIC_URL": (None, "public base URL (https://…) used in links given to vendors, e.g. webhook callbacks"),
+    "PARITY_PROVIDERS_ALLOW_HTTP": ("0", "1 to allow plain http:// vendor endpoints (local development only)"),
 }
 
 
@@ -73,6 +75,8 @@ def load(overrides: dict | None = None) -> dict:
         "OIDC_CLIENT_SECRET": env["OIDC_CLIENT_SECRET"],
         "SCHEDULER_POLL_SECONDS": float(env["SCHEDULER_POLL_SECONDS"]),
         "LOG_LEVEL": env["LOG_LEVEL"],
+        "PUBLIC_BASE_URL": env["PARITY_PUBLIC_URL"],
+        "PROVIDERS_ALLOW_HTTP": env["PARITY_PROVIDERS_ALLOW_HTTP"] == "1",
         "WTF_CSRF_TIME_LIMIT": None,
     }
     cfg.update(overrides)

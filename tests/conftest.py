@@ -25,6 +25,10 @@ PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgre
 
 
 def pytest_collection_modifyitems(config, items):
+    # A test that never touches the database is pure: it runs once, on the SQLite pass.
+    for item in items:
+        if "database_template" not in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.pure)
     if BACKEND == "postgresql":
         skip = pytest.mark.skip(reason="pure/browser tests run once, on the SQLite pass")
         for item in items:

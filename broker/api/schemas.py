@@ -26,7 +26,23 @@ class Problem(BaseModel):
     errors: list[dict] | None = None
 
 
-class PageQuery(BaseModel):
+class CachedSchema(BaseModel):
+    """flask-openapi3 calls ``model_json_schema()`` on every request to parse a query string
+    or headers; building it costs more than most queries, so the plain call is cached per
+    class (calls with arguments, from the OpenAPI document, are computed as before)."""
+
+    @classmethod
+    def model_json_schema(cls, *args, **kwargs):
+        if args or kwargs:
+            return super().model_json_schema(*args, **kwargs)
+        cached = cls.__dict__.get("_plain_schema")
+        if cached is None:
+            cached = super().model_json_schema()
+            setattr(cls, "_plain_schema", cached)
+        return cached
+
+
+class PageQuery(CachedSchema):
     model_config = ConfigDict(extra="forbid")
     limit: int = Field(default=50, ge=1, le=200, description="page size (1–200)")
     cursor: str | None = Field(default=None, max_length=200, description="opaque cursor from next_cursor")

@@ -10,6 +10,7 @@ from broker.models.ledger import LedgerEntry, StripeEvent
 from broker.models.oauth import OAuthClient, OAuthToken
 from broker.models.offering import Capacity, Offering, OfferingLanguage, Price
 from broker.models.ops import JobRun, ProviderConnection
+from broker.models.provider_event import ProviderEvent
 from broker.models.org import Org, OrgGroup, Stake
 from broker.models.policy import PolicyVersion
 from broker.models.report import Report, SigningKey
@@ -25,7 +26,7 @@ __all__ = [
     "Allocation", "AuditEntry", "Capacity", "CapacityRequest", "Delivery", "Guarantee",
     "IdempotencyRecord", "JobRun", "LedgerEntry", "Notification", "OAuthClient", "OAuthToken",
     "Offering", "OfferingLanguage", "Order", "OrderStatus", "Org", "OrgGroup", "OrgKind",
-    "OrgStatus", "PolicyVersion", "Price", "ProviderConnection", "Report", "RequestStatus",
+    "OrgStatus", "PolicyVersion", "Price", "ProviderConnection", "ProviderEvent", "Report", "RequestStatus",
     "Round", "SigningKey", "SizeClass", "Stake", "StripeEvent", "User", "VendorProfile",
     "WorkforceDisclosure", "metadata", "size_class_of",
 ]

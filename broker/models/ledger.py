@@ -6,14 +6,17 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from broker.models.base import created_at_field
+from broker.db import UTCDateTime
+from broker.models.base import created_at_field, utc_field
 
 
 class LedgerEntry(SQLModel, table=True):
     """One leg of a balanced transaction: the legs sharing ``txn_id`` sum to zero."""
 
     __tablename__ = "ledger_entry"
-    __table_args__ = (sa.Index("ix_ledger_txn", "txn_id"), sa.Index("ix_ledger_account", "account"))
+    # A deterministic txn_id posts once: each account appears at most once per transaction.
+    __table_args__ = (sa.Index("ix_ledger_txn", "txn_id"), sa.Index("ix_ledger_account", "account"),
+                      sa.UniqueConstraint("txn_id", "account", name="uq_ledger_txn_account"))
 
     id: int | None = Field(default=None, primary_key=True)
     txn_id: str = Field(max_length=80)
@@ -36,3 +39,44 @@ class StripeEvent(SQLModel, table=True):
     event_id: str = Field(max_length=120, primary_key=True)
     type: str = Field(max_length=80)
     received_at: datetime = created_at_field()
+
+
+class Payment(SQLModel, table=True):
+    """How a developer pays for one order: a Stripe Checkout Session or an invoice.
+
+    One row per order. ``method`` is ``checkout`` (Stripe), ``invoice`` (embedded mode:
+    settled by hand, due within the payment window) or ``invoice_terms`` (an organisation
+    approved for terms: work proceeds at once and the invoice is due after its terms).
+    """
+
+    __tablename__ = "payment"
+    __table_args__ = (sa.Index("ix_payment_org_status", "org_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="purchase_order.id", unique=True)
+    org_id: int = Field(foreign_key="org.id")
+    method: str = Field(max_length=16)  # checkout | invoice | invoice_terms
+    status: str = Field(default="open", max_length=16)  # open | paid | failed | expired | void
+    number: str = Field(max_length=40, unique=True)  # e.g. "INV-2026-W48-17", shown to people
+    amount_minor: int = Field(ge=0)
+    currency: str = Field(max_length=3)
+    due_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    external_id: str | None = Field(default=None, max_length=120, index=True)  # cs_… / pi_…
+    payment_intent_id: str | None = Field(default=None, max_length=120)
+    url: str | None = Field(default=None, max_length=2000)  # hosted checkout page
+    attempts: int = Field(default=1, ge=1)
+    reason: str = Field(default="", max_length=500)  # why it failed or was released
+    paid_at: datetime | None = utc_field()
+    created_at: datetime = created_at_field()
+
+
+class ConnectAccount(SQLModel, table=True):
+    """A vendor's Stripe Connect account and how far its onboarding went."""
+
+    __tablename__ = "connect_account"
+
+    org_id: int = Field(foreign_key="org.id", primary_key=True)
+    account_id: str = Field(max_length=64, unique=True)
+    details_submitted: bool = False
+    payouts_enabled: bool = False
+    updated_at: datetime = created_at_field()

@@ -44,10 +44,23 @@ def purge_expired_tokens(scheduled_for: datetime) -> str:
     return f"purged {len(expired)} expired tokens"
 
 
+def _publish_reports(scheduled_for: datetime) -> str:
+    from broker.cli.reports import publish_job  # every closed period not yet published, once
+
+    return publish_job(scheduled_for)
+
+
 def registry() -> list[Job]:
     """Every scheduled job. Later features append theirs here."""
+    from broker.services import broker_jobs
+    from broker.services.providers import jobs as provider_jobs
+
     return [
         Job("purge_expired_tokens", purge_expired_tokens, {"trigger": "interval", "hours": 1}),
+        *broker_jobs.jobs(),  # rounds, request expiry, period-end shorts
+        *provider_jobs(),  # vendor systems: catalog sync, order push, progress poll
+        Job("publish_reports", _publish_reports, {"trigger": "interval", "hours": 1}),
+        *__import__("broker.payments.jobs", fromlist=["jobs"]).jobs(),  # payments: release, refund, pay out
     ]
 
 

@@ -1,15 +1,35 @@
 """Server-rendered pages. One module per area; each calls the same services as the API."""
 from flask import Flask, g
 
+from broker.extensions import csrf
+
 # (endpoint, label, role or None for everyone): pages add themselves to the main menu here.
 NAV: list[tuple[str, str, str | None]] = []
+NAV += [("policy.index", "Policy", None), ("requests.index", "Requests", "developer"),
+        ("orders.index", "Orders", "vendor"), ("admin.index", "Operate", "operator")]
+NAV += [("reports.index", "Reports", None)]
+NAV += [("payments.index", "Payments", "developer"), ("payments.index", "Payouts", "vendor")]
+NAV += [("providers.operator", "Vendor systems", "operator"), ("providers.vendor", "Connection", "vendor")]
 
 
 def register(app: Flask) -> None:
-    from broker.web import catalog, home
+    from broker.web import catalog, home, prices, vendor
+    from broker.web import admin, orders, policy, reports, requests
 
     app.register_blueprint(home.bp)
     app.register_blueprint(catalog.bp)
+    app.register_blueprint(prices.bp)
+    app.register_blueprint(vendor.bp)
+    for module in (requests, policy, admin, orders, reports):
+        app.register_blueprint(module.bp)
+    from broker.web import payments
+
+    app.register_blueprint(payments.bp)
+    app.register_blueprint(payments.hooks)
+    from broker.web import providers
+
+    app.register_blueprint(providers.bp)
+    csrf.exempt(payments.hooks)  # Stripe signs its webhooks; there is no browser session
 
     @app.context_processor
     def _nav():

@@ -1,0 +1,116 @@
+"""Benchmark of the fairness engine on seeded synthetic rounds.
+
+    python bench/engine.py [--sizes 1000,10000,100000] [--seed 7]
+
+Prints the machine (CPU model, cores, Python) and, for each size and eligibility mode,
+the wall time of ``allocate`` (validation included) and the peak resident memory of a
+fresh process that builds the round and runs it (ru_maxrss, so it includes the input).
+Each case runs in its own subprocess; ``--timeout`` bounds a case.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from broker.fairness import allocate  # noqa: E402
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def synthetic_round(n_requests: int, multi_share: float, seed: int, n_offerings: int = 500,
+                    max_orgs: int = 10_000) -> dict:
+    """Demand about twice the capacity; 5% of orgs in groups of 2-4; some reservations."""
+    rng = random.Random(seed)
+    n_orgs = min(max_orgs, max(10, n_requests // 10))
+    offerings = [{"id": f"off{i:04d}", "capacity": 0, "unit_price": rng.choice([80, 100, 120, 150, 200])}
+                 for i in range(n_offerings)]
+    orgs = []
+    for i in range(n_orgs):
+        org = {"id": f"org{i:05d}", "weight": rng.choice([1, 1, 1, 2]),
+               "size_class": rng.choice(["small", "small", "medium", "large"])}
+        if rng.random() < 0.05:
+            org["group"] = f"grp{i // 3:05d}"
+        orgs.append(org)
+    requests, demand = [], [0] * n_offerings
+    for i in range(n_requests):
+        units = rng.randint(1, 20)
+        if rng.random() < multi_share:
+            elig = rng.sample(range(n_offerings), rng.randint(2, 5))
+        else:
+            elig = [rng.randrange(n_offerings)]
+        for o in elig:
+            demand[o] += units / len(elig)
+        requests.append({"id": f"req{i:06d}", "org": orgs[rng.randrange(n_orgs)]["id"], "units": units,
+                         "offerings": [offerings[o]["id"] for o in elig],
+                         "submitted_at": f"2025-03-0{1 + rng.randrange(3)}T{rng.randrange(24):02d}:{rng.randrange(60):02d}:00Z"})
+    for o, d in zip(offerings, demand):
+        o["capacity"] = max(1, int(d * rng.uniform(0.3, 0.7)))
+    guarantees = []
+    for _ in range(n_offerings // 5):
+        o = rng.choice(offerings)
+        guarantees.append({"org": rng.choice(orgs)["id"], "offering": o["id"],
+                           "units": max(0, o["capacity"] // 10)})
+    seen, unique = set(), []
+    for g in guarantees:
+        if (g["org"], g["offering"]) not in seen:
+            seen.add((g["org"], g["offering"]))
+            unique.append(g)
+    return {"policy": {"max_reserved_share": 0.3}, "offerings": offerings, "orgs": orgs,
+            "guarantees": unique, "requests": requests}
+
+
+def run_case(size: int, mode: str, seed: int) -> None:
+    """In this process: build, run, print 'wall peak_mib'."""
+    data = synthetic_round(size, 0.0 if mode == "single" else 0.3, seed)
+    t0 = time.perf_counter()
+    allocate(data)
+    wall = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{wall:.3f} {peak:.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--modes", default="single,multi")
+    parser.add_argument("--timeout", type=float, default=900)
+    parser.add_argument("--case", nargs=2, metavar=("SIZE", "MODE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.case:
+        run_case(int(args.case[0]), args.case[1], args.seed)
+        return
+    print(f"machine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()} "
+          f"({platform.python_implementation()}), {platform.system()} {platform.machine()}")
+    print(f"{'requests':>9} {'eligibility':<28} {'wall s':>8} {'peak MiB':>9}  (peak = max RSS of the process)")
+    for mode in args.modes.split(","):
+        for size in map(int, args.sizes.split(",")):
+            label = "1 offering each" if mode == "single" else "30% at 2-5 offerings"
+            try:
+                out = subprocess.run([sys.executable, __file__, "--seed", str(args.seed), "--case", str(size), mode],
+                                     capture_output=True, text=True, timeout=args.timeout, check=True).stdout
+                wall, peak = map(float, out.split())
+                print(f"{size:>9} {label:<28} {wall:>8.2f} {peak:>9.1f}", flush=True)
+            except subprocess.TimeoutExpired:
+                print(f"{size:>9} {label:<28} {'>' + str(int(args.timeout)):>8} {'-':>9}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,228 @@
+"""Request submission throughput: POST /api/v1/requests (token check, eligibility, request,
+audit entry and idempotency record in one transaction) through gunicorn, on SQLite and on
+PostgreSQL, beside a bare endpoint of the same app doing one INSERT + COMMIT, measured in the
+same run.
+
+    .venv/bin/python bench/submit.py [--seconds 8] [--connections 16] [--no-postgres]
+
+Load: wrk with a Lua script giving every request its own Idempotency-Key. Loopback only,
+bounded duration; temporary databases are removed at the end. Target (issue 5): submission at
+≥ 1/2 of the bare endpoint's throughput.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PG_ADMIN = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+BODY = {"task_type": "annotation", "units": 10, "max_unit_price_minor": 2000, "currency": "USD",
+        "language": "en", "modality": "text"}
+
+LUA = """
+local n = 0
+local tid = 0
+function setup(thread) n = n + 1; thread:set("tid", n) end
+local count = 0
+function request()
+  count = count + 1
+  local h = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer %(token)s",
+             ["Idempotency-Key"] = "%(run)s-" .. tid .. "-" .. count}
+  return wrk.format("%(method)s", "%(path)s", h, '%(body)s')
+end
+"""
+
+
+def machine() -> str:
+    cpu = platform.processor() or "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    return f"{cpu}; {os.cpu_count()} cores; Python {platform.python_version()}; {platform.system()} {platform.release()}"
+
+
+def prepare(url: str, instance: Path) -> tuple[str, str]:
+    """Migrate, add a small market and one developer with an API client; returns its credentials."""
+    import sqlalchemy as sa
+
+    from broker import db, migrate
+    from broker.app import create_app
+    from broker.clock import now
+    from broker.models import Capacity, Offering, OfferingLanguage, OrgKind, Price
+    from broker.periods import next_period, period_of
+    from broker.services import accounts
+
+    migrate.upgrade(url)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "INSTANCE_PATH": str(instance)})
+    with app.app_context():
+        s = db.session()
+        with db.transaction(s):
+            s.execute(sa.text("CREATE TABLE bench_bare (id " + ("SERIAL" if url.startswith("postgresql") else
+                                                                 "INTEGER") + " PRIMARY KEY, created_at VARCHAR(40))"))
+        with db.transaction(s):
+            for v in range(10):
+                org = accounts.create_org(s, None, name=f"Bench Vendor {v}", kind=OrgKind.vendor, headcount=200)
+                for i, task in enumerate(("annotation", "labeling", "transcription")):
+                    off = Offering(vendor_org_id=org.id, title=f"{task} {v}", task_type=task, modality="text",
+                                   unit="item", turnaround_days=3)
+                    s.add(off)
+                    s.flush()
+                    s.add(OfferingLanguage(offering_id=off.id, language="en"))
+                    s.add(Price(offering_id=off.id, amount_minor=500 + 100 * v, currency="USD", effective_from=now()))
+                    for p in (period_of(now()), next_period(period_of(now()))):
+                        s.add(Capacity(offering_id=off.id, period=p, units=1000))
+            dev = accounts.create_org(s, None, name="Bench Developer", kind=OrgKind.developer, headcount=80)
+            client, secret = accounts.create_client(s, None, org=dev, name="bench", scopes=["requests:write", "requests:read"])
+    app.extensions["db_engine"].dispose()
+    return client.client_id, secret
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(env: dict) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--worker-class", "sync",
+                             "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "3", "--log-level", "warning",
+                             "bench.submit_app:app"], cwd=ROOT, env=env, start_new_session=True)
+    for _ in range(300):
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            c.request("GET", "/healthz")
+            if c.getresponse().status == 200:
+                return proc, port
+        except OSError:
+            time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)
+    raise SystemExit("gunicorn did not start")
+
+
+def token(port: int, client_id: str, secret: str) -> str:
+    import base64
+
+    c = http.client.HTTPConnection("127.0.0.1", port)
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    c.request("POST", "/oauth/token", "grant_type=client_credentials",
+              {"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"})
+    r = c.getresponse()
+    body = json.loads(r.read())
+    if r.status != 200:
+        raise SystemExit(f"token: {r.status} {body}")
+    return body["access_token"]
+
+
+def wrk(port: int, path: str, tok: str, seconds: int, conns: int, tmp: Path,
+        method: str = "POST") -> tuple[float, float, float]:
+    script = tmp / f"{uuid.uuid4().hex}.lua"
+    script.write_text(LUA % {"token": tok, "run": uuid.uuid4().hex[:8], "method": method, "path": path,
+                             "body": json.dumps(BODY) if method == "POST" else ""})
+    out = subprocess.run(["wrk", "-t2", f"-c{conns}", f"-d{seconds}s", "--latency", "-s", str(script),
+                          f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in out:
+        raise SystemExit(f"non-2xx answers from {path}:\n{out}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def pct(label):
+        m = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out)
+        return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
+
+    return rps, pct("50"), pct("99")
+
+
+def measure(label: str, url: str, tmp: Path, args) -> dict:
+    instance = tmp / label
+    instance.mkdir()
+    cid, secret = prepare(url, instance)
+    env = {**os.environ, "DATABASE_URL": url, "PARITY_INSTANCE_PATH": str(instance), "SECRET_KEY": "bench",
+           "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
+    proc, port = serve(env)
+    out = {}
+    try:
+        tok = token(port, cid, secret)
+        # The middle line is context, not a target: the bearer-token check plus one SELECT.
+        for name, method, path in (("bare INSERT+COMMIT", "POST", "/bench/bare"),
+                                   ("token check+SELECT", "GET", "/api/v1/notifications?limit=1"),
+                                   ("submit request", "POST", "/api/v1/requests")):
+            wrk(port, path, tok, 2, args.connections, tmp, method)  # warm-up
+            out[name] = wrk(port, path, tok, args.seconds, args.connections, tmp, method)
+            print(f"  {label} {name}: {out[name][0]:.0f} req/s", flush=True)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)  # graceful: in-flight requests finish
+        proc.wait(timeout=30)
+    return out
+
+
+def pg_database() -> tuple[str, callable] | None:
+    import sqlalchemy as sa
+
+    name = f"parity_bench_{uuid.uuid4().hex[:8]}"
+    try:
+        admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except Exception as e:  # noqa: BLE001 — no server: the PostgreSQL half is skipped
+        print(f"PostgreSQL not available ({e.__class__.__name__}); skipped")
+        return None
+
+    def drop():
+        with admin.connect() as c:
+            c.exec_driver_sql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.dispose()
+
+    return sa.engine.make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False), drop
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=int, default=8)
+    ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--no-postgres", action="store_true")
+    args = ap.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed (apt-get install wrk)")
+    print(f"machine: {machine()}")
+    print(f"load: wrk, {args.connections} connections, {args.seconds}s each; gunicorn 2 sync workers; "
+          "each submission carries a fresh Idempotency-Key")
+    tmp = Path(tempfile.mkdtemp(prefix="parity-bench-submit-"))
+    results = {}
+    try:
+        results["SQLite"] = measure("sqlite", f"sqlite:///{tmp / 'bench.sqlite3'}", tmp, args)
+        pg = None if args.no_postgres else pg_database()
+        if pg:
+            url, drop = pg
+            try:
+                results["PostgreSQL"] = measure("postgresql", url, tmp, args)
+            finally:
+                drop()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{'database':11} {'endpoint':20} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8}")
+    for dbname, rows in results.items():
+        bare = rows["bare INSERT+COMMIT"][0]
+        for name, (rps, p50, p99) in rows.items():
+            print(f"{dbname:11} {name:20} {rps:8.0f} {p50:8.2f} {p99:8.2f} {rps / bare:8.2f}")
+        ratio = rows["submit request"][0] / bare
+        print(f"{dbname}: target submission ≥ 0.5 × bare — {'met' if ratio >= 0.5 else 'NOT met'} ({ratio:.2f})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,392 @@
+"""Offerings: the public catalog search and each offering's prices and capacity (no token);
+vendors create and change their own offerings, prices and capacity (``catalog:write``)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+import json
+
+from flask import Response, current_app, g, request
+from flask_openapi3 import APIBlueprint, Tag
+from pydantic import AwareDatetime, BaseModel, Field
+
+from broker import db
+from broker.api.schemas import CachedSchema, PROBLEM_RESPONSES, PageQuery, StrictInput, decode_cursor, encode_cursor
+from broker.auth.oauth import bearer
+from broker.catalog import codes, vocabulary
+from broker.catalog.wire import iso
+from broker.clock import now
+from broker.errors import ApiError
+from broker.models import Offering
+from broker.periods import period_of
+from broker.services import capacity, catalog, catalog_cache, idempotency, offerings, prices
+
+api = APIBlueprint("api_offerings", __name__, url_prefix="/api/v1/offerings",
+                   abp_tags=[Tag(name="catalog")], abp_responses=PROBLEM_RESPONSES)
+
+TaskType = Literal[tuple(vocabulary.TASK_TYPES)]  # type: ignore[valid-type]
+Modality = Literal[tuple(vocabulary.MODALITIES)]  # type: ignore[valid-type]
+Unit = Literal[tuple(vocabulary.UNITS)]  # type: ignore[valid-type]
+Expertise = Literal[tuple(vocabulary.EXPERTISE)]  # type: ignore[valid-type]
+ContentRisk = Literal[tuple(vocabulary.CONTENT_RISK)]  # type: ignore[valid-type]
+Currency = str  # ISO 4217, checked by the services (field-named 422)
+ID = Field(ge=1, le=2**31 - 1)
+
+
+class Money(BaseModel):
+    amount_minor: int
+    currency: str
+    display: str = Field(description="human-readable, e.g. '12.50 USD'")
+
+
+class CatalogItem(BaseModel):
+    id: int
+    title: str
+    vendor: dict = Field(description="{id, name, slug}")
+    task_type: str
+    modality: str
+    expertise: str
+    unit: str
+    languages: list[str]
+    turnaround_days: int
+    calibration_required: bool
+    content_risk: str
+    quality: dict
+    price: Money
+    price_since: datetime
+    capacity_this_period: int | None
+    effective_hourly_pay_minor: int | None
+    pay_currency: str | None
+    annotator_share: float | None
+    pay_floor: Literal["meets", "below", "undisclosed", "other_currency"]
+
+
+class CatalogPage(BaseModel):
+    items: list[CatalogItem]
+    next_cursor: str | None
+    period: str
+    pay_floor: Money
+
+
+class CatalogQuery(PageQuery):
+    q: str | None = Field(default=None, max_length=100, description="words in the title or vendor name")
+    task_type: TaskType | None = None
+    modality: Modality | None = None
+    language: str | None = Field(default=None, max_length=35, description="BCP 47; 'en' also matches en-US")
+    expertise: Expertise | None = None
+    unit: Unit | None = None
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    price_min: int | None = Field(default=None, ge=0, le=10**12, description="minor units, with currency")
+    price_max: int | None = Field(default=None, ge=0, le=10**12, description="minor units, with currency")
+    turnaround_max: int | None = Field(default=None, ge=0, le=3650, description="days")
+    pay_floor: Literal["meets"] | None = Field(default=None, description="only offerings meeting the pay floor")
+    vendor_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    sort: Literal["id", "price", "-price", "turnaround"] = "id"
+
+
+def filters_from(q, ids: tuple[int, ...] = ()) -> catalog.Filters:
+    """Query fields → service filters; a price range needs its currency (no FX conversion)."""
+    language = None
+    if q.language:
+        language = vocabulary.normalise_language(q.language)
+        if language is None:
+            raise offerings.invalid([{"field": "language", "message": "not a BCP 47 language tag"}])
+    if (q.price_min is not None or q.price_max is not None) and not q.currency:
+        raise offerings.invalid([{"field": "currency", "message": "a price range needs a currency"}])
+    if q.currency and not codes.is_currency(q.currency):
+        raise offerings.invalid([{"field": "currency", "message": "not an ISO 4217 currency code"}])
+    return catalog.Filters(q=q.q or None, task_type=q.task_type, modality=q.modality, language=language,
+                           expertise=q.expertise, unit=q.unit, currency=q.currency, price_min=q.price_min,
+                           price_max=q.price_max, turnaround_max=q.turnaround_max,
+                           meets_pay_floor=q.pay_floor == "meets", vendor_id=q.vendor_id, ids=ids, sort=q.sort)
+
+
+def item_json(r: dict) -> dict:
+    """A catalog row as the API shows it (plain dicts: this is the hot path)."""
+    return {
+        "id": r["id"], "title": r["title"],
+        "vendor": {"id": r["vendor_org_id"], "name": r["vendor_name"], "slug": r["vendor_slug"]},
+        "task_type": r["task_type"], "modality": r["modality"], "expertise": r["expertise"],
+        "unit": r["unit"], "languages": r["languages"], "turnaround_days": r["turnaround_days"],
+        "calibration_required": r["calibration_required"], "content_risk": r["content_risk"],
+        "quality": r["quality"],
+        "price": {"amount_minor": r["amount_minor"], "currency": r["currency"],
+                  "display": codes.format_money(r["amount_minor"], r["currency"])},
+        "price_since": iso(r["price_since"]), "capacity_this_period": r["capacity"],
+        "effective_hourly_pay_minor": r["effective_hourly_pay_minor"], "pay_currency": r["pay_currency"],
+        "annotator_share": r["annotator_share"], "pay_floor": r["pay_floor"],
+    }
+
+
+def _keyset(cursor: str | None, sort: str) -> list | None:
+    pos = decode_cursor(cursor)
+    if pos is None:
+        return None
+    keys = pos.get("k")
+    if pos.get("s") != sort or not isinstance(keys, list) or len(keys) != len(catalog.SORTS[sort]) \
+            or not all(isinstance(k, (int, str)) and not isinstance(k, bool) for k in keys):
+        raise ApiError("cursor: does not belong to this sort order.", status=400, type_="bad-cursor",
+                       errors=[{"field": "cursor", "message": "invalid cursor"}])
+    return keys
+
+
+def _cache() -> catalog_cache.PageCache:
+    return current_app.extensions.setdefault("catalog_page_cache", catalog_cache.PageCache())
+
+
+@api.get("", responses={"200": CatalogPage}, summary="Search the catalog (public)")
+def search(query: CatalogQuery):
+    s = db.session()
+    t = now()
+    cache, key = _cache(), request.query_string.decode("latin-1")
+    version = cache.version(s)
+    body = cache.get(key, version, t)
+    if body is None:
+        body = json.dumps(_search(s, query, t), separators=(",", ":")).encode()
+        cache.put(key, catalog_cache.Entry(version, cache.valid_until(s, t), body))
+    return Response(body, mimetype="application/json")
+
+
+def _search(s, query: CatalogQuery, t) -> dict:
+    floor = catalog.pay_floor(s)
+    rows, after = catalog.search(s, filters_from(query), now=t, floor=floor, limit=query.limit,
+                                 after=_keyset(query.cursor, query.sort))
+    return {"items": [item_json(r) for r in rows],
+            "next_cursor": encode_cursor({"s": query.sort, "k": after}) if after else None,
+            "period": period_of(t),
+            "pay_floor": {"amount_minor": floor.amount_minor, "currency": floor.currency,
+                          "display": codes.format_money(floor.amount_minor, floor.currency)}}
+
+
+class CompareQuery(CachedSchema):
+    ids: str = Field(pattern=r"^\d{1,10}(,\d{1,10}){0,3}$", description="2–4 offering ids, comma-separated")
+
+
+@api.get("/compare", responses={"200": CatalogPage}, summary="Up to four offerings side by side (public)")
+def compare(query: CompareQuery):
+    s = db.session()
+    ids = tuple(dict.fromkeys(int(x) for x in query.ids.split(",")))
+    floor = catalog.pay_floor(s)
+    rows, _ = catalog.search(s, catalog.Filters(ids=ids), now=now(), floor=floor, limit=4)
+    order = {oid: i for i, oid in enumerate(ids)}
+    rows.sort(key=lambda r: order[r["id"]])
+    return {"items": [item_json(r) for r in rows], "next_cursor": None, "period": period_of(now()),
+            "pay_floor": {"amount_minor": floor.amount_minor, "currency": floor.currency,
+                          "display": codes.format_money(floor.amount_minor, floor.currency)}}
+
+
+# --- one offering ---------------------------------------------------------------------------
+
+class OfferingPath(BaseModel):
+    offering_id: int = ID
+
+
+class PriceOut(BaseModel):
+    id: int
+    amount_minor: int
+    currency: str
+    effective_from: datetime
+    effective_to: datetime | None
+
+
+class OfferingOut(BaseModel):
+    id: int
+    vendor_org_id: int
+    title: str
+    task_type: str
+    modality: str
+    expertise: str
+    unit: str
+    languages: list[str]
+    description: str
+    quality: dict
+    turnaround_days: int
+    calibration_required: bool
+    security: dict
+    content_risk: str
+    effective_hourly_pay_minor: int | None
+    pay_currency: str | None
+    annotator_share: float | None
+    status: str
+    created_at: datetime
+    current_price: PriceOut | None
+
+
+def offering_json(s, o: Offering) -> dict:
+    price = prices.current(s, o.id, now())
+    return OfferingOut(**o.model_dump(), languages=offerings.languages_of(s, o.id),
+                       current_price=PriceOut.model_validate(price, from_attributes=True) if price else None
+                       ).model_dump(mode="json")
+
+
+def _public_offering(s, offering_id: int) -> Offering:
+    o = s.get(Offering, offering_id)
+    if o is None:
+        raise ApiError(f"No offering {offering_id}.", status=404, type_="not-found")
+    return o
+
+
+@api.get("/<int:offering_id>", responses={"200": OfferingOut}, summary="One offering (public)")
+def get_offering(path: OfferingPath):
+    s = db.session()
+    return offering_json(s, _public_offering(s, path.offering_id))
+
+
+class PriceList(BaseModel):
+    items: list[PriceOut]
+
+
+@api.get("/<int:offering_id>/prices", responses={"200": PriceList},
+         summary="Price history of an offering, oldest first (public)")
+def price_history(path: OfferingPath):
+    s = db.session()
+    _public_offering(s, path.offering_id)
+    return PriceList(items=[PriceOut.model_validate(p, from_attributes=True)
+                            for p in prices.history(s, path.offering_id)]).model_dump(mode="json")
+
+
+class CapacityOut(BaseModel):
+    period: str
+    units: int
+    allocated: int
+    reserved: int
+
+
+class CapacityList(BaseModel):
+    items: list[CapacityOut]
+
+
+@api.get("/<int:offering_id>/capacity", responses={"200": CapacityList},
+         summary="Capacity from this period on, with units allocated and reserved (public)")
+def capacity_list(path: OfferingPath):
+    s = db.session()
+    _public_offering(s, path.offering_id)
+    items = []
+    for row in capacity.of_offering(s, path.offering_id, period_of(now())):
+        allocated, reserved = capacity.committed(s, path.offering_id, row.period)
+        items.append(CapacityOut(period=row.period, units=row.units, allocated=allocated, reserved=reserved))
+    return CapacityList(items=items).model_dump(mode="json")
+
+
+# --- vendor side ----------------------------------------------------------------------------
+
+class Quality(StrictInput):
+    gold_tasks: bool | None = None
+    redundancy: int | None = Field(default=None, ge=1, le=50)
+    consensus: Literal[tuple(vocabulary.CONSENSUS_METHODS)] | None = None  # type: ignore[valid-type]
+    agreement_metric: Literal[tuple(vocabulary.AGREEMENT_METRICS)] | None = None  # type: ignore[valid-type]
+
+
+class Security(StrictInput):
+    data_residency: str | None = Field(default=None, max_length=2)
+    nda: bool | None = None
+    secure_facility: bool | None = None
+    pii_allowed: bool | None = None
+    iso27001: bool | None = None
+
+
+class OfferingChange(StrictInput):
+    title: str | None = Field(default=None, min_length=2, max_length=200)
+    task_type: TaskType | None = None
+    modality: Modality | None = None
+    expertise: Expertise | None = None
+    unit: Unit | None = None
+    languages: list[str] | None = Field(default=None, min_length=1, max_length=40)
+    description: str | None = Field(default=None, max_length=4000)
+    quality: Quality | None = None
+    turnaround_days: int | None = Field(default=None, ge=0, le=365)
+    calibration_required: bool | None = None
+    security: Security | None = None
+    content_risk: ContentRisk | None = None
+    effective_hourly_pay_minor: int | None = Field(default=None, gt=0, le=10**9)
+    pay_currency: str | None = Field(default=None, min_length=3, max_length=3)
+    annotator_share: float | None = Field(default=None, ge=0, le=100)
+    status: Literal["active", "retired"] | None = None
+
+
+class OfferingCreate(OfferingChange):
+    title: str = Field(min_length=2, max_length=200)
+    task_type: TaskType
+    modality: Modality
+    unit: Unit
+    languages: list[str] = Field(min_length=1, max_length=40)
+    turnaround_days: int = Field(ge=0, le=365)
+
+
+def _fields(body: StrictInput) -> dict:
+    data = body.model_dump(exclude_unset=True)
+    for k in ("quality", "security"):
+        if k in data and data[k] is not None:
+            data[k] = {x: v for x, v in data[k].items() if v is not None}
+    return data
+
+
+@api.post("", responses={"201": OfferingOut}, security=[{"oauth2": ["catalog:write"]}],
+          summary="List a new offering (vendors)")
+@bearer("catalog:write")
+def create_offering(body: OfferingCreate):
+    def create(s):
+        o = offerings.create(s, g.principal, _fields(body))
+        return offering_json(s, o), 201
+
+    return idempotency.run(db.session(), g.principal, "offerings.create",
+                           request.headers.get("Idempotency-Key"), body.model_dump(), create)
+
+
+@api.patch("/<int:offering_id>", responses={"200": OfferingOut}, security=[{"oauth2": ["catalog:write"]}],
+           summary="Change your offering (fields given are replaced; status retired withdraws it)")
+@bearer("catalog:write")
+def update_offering(path: OfferingPath, body: OfferingChange):
+    data = _fields(body)
+    nulls = [k for k, v in data.items() if v is None and k not in ("effective_hourly_pay_minor", "pay_currency",
+                                                                   "annotator_share")]
+    if nulls:
+        raise offerings.invalid([{"field": k, "message": "cannot be null"} for k in nulls])
+    s = db.session()
+    with db.transaction(s):
+        o = offerings.update(s, g.principal, path.offering_id, data)
+        return offering_json(s, o)
+
+
+class PriceCreate(StrictInput):
+    amount_minor: int = Field(gt=0, le=10**12)
+    currency: Currency = Field(min_length=3, max_length=3)
+    # strict=False: a JSON string is the only way to send a datetime.
+    effective_from: AwareDatetime | None = Field(default=None, strict=False, description="default now; never in the past")
+
+
+@api.post("/<int:offering_id>/prices", responses={"201": PriceOut}, security=[{"oauth2": ["catalog:write"]}],
+          summary="Set a new price; it supersedes the current one (vendors)")
+@bearer("catalog:write")
+def create_price(path: OfferingPath, body: PriceCreate):
+    def create(s):
+        p = prices.set_price(s, g.principal, path.offering_id, amount_minor=body.amount_minor,
+                             currency=body.currency, effective_from=body.effective_from, now=now())
+        return PriceOut.model_validate(p, from_attributes=True).model_dump(mode="json"), 201
+
+    return idempotency.run(db.session(), g.principal, f"offerings.{path.offering_id}.prices",
+                           request.headers.get("Idempotency-Key"), body.model_dump(mode="json"), create)
+
+
+class CapacityPath(BaseModel):
+    offering_id: int = ID
+    period: str = Field(max_length=10, description="ISO week, e.g. 2026-W48")
+
+
+class CapacitySet(StrictInput):
+    units: int = Field(ge=0, le=1_000_000_000)
+
+
+@api.put("/<int:offering_id>/capacity/<period>", responses={"200": CapacityOut},
+         security=[{"oauth2": ["catalog:write"]}],
+         summary="Set capacity for a period: raise any time, lower only to what is committed (vendors)")
+@bearer("catalog:write")
+def put_capacity(path: CapacityPath, body: CapacitySet):
+    s = db.session()
+    with db.transaction(s):
+        row = capacity.set_capacity(s, g.principal, path.offering_id, period=path.period, units=body.units,
+                                    now=now())
+        allocated, reserved = capacity.committed(s, path.offering_id, row.period)
+        return CapacityOut(period=row.period, units=row.units, allocated=allocated,
+                           reserved=reserved).model_dump(mode="json")

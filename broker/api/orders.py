@@ -1,0 +1,126 @@
+"""Orders: vendors accept them and record deliveries; developers follow the progress."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from flask import g
+from flask_openapi3 import APIBlueprint, Tag
+from pydantic import AwareDatetime, BaseModel, Field
+
+from broker import db
+from broker.api.inputs import BrokerInput
+from broker.api.schemas import PROBLEM_RESPONSES, PageQuery, encode_cursor
+from broker.api.cursors import cursor_id
+from broker.auth.oauth import bearer
+from broker.models import Order
+from broker.services import orders as svc
+
+api = APIBlueprint("api_orders", __name__, url_prefix="/api/v1/orders", abp_tags=[Tag(name="orders")],
+                   abp_responses=PROBLEM_RESPONSES)
+
+
+class DeliveryOut(BaseModel):
+    id: int
+    units: int
+    delivered_at: datetime
+    external_id: str | None
+    note: str
+
+
+class OrderOut(BaseModel):
+    id: int
+    allocation_id: int
+    vendor_org_id: int
+    developer_org_id: int
+    offering_id: int
+    period: str
+    units: int
+    units_delivered: int
+    unit_price_minor: int
+    currency: str
+    fee_rate: str
+    status: str
+    payment_status: str
+    payment_due_at: datetime | None
+    accepted_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, o: Order) -> "OrderOut":
+        return cls(**{k: getattr(o, k) for k in ("id", "allocation_id", "vendor_org_id", "developer_org_id",
+                                                 "offering_id", "period", "units", "units_delivered",
+                                                 "unit_price_minor", "currency", "payment_status",
+                                                 "payment_due_at", "accepted_at", "created_at")},
+                   fee_rate=str(o.fee_rate), status=o.status.value)
+
+
+class OrderDetail(OrderOut):
+    deliveries: list[DeliveryOut]
+
+
+class OrderPage(BaseModel):
+    items: list[OrderOut]
+    next_cursor: str | None
+
+
+class OrderQuery(PageQuery):
+    status: Literal["offered", "accepted", "delivered", "short", "released"] | None = None
+
+
+class OrderPath(BaseModel):
+    order_id: int = Field(ge=1, le=2**31 - 1)
+
+
+class DeliveryIn(BrokerInput):
+    units: int = Field(ge=1, le=1_000_000)
+    delivered_at: Annotated[AwareDatetime, Field(strict=False)] | None = None
+    external_id: str | None = Field(default=None, min_length=1, max_length=120,
+                                    description="your id for this delivery: a repeat is recorded once")
+    note: str = Field(default="", max_length=1000)
+
+
+def detail(s, o: Order) -> dict:
+    return OrderDetail(**OrderOut.of(o).model_dump(), deliveries=[
+        DeliveryOut(**d.model_dump()) for d in svc.deliveries(s, o)]).model_dump(mode="json")
+
+
+@api.get("", responses={"200": OrderPage}, security=[{"oauth2": ["orders:read"]}],
+         summary="Your orders (vendor: to fulfil; developer: placed for you)")
+@bearer("orders:read")
+def list_orders(query: OrderQuery):
+    rows = svc.list_for(db.session(), g.principal, status=query.status, limit=query.limit + 1,
+                        after_id=cursor_id(query.cursor))
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    return OrderPage(items=[OrderOut.of(o) for o in rows],
+                     next_cursor=encode_cursor({"id": rows[-1].id}) if more else None).model_dump(mode="json")
+
+
+@api.get("/<int:order_id>", responses={"200": OrderDetail}, security=[{"oauth2": ["orders:read"]}],
+         summary="One order with its deliveries")
+@bearer("orders:read")
+def get_order(path: OrderPath):
+    s = db.session()
+    return detail(s, svc.get(s, g.principal, path.order_id))
+
+
+@api.post("/<int:order_id>/accept", responses={"200": OrderDetail}, security=[{"oauth2": ["orders:write"]}],
+          summary="Accept an order (its vendor)")
+@bearer("orders:write")
+def accept_order(path: OrderPath):
+    s = db.session()
+    with db.transaction(s):
+        svc.accept(s, g.principal, path.order_id)
+    return detail(s, svc.get(s, g.principal, path.order_id))
+
+
+@api.post("/<int:order_id>/deliveries", responses={"201": OrderDetail}, security=[{"oauth2": ["orders:write"]}],
+          summary="Record delivered units (its vendor)")
+@bearer("orders:write")
+def record_delivery(path: OrderPath, body: DeliveryIn):
+    s = db.session()
+    with db.transaction(s):
+        svc.deliver(s, g.principal, path.order_id, units=body.units, delivered_at=body.delivered_at,
+                    external_id=body.external_id, note=body.note)
+    return detail(s, svc.get(s, g.principal, path.order_id)), 201

@@ -1,0 +1,248 @@
+"""Capacity requests (developers): submit, edit, cancel, see why they wait, and the quota."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from flask import g, request
+from flask_openapi3 import APIBlueprint, Tag
+from pydantic import AwareDatetime, BaseModel, Field
+
+from broker import db
+from broker.api.inputs import BrokerInput, Id
+from broker.api.schemas import PROBLEM_RESPONSES, PageQuery, encode_cursor
+from broker.api.cursors import cursor_id
+from broker.auth.oauth import bearer
+from broker.clock import now
+from broker.extensions import limiter
+from broker.models import Allocation, CapacityRequest
+from broker.services import eligibility, groups, idempotency, requests as svc, waiting
+from sqlmodel import select
+
+api = APIBlueprint("api_requests", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="requests")],
+                   abp_responses=PROBLEM_RESPONSES)
+
+Instant = Annotated[AwareDatetime, Field(strict=False)]
+
+
+class Criteria(BrokerInput):
+    task_type: str = Field(max_length=40, description="catalog task type, e.g. annotation")
+    language: str | None = Field(default=None, max_length=16, description="BCP 47 tag")
+    expertise: str | None = Field(default=None, max_length=40)
+    modality: str | None = Field(default=None, max_length=40)
+    max_unit_price_minor: int = Field(ge=1, le=10**12, description="maximum unit price, minor units")
+    currency: str = Field(min_length=3, max_length=3, description="ISO 4217")
+    preferred_vendor_ids: list[Id] = Field(default_factory=list, max_length=50,
+                                           description="only these vendors, when given")
+    excluded_vendor_ids: list[Id] = Field(default_factory=list, max_length=50)
+
+
+class RequestCreate(Criteria):
+    units: int = Field(ge=1, le=1_000_000)
+    deadline: Instant | None = None
+    earliest_start: Instant | None = None
+    instructions_ref: str = Field(default="", max_length=500)
+
+
+class RequestEdit(BrokerInput):
+    task_type: str | None = Field(default=None, max_length=40)
+    language: str | None = Field(default=None, max_length=16)
+    expertise: str | None = Field(default=None, max_length=40)
+    modality: str | None = Field(default=None, max_length=40)
+    units: int | None = Field(default=None, ge=1, le=1_000_000)
+    max_unit_price_minor: int | None = Field(default=None, ge=1, le=10**12)
+    currency: str | None = Field(default=None, min_length=3, max_length=3)
+    deadline: Instant | None = None
+    earliest_start: Instant | None = None
+    preferred_vendor_ids: list[Id] | None = Field(default=None, max_length=50)
+    excluded_vendor_ids: list[Id] | None = Field(default=None, max_length=50)
+    instructions_ref: str | None = Field(default=None, max_length=500)
+
+
+class EligibleOffering(BaseModel):
+    offering_id: int
+    title: str
+    vendor_id: int
+    vendor: str
+    unit: str
+    turnaround_days: int
+    unit_price_minor: int | None
+    eligible: bool
+    why_not: str | None
+
+
+class Preview(BaseModel):
+    eligible: list[EligibleOffering]
+    reason: dict | None
+
+
+class AllocationOut(BaseModel):
+    id: int
+    round_id: int
+    offering_id: int
+    period: str
+    units: int
+    unit_price_minor: int
+    currency: str
+    explanation: dict
+
+
+class RequestOut(BaseModel):
+    id: int
+    status: str
+    task_type: str
+    language: str | None
+    expertise: str | None
+    modality: str | None
+    units: int
+    units_allocated: int
+    max_unit_price_minor: int
+    currency: str
+    deadline: datetime | None
+    earliest_start: datetime | None
+    preferred_vendor_ids: list[int]
+    excluded_vendor_ids: list[int]
+    instructions_ref: str
+    submitted_at: datetime
+    updated_at: datetime
+    reason: dict | None = Field(description="why it waits: one code with its numbers (null when nothing is pending)")
+
+    @classmethod
+    def of(cls, s, r: CapacityRequest, *, live: bool = True) -> "RequestOut":
+        return cls(id=r.id, status=r.status.value, task_type=r.task_type, language=r.language,
+                   expertise=r.expertise, modality=r.modality, units=r.units,
+                   units_allocated=r.units_allocated, max_unit_price_minor=r.max_unit_price_minor,
+                   currency=r.currency, deadline=r.deadline, earliest_start=r.earliest_start,
+                   preferred_vendor_ids=r.preferred_vendor_ids, excluded_vendor_ids=r.excluded_vendor_ids,
+                   instructions_ref=r.instructions_ref, submitted_at=r.submitted_at,
+                   updated_at=r.updated_at,
+                   reason=waiting.reason_of(s, r) if live else (r.reason or None))
+
+
+class RequestDetail(RequestOut):
+    queue: list[dict] = Field(description="position and units ahead at each eligible offering")
+    allocations: list[AllocationOut]
+
+
+class RequestPage(BaseModel):
+    items: list[RequestOut]
+    next_cursor: str | None
+
+
+class RequestQuery(PageQuery):
+    status: Literal["pending", "partial", "allocated", "cancelled", "expired"] | None = None
+
+
+class RequestPath(BaseModel):
+    request_id: int = Field(ge=1, le=2**31 - 1)
+
+
+class Estimate(BaseModel):
+    label: str
+    request_id: int
+    round: dict
+    units: int
+    by_offering: list[dict]
+    reason: dict | None
+
+
+def preview_of(s, body: Criteria) -> dict:
+    c = eligibility.Criteria(task_type=body.task_type, currency=body.currency,
+                             max_unit_price_minor=body.max_unit_price_minor, language=body.language,
+                             expertise=body.expertise, modality=body.modality,
+                             preferred_vendor_ids=tuple(body.preferred_vendor_ids),
+                             excluded_vendor_ids=tuple(body.excluded_vendor_ids))
+    res = eligibility.resolve(s, c, now())
+    return Preview(eligible=[EligibleOffering(
+        offering_id=m.offering.id, title=m.offering.title, vendor_id=m.vendor.id, vendor=m.vendor.name,
+        unit=m.offering.unit, turnaround_days=m.offering.turnaround_days, unit_price_minor=m.price_minor,
+        eligible=m.eligible, why_not=m.why_not) for m in res.matches], reason=res.reason()).model_dump(mode="json")
+
+
+def detail(s, r: CapacityRequest) -> dict:
+    allocs = s.exec(select(Allocation).where(Allocation.request_id == r.id).order_by(Allocation.id)).all()
+    base = RequestOut.of(s, r).model_dump()
+    return RequestDetail(**base, queue=waiting.queue(s, r),
+                         allocations=[AllocationOut(**a.model_dump()) for a in allocs]).model_dump(mode="json")
+
+
+@api.post("/requests/preview", responses={"200": Preview}, security=[{"oauth2": ["requests:read"]}],
+          summary="Which offerings would serve these criteria (shown before submitting)")
+@bearer("requests:read")
+def preview(body: Criteria):
+    return preview_of(db.session(), body)
+
+
+@api.get("/requests", responses={"200": RequestPage}, security=[{"oauth2": ["requests:read"]}],
+         summary="Your org's capacity requests, newest first")
+@bearer("requests:read")
+def list_requests(query: RequestQuery):
+    s = db.session()
+    rows = svc.list_for(s, g.principal, status=query.status, limit=query.limit + 1,
+                        after_id=cursor_id(query.cursor))
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    return RequestPage(items=[RequestOut.of(s, r) for r in rows],
+                       next_cursor=encode_cursor({"id": rows[-1].id}) if more else None).model_dump(mode="json")
+
+
+@api.post("/requests", responses={"201": RequestOut}, security=[{"oauth2": ["requests:write"]}],
+          summary="Submit a capacity request (Idempotency-Key supported); its reason as of submission")
+@bearer("requests:write")
+def create_request(body: RequestCreate):
+    prepared = svc.prepare(db.session(), g.principal, body.model_dump())  # reads, before the write lock
+
+    def create(s):
+        r = svc.insert(s, g.principal, prepared)
+        return RequestOut.of(s, r, live=False).model_dump(mode="json"), 201
+
+    # The hot path: one transaction, and the response is built from what it wrote.
+    return idempotency.run(db.session(), g.principal, "requests.create", request.headers.get("Idempotency-Key"),
+                           body.model_dump(mode="json"), create)
+
+
+@api.get("/requests/<int:request_id>", responses={"200": RequestDetail},
+         security=[{"oauth2": ["requests:read"]}], summary="One request: reason, queue, allocations")
+@bearer("requests:read")
+def get_request(path: RequestPath):
+    s = db.session()
+    return detail(s, svc.get(s, g.principal, path.request_id))
+
+
+@api.patch("/requests/<int:request_id>", responses={"200": RequestDetail},
+           security=[{"oauth2": ["requests:write"]}], summary="Edit a request while units remain unallocated")
+@bearer("requests:write")
+def edit_request(path: RequestPath, body: RequestEdit):
+    s = db.session()
+    changes = body.model_dump(exclude_unset=True)
+    with db.transaction(s):
+        svc.edit(s, g.principal, path.request_id, changes)
+    return detail(s, svc.get(s, g.principal, path.request_id))
+
+
+@api.post("/requests/<int:request_id>/cancel", responses={"200": RequestDetail},
+          security=[{"oauth2": ["requests:write"]}], summary="Cancel what is not yet allocated")
+@bearer("requests:write")
+def cancel_request(path: RequestPath):
+    s = db.session()
+    with db.transaction(s):
+        svc.cancel(s, g.principal, path.request_id)
+    return detail(s, svc.get(s, g.principal, path.request_id))
+
+
+@api.get("/requests/<int:request_id>/estimate", responses={"200": Estimate},
+         security=[{"oauth2": ["requests:read"]}],
+         summary="Dry-run estimate of the next allocation (an estimate, not a reservation; rate-limited)")
+@bearer("requests:read")
+@limiter.limit("20/minute")
+def estimate_request(path: RequestPath):
+    s = db.session()
+    r = svc.get(s, g.principal, path.request_id)
+    return Estimate(**waiting.estimate(s, r)).model_dump(mode="json")
+
+
+@api.get("/quota", security=[{"oauth2": ["requests:read"]}],
+         summary="Your quota picture: weight, group, reservations, units received")
+@bearer("requests:read")
+def quota():
+    return groups.quota(db.session(), g.principal.org_id)

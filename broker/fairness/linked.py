@@ -1,0 +1,282 @@
+"""Linked offerings: one flow network per component, solved in three stages.
+
+1. groups: lexicographic max-min fair totals x_g / w_g (``multi.lexmaxmin``), with each
+   group's floor at each offering as a lower bound on its flow there;
+2. orgs inside groups: the same rule with the group totals fixed (only when a group has
+   several orgs with demand);
+3. requests: the integer flow that realises the org totals, made cheapest by cancelling
+   negative cycles, where serving an older request of the same org always outranks price.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from fractions import Fraction
+from math import floor
+
+from .flow import MaxFlow
+from .numbers import Desc
+from .multi import Principal, integerise, lexmaxmin
+
+
+class Nodes:
+    """Names to consecutive integers; node 0 is the source s, node 1 the sink t."""
+
+    def __init__(self):
+        self.index = {"s": 0, "t": 1}
+
+    def __call__(self, key) -> int:
+        if key not in self.index:
+            self.index[key] = len(self.index)
+        return self.index[key]
+
+    def __len__(self):
+        return len(self.index)
+
+
+def _floor_flows(alloc, offerings, classes, floors) -> dict[tuple[str, str], int]:
+    """phi_go: the largest jointly feasible part of the floors (one request may count
+    towards reservations at two offerings but can only be served once)."""
+    rnd = alloc.rnd
+    wanted = {k: v for k, v in floors.items() if v > 0}
+    if not wanted:
+        return {}
+    node = Nodes()
+    net_edges = []
+    for (g, eset), d in sorted(classes.items()):
+        c = node(("c", g, eset))
+        net_edges.append((0, c, d))
+        for o in eset:
+            if (g, o) in wanted:
+                net_edges.append((c, node(("f", g, o)), d))
+    floor_arcs = {}
+    for (g, o), f in sorted(wanted.items()):
+        floor_arcs[(g, o)] = len(net_edges)
+        net_edges.append((node(("f", g, o)), node(("o", o)), f))
+    for o in offerings:
+        net_edges.append((node(("o", o)), 1, rnd.offerings[o].capacity))
+    net = MaxFlow(len(node))
+    idx = [net.add_edge(u, v, c) for u, v, c in net_edges]
+    net.max_flow(0, 1)
+    return {k: net.flow_on(idx[i]) for k, i in floor_arcs.items()}
+
+
+def _group_stage(alloc, offerings, by_group, classes, phi, weights):
+    rnd = alloc.rnd
+    node = Nodes()
+    groups = sorted(by_group)
+    fixed = []
+    for (g, eset), d in sorted(classes.items()):
+        c = node(("c", g, eset))
+        fixed.append((node(("g", g)), c, 0, d))
+        for o in eset:
+            target = node(("f", g, o)) if phi.get((g, o), 0) > 0 else node(("o", o))
+            fixed.append((c, target, 0, None))
+    for (g, o), f in sorted(phi.items()):
+        if f > 0:
+            fixed.append((node(("f", g, o)), node(("o", o)), f, None))
+    for o in offerings:
+        fixed.append((node(("o", o)), 1, 0, rnd.offerings[o].capacity))
+    fixed.append((1, 0, 0, None))
+    principals = []
+    for g in groups:
+        d = sum(r.units for r in by_group[g])
+        fl = sum(v for (h, _), v in phi.items() if h == g)
+        principals.append(Principal(0, node(("g", g)), Fraction(d), Fraction(fl), weights[g]))
+    totals, levels = lexmaxmin(len(node), fixed, principals)
+    tiebreak = {i: (min(r.priority for r in by_group[g]), g) for i, g in enumerate(groups)}
+    units, _ = integerise(len(node), fixed, principals, totals, tiebreak)
+    return ({g: totals[i] for i, g in enumerate(groups)}, {g: levels[i] for i, g in enumerate(groups)},
+            {g: units[i] for i, g in enumerate(groups)})
+
+
+def _org_stage(alloc, offerings, by_group, group_units, phi):
+    """Org totals inside each group (weights of the orgs), group totals held fixed."""
+    rnd = alloc.rnd
+    by_org: dict[str, list] = defaultdict(list)
+    for g, reqs in by_group.items():
+        for r in reqs:
+            by_org[r.org].append(r)
+    if all(len({r.org for r in reqs}) == 1 for reqs in by_group.values()):
+        return {by_group[g][0].org: group_units[g] for g in by_group}
+    node = Nodes()
+    fixed = []
+    for g in sorted(by_group):
+        fixed.append((0, node(("g", g)), group_units[g], group_units[g]))
+    oclasses: dict[tuple, int] = defaultdict(int)
+    for org, reqs in by_org.items():
+        for r in reqs:
+            oclasses[(org, r.offerings)] += r.units
+    for (org, eset), d in sorted(oclasses.items()):
+        c = node(("c", org, eset))
+        g = rnd.orgs[org].group
+        fixed.append((node(("org", org)), c, 0, d))
+        for o in eset:
+            target = node(("f", g, o)) if phi.get((g, o), 0) > 0 else node(("o", o))
+            fixed.append((c, target, 0, None))
+    for (g, o), f in sorted(phi.items()):
+        if f > 0:
+            fixed.append((node(("f", g, o)), node(("o", o)), f, None))
+    for o in offerings:
+        fixed.append((node(("o", o)), 1, 0, rnd.offerings[o].capacity))
+    fixed.append((1, 0, 0, None))
+    # only orgs of groups with several orgs here are principals: an org alone in its group
+    # has its group's total, which the fixed edge s -> group already forces (and a constant
+    # coordinate changes neither the lexicographic order nor the rounding of the others)
+    shared = {g for g, reqs in by_group.items() if len({r.org for r in reqs}) > 1}
+    orgs = sorted(o for o in by_org if rnd.orgs[o].group in shared)
+    for o in sorted(by_org):
+        if rnd.orgs[o].group not in shared:
+            fixed.append((node(("g", rnd.orgs[o].group)), node(("org", o)), 0, None))
+    principals = [Principal(node(("g", rnd.orgs[o].group)), node(("org", o)),
+                            Fraction(sum(r.units for r in by_org[o])), Fraction(0), rnd.orgs[o].weight)
+                  for o in orgs]
+    totals, _ = lexmaxmin(len(node), fixed, principals)
+    tiebreak = {i: (min(r.priority for r in by_org[o]), o) for i, o in enumerate(orgs)}
+    units, _ = integerise(len(node), fixed, principals, totals, tiebreak)
+    out = {o: group_units[rnd.orgs[o].group] for o in by_org if rnd.orgs[o].group not in shared}
+    out.update({o: units[i] for i, o in enumerate(orgs)})
+    return out
+
+
+def _request_stage(alloc, offerings, reqs, org_units, phi):
+    """Route every org's units to its requests and offerings: oldest request first, then
+    lowest unit price, then offering id, as the costs of a min-cost flow.
+
+    A unit on the request of rank k inside its org costs k*M (M above any total of offering
+    costs), a unit at an offering its unit price (then its id rank, as a smaller term), so
+    the cheapest flow serves an older request of an org before a newer one whenever capacity
+    allows the exchange, and among those flows takes the cheapest offerings. Floors are lower
+    bounds phi on (group, offering) -> offering, reduced the classic way: a supply phi at
+    the offering and a demand phi at the floor node, both of which the flow must meet."""
+    from .mincost import MinCostFlow
+    rnd = alloc.rnd
+    node = Nodes()          # 0 = super source, 1 = super sink
+    total_cap = sum(rnd.offerings[o].capacity for o in offerings) + 1
+    ranked = sorted(offerings, key=lambda o: (rnd.offerings[o].unit_price, o))
+    span = total_cap * (len(offerings) + 1)
+    price_cost = {o: rnd.offerings[o].unit_price * span + k for k, o in enumerate(ranked)}
+    age_step = (max(price_cost.values()) + 1) * total_cap
+    need = sum(org_units.values())
+    big = need + sum(phi.values()) + 1
+    edges = []              # (u, v, cap, cost)
+    for org in sorted(org_units):
+        edges.append((0, node(("org", org)), org_units[org], 0))
+    by_org = defaultdict(list)
+    for r in reqs:
+        by_org[r.org].append(r)
+    arcs = {}
+    for org in sorted(by_org):
+        for rank, r in enumerate(sorted(by_org[org], key=lambda r: r.priority)):
+            rn = node(("r", r.id))
+            edges.append((node(("org", org)), rn, r.units, rank * age_step))
+            g = r.group
+            for o in r.offerings:
+                target = node(("f", g, o)) if phi.get((g, o), 0) > 0 else node(("o", o))
+                arcs[(r, o)] = len(edges)
+                edges.append((rn, target, big, price_cost[o]))
+    for (g, o), f in sorted(phi.items()):
+        if f > 0:
+            fn, on = node(("f", g, o)), node(("o", o))
+            edges.append((fn, on, big, 0))
+            edges.append((0, on, f, 0))
+            edges.append((fn, 1, f, 0))
+            need += f
+    t = node(("t",))        # the old sink; node 1 is now the super sink
+    for o in offerings:
+        edges.append((node(("o", o)), t, rnd.offerings[o].capacity, 0))
+    edges.append((t, 1, sum(org_units.values()), 0))
+    net = MinCostFlow(len(node))
+    idx = [net.add_edge(u, v, c, w) for u, v, c, w in edges]
+    sent, _ = net.run(0, 1, need)
+    assert sent == need, "org totals must be routable"
+    out = {}
+    for (r, o), i in arcs.items():
+        f = net.flow_on(idx[i])
+        if f > 0:
+            out[(r, o)] = f
+    return out
+
+
+def solve_linked(alloc, offerings, reqs) -> None:
+    from .engine import Rows, why_of
+    rnd = alloc.rnd
+    by_group: dict[str, list] = defaultdict(list)
+    for r in reqs:
+        by_group[alloc.group_of(r)].append(r)
+    groups = sorted(by_group)
+    classes: dict[tuple, int] = defaultdict(int)
+    demand_at: dict[tuple[str, str], int] = defaultdict(int)
+    for g, rs in by_group.items():
+        for r in rs:
+            classes[(g, r.offerings)] += r.units
+            for o in r.offerings:
+                demand_at[(g, o)] += r.units
+    floors = {}
+    guar = {}
+    for (g, o), d in demand_at.items():
+        guar[(g, o)] = alloc.guarantee(alloc.members[g], o)
+        floors[(g, o)] = min(guar[(g, o)], d, alloc.clamp(o))
+    weights = alloc.effective_weights(groups, offerings)
+    set_aside = {}
+    if rnd.policy.small_set_aside > 0:
+        small = {g: rs for g, rs in by_group.items() if alloc.small[g]}
+        if small:
+            set_aside = _set_aside_pass(alloc, offerings, small, weights)
+            floors = {k: max(v, set_aside.get(k, 0)) for k, v in floors.items()}
+    phi = _floor_flows(alloc, offerings, classes, floors)
+    totals, levels, group_units = _group_stage(alloc, offerings, by_group, classes, phi, weights)
+    org_units = _org_stage(alloc, offerings, by_group, group_units, phi)
+    served = _request_stage(alloc, offerings, reqs, org_units, phi)
+    at = defaultdict(int)
+    for (r, o), n in served.items():
+        alloc.give(r, o, n)
+        at[(r.group, o)] += n
+    gdemand = {g: sum(r.units for r in by_group[g]) for g in groups}
+    desc = {g: Desc(levels[g], weights[g]) for g in groups}
+    by_offering: dict[str, list[str]] = defaultdict(list)
+    for (g, o) in sorted(demand_at):
+        by_offering[o].append(g)
+    for o, gs in by_offering.items():
+        floors_o = [phi.get((g, o), 0) for g in gs]
+        alloc.blocks[o] = Rows(
+            o, offerings, alloc.clamp(o), gs,
+            [sorted({r.org for r in by_group[g] if o in r.offerings}) for g in gs],
+            [demand_at[(g, o)] for g in gs], [guar[(g, o)] for g in gs], floors_o,
+            [set_aside.get((g, o)) for g in gs] if set_aside else None,
+            [desc[g] for g in gs], [alloc.group_weight[g] for g in gs], [at[(g, o)] for g in gs],
+            [gdemand[g] for g in gs], [group_units[g] for g in gs],
+            [None if levels[g] is None else why_of(totals[g], f, gdemand[g], desc[g].fair)
+             for g, f in zip(gs, floors_o)],
+            [Fraction(totals[g]).denominator != 1 for g in gs])
+
+
+def _set_aside_pass(alloc, offerings, small_groups, weights) -> dict[tuple[str, str], int]:
+    """Pass 1 over linked offerings: floor(small_set_aside*C_o) at each offering, shared
+    among the all-small groups without floors; returns their units per offering."""
+    rnd = alloc.rnd
+    pool = {o: floor(rnd.policy.small_set_aside * rnd.offerings[o].capacity) for o in offerings}
+    node = Nodes()
+    classes: dict[tuple, int] = defaultdict(int)
+    for g, rs in small_groups.items():
+        for r in rs:
+            classes[(g, r.offerings)] += r.units
+    fixed, arcs = [], []
+    for (g, eset), d in sorted(classes.items()):
+        c = node(("c", g, eset))
+        fixed.append((node(("g", g)), c, 0, d))
+        for o in eset:
+            arcs.append(((g, o), len(fixed)))
+            fixed.append((c, node(("o", o)), 0, None))
+    for o in offerings:
+        fixed.append((node(("o", o)), 1, 0, pool[o]))
+    fixed.append((1, 0, 0, None))
+    groups = sorted(small_groups)
+    principals = [Principal(0, node(("g", g)), Fraction(sum(r.units for r in small_groups[g])), Fraction(0),
+                            weights[g]) for g in groups]
+    totals, _ = lexmaxmin(len(node), fixed, principals)
+    tiebreak = {i: (min(r.priority for r in small_groups[g]), g) for i, g in enumerate(groups)}
+    _, res = integerise(len(node), fixed, principals, totals, tiebreak)
+    out: dict[tuple[str, str], int] = defaultdict(int)
+    for key, i in arcs:
+        out[key] += res.flows[i]
+    return dict(out)

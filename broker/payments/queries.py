@@ -1,0 +1,104 @@
+"""What each caller may read about money, scoped through ``owned()``: a developer sees its
+orders' payments and ledger lines, a vendor its payouts, an operator everything."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from broker.auth.principal import Principal, owned
+from broker.models import LedgerEntry, Offering, Order, OrgKind
+from broker.models.ledger import Payment
+from broker.payments import ledger
+
+ZERO_DECIMAL = {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX",
+                "VND", "VUV", "XAF", "XOF", "XPF"}
+
+
+def money(minor: int | None, currency: str) -> str:
+    """Display form of an amount: ``1,234.50 USD`` (never through a float)."""
+    if minor is None:
+        return "—"
+    if currency.upper() in ZERO_DECIMAL:
+        return f"{minor:,} {currency.upper()}"
+    sign = "-" if minor < 0 else ""
+    whole, cents = divmod(abs(minor), 100)
+    return f"{sign}{whole:,}.{cents:02d} {currency.upper()}"
+
+
+def _order_column(principal: Principal) -> str:
+    return "vendor_org_id" if principal.role == OrgKind.vendor else "developer_org_id"
+
+
+def visible_orders(principal: Principal):
+    """A SELECT over the orders the principal may see (by its side of the order)."""
+    return owned(select(Order), Order, principal, _order_column(principal))
+
+
+def orders(s: Session, principal: Principal, limit: int = 200) -> list[tuple[Order, Offering, Payment | None]]:
+    stmt = visible_orders(principal).order_by(Order.id.desc()).limit(limit)
+    rows = s.exec(stmt).all()
+    offs = {o.id: o for o in s.exec(select(Offering).where(Offering.id.in_({r.offering_id for r in rows})))} if rows else {}
+    pays = {p.order_id: p for p in s.exec(select(Payment).where(Payment.order_id.in_([r.id for r in rows])))} if rows else {}
+    return [(r, offs.get(r.offering_id), pays.get(r.id)) for r in rows]
+
+
+def payments(s: Session, principal: Principal, *, after_id: int | None = None, limit: int = 50,
+             status: str | None = None) -> list[Payment]:
+    stmt = owned(select(Payment), Payment, principal)
+    if principal.role == OrgKind.vendor:
+        return []
+    if status:
+        stmt = stmt.where(Payment.status == status)
+    if after_id:
+        stmt = stmt.where(Payment.id < after_id)
+    return list(s.exec(stmt.order_by(Payment.id.desc()).limit(limit)).all())
+
+
+def entries(s: Session, principal: Principal, *, after_id: int | None = None, limit: int = 50) -> list[LedgerEntry]:
+    """Ledger lines of the caller's orders (every leg, fees included: fees are public)."""
+    stmt = select(LedgerEntry).order_by(LedgerEntry.id.desc())
+    if not principal.is_operator:
+        stmt = stmt.where(LedgerEntry.order_id.in_(visible_orders(principal).with_only_columns(Order.id)))
+    if after_id:
+        stmt = stmt.where(LedgerEntry.id < after_id)
+    return list(s.exec(stmt.limit(limit)).all())
+
+
+@dataclass(frozen=True)
+class PayoutLine:
+    txn_id: str
+    order_id: int
+    amount_minor: int
+    currency: str
+    status: str  # paid | pending | reversed
+    transfer_id: str | None
+    at: datetime
+
+
+def payouts(s: Session, principal: Principal, limit: int = 200) -> list[PayoutLine]:
+    """A vendor's earnings per delivery: paid (with the transfer), or pending."""
+    if principal.role != OrgKind.vendor and not principal.is_operator:
+        return []
+    ids = visible_orders(principal).with_only_columns(Order.id)
+    rows = s.exec(select(LedgerEntry).where(LedgerEntry.order_id.in_(ids), LedgerEntry.account.like("vendor:%"),
+                                            LedgerEntry.kind.in_(["earn", "payout", "reversal"]))
+                  .order_by(LedgerEntry.id.desc()).limit(limit * 3)).all()
+    paid = {e.txn_id: e for e in rows if e.kind == "payout"}
+    reversed_ids = {e.external_id for e in rows if e.kind == "reversal"}
+    out = []
+    for e in rows:
+        if e.kind != "earn":
+            continue
+        from broker.payments.payouts import release_txn
+
+        p = paid.get(release_txn(e.txn_id))
+        status = "pending" if p is None else ("reversed" if p.external_id in reversed_ids else "paid")
+        out.append(PayoutLine(e.txn_id, e.order_id, -e.amount_minor, e.currency, status,
+                              p.external_id if p else None, p.created_at if p else e.created_at))
+    return out[:limit]
+
+
+def order_money(s: Session, order: Order) -> ledger.OrderMoney:
+    return ledger.order_money(s, order)

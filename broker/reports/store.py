@@ -1,0 +1,55 @@
+"""Reading published reports (the API and the pages call these)."""
+from __future__ import annotations
+
+import json
+
+from sqlmodel import Session, select
+
+from broker.models import Report
+
+
+def page(s: Session, *, limit: int, before_id: int | None = None, series: str | None = None,
+         period: str | None = None) -> tuple[list[Report], bool]:
+    """Newest first; (rows, more)."""
+    stmt = select(Report).order_by(Report.id.desc())
+    if before_id:
+        stmt = stmt.where(Report.id < before_id)
+    if series:
+        stmt = stmt.where(Report.series == series)
+    if period:
+        stmt = stmt.where(Report.period == period)
+    rows = list(s.exec(stmt.limit(limit + 1)))
+    return rows[:limit], len(rows) > limit
+
+
+def get(s: Session, report_id: int) -> Report | None:
+    return s.get(Report, report_id)
+
+
+def superseded_ids(s: Session) -> set[int]:
+    return {i for i in s.exec(select(Report.supersedes_id).where(Report.supersedes_id.is_not(None)))}
+
+
+def latest(s: Session, series: str) -> Report | None:
+    """The newest report of a series that nothing supersedes."""
+    gone = superseded_ids(s)
+    for r in s.exec(select(Report).where(Report.series == series).order_by(Report.period.desc(), Report.id.desc())):
+        if r.id not in gone:
+            return r
+    return None
+
+
+def history(s: Session, series: str, up_to_period: str, n: int = 12) -> list[dict]:
+    """Documents of the series' current (not superseded) reports up to a period, oldest first."""
+    gone = superseded_ids(s)
+    rows = s.exec(select(Report).where(Report.series == series, Report.period <= up_to_period)
+                  .order_by(Report.period.desc(), Report.id.desc())).all()
+    seen, out = set(), []
+    for r in rows:
+        if r.id in gone or r.period in seen:
+            continue
+        seen.add(r.period)
+        out.append(json.loads(r.document))
+        if len(out) == n:
+            break
+    return out[::-1]

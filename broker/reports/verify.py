@@ -1,0 +1,302 @@
+"""``python -m broker.reports.verify BASE_URL_OR_FOLDER``: check a published report series.
+
+For every report: its digest (SHA-256 of the exact bytes served), that those bytes are the
+canonical form, its JWS signature against the JWKS (current and retired keys), and the chain
+(each ``previous_digest`` is the digest of the series' previous report). For every access
+report: each listed round's input/output digests, its replay through the engine (the output
+must be what ``python -m broker.fairness`` gives for the input), that a final report lists
+every round of its period, and that its ``allocation`` section follows from the round data.
+Exits 0 when all holds, 1 naming the first discrepancy, 2 when the source cannot be read.
+
+``--download FOLDER URL`` saves a series (reports, JWKS, rounds) for offline checking; the
+folder layout is documented in docs/reports.md. Standard library + the engine only.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from broker.reports import canonical, rounddata, signing
+
+
+class Discrepancy(Exception):
+    """The first thing found that does not check out."""
+
+
+class SourceError(Exception):
+    pass
+
+
+class HttpSource:
+    """A running Parity: /api/v1/reports, /api/v1/rounds, /.well-known/jwks.json."""
+
+    def __init__(self, base: str, opener=None):
+        self.base = base.rstrip("/") + "/"
+        self._get = opener or self._urlopen
+
+    @staticmethod
+    def _urlopen(url: str) -> bytes:
+        try:
+            with urllib.request.urlopen(url, timeout=60) as r:
+                return r.read()
+        except OSError as e:
+            raise SourceError(f"cannot fetch {url}: {e}") from None
+
+    def bytes(self, link: str) -> bytes:
+        return self._get(urllib.parse.urljoin(self.base, link))
+
+    def _pages(self, path: str) -> list[dict]:
+        items, cursor = [], None
+        while True:
+            q = {"limit": 200, **({"cursor": cursor} if cursor else {})}
+            page = json.loads(self.bytes(f"{path}?{urllib.parse.urlencode(q)}"))
+            items += page["items"]
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return items
+
+    def reports(self) -> list[dict]:
+        return self._pages("api/v1/reports")
+
+    def rounds(self) -> list[dict]:
+        return self._pages("api/v1/rounds")
+
+    def jwks(self) -> dict:
+        return json.loads(self.bytes(".well-known/jwks.json"))
+
+
+class FolderSource:
+    """A downloaded series: jwks.json, reports.json, rounds.json and the files they link."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+
+    def bytes(self, link: str) -> bytes:
+        path = (self.folder / link).resolve()
+        if self.folder.resolve() not in path.parents:
+            raise SourceError(f"link {link!r} points outside {self.folder}")
+        try:
+            return path.read_bytes()
+        except OSError as e:
+            raise SourceError(f"cannot read {path}: {e}") from None
+
+    def _index(self, name: str) -> list[dict]:
+        return json.loads(self.bytes(name))["items"]
+
+    def reports(self) -> list[dict]:
+        return self._index("reports.json")
+
+    def rounds(self) -> list[dict]:
+        return self._index("rounds.json")
+
+    def jwks(self) -> dict:
+        return json.loads(self.bytes("jwks.json"))
+
+
+def source_for(where: str):
+    if where.startswith(("http://", "https://")):
+        return HttpSource(where)
+    return FolderSource(where)
+
+
+def _first_difference(a, b, path: str = "") -> str | None:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b)):
+            if key not in a or key not in b:
+                return f"{path}.{key}".lstrip(".")
+            d = _first_difference(a[key], b[key], f"{path}.{key}")
+            if d:
+                return d
+        return None
+    if isinstance(a, list) and isinstance(b, list):
+        for i, (x, y) in enumerate(zip(a, b)):
+            d = _first_difference(x, y, f"{path}[{i}]")
+            if d:
+                return d
+        return f"{path} (length {len(a)} vs {len(b)})" if len(a) != len(b) else None
+    return None if a == b else path.lstrip(".")
+
+
+def _lookup(doc, path: str):
+    cur = doc
+    for part in path.replace("]", "").replace("[", ".").split("."):
+        if part == "" or " " in part:
+            continue
+        try:
+            cur = cur[int(part)] if isinstance(cur, list) else cur[part]
+        except (KeyError, IndexError, ValueError, TypeError):
+            return "(missing)"
+    return cur
+
+
+def _sha(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+class Verifier:
+    def __init__(self, source, log=lambda line: None):
+        self.src = source
+        self.log = log
+        self.rounds: dict[int, dict] = {}
+        self.round_index: dict[int, dict] | None = None
+        self.replayed: set[int] = set()
+
+    def run(self) -> int:
+        jwks = self.src.jwks()
+        items = sorted(self.src.reports(), key=lambda r: r["id"])
+        if not items:
+            raise Discrepancy("the series holds no reports")
+        last: dict[str, str | None] = {}
+        for item in items:
+            label = f"{item.get('series')} report {item['id']} ({item.get('period')})"
+            doc = self.check_report(item, jwks, label)
+            expected_prev = last.get(item["series"])
+            if doc["previous_digest"] != expected_prev or item.get("previous_digest") != expected_prev:
+                raise Discrepancy(f"{label}: chain broken — previous_digest is {doc['previous_digest']!r}, "
+                                  f"but the previous {item['series']} report's digest is {expected_prev!r}")
+            last[item["series"]] = item["digest"]
+            if doc["series"] == "access":
+                self.check_access(doc, label)
+            self.log(f"ok  {label} {item['digest']}")
+        return len(items)
+
+    def check_report(self, item: dict, jwks: dict, label: str) -> dict:
+        data = self.src.bytes(item["links"]["json"])
+        got = canonical.digest_of_bytes(data)
+        if got != item["digest"]:
+            raise Discrepancy(f"{label}: digest of the document is {got}, the list says {item['digest']}")
+        if not canonical.is_canonical(data):
+            raise Discrepancy(f"{label}: the document is not in canonical form")
+        token = self.src.bytes(item["links"]["jws"]).decode("utf-8").strip()
+        try:
+            header, payload = signing.verify(token, jwks)
+        except signing.SignatureError as e:
+            raise Discrepancy(f"{label}: JWS does not verify: {e}") from None
+        if payload != data:
+            raise Discrepancy(f"{label}: the JWS payload differs from the published document")
+        doc = json.loads(data)
+        for key in ("series", "period"):
+            if doc.get(key) != item.get(key):
+                raise Discrepancy(f"{label}: document says {key}={doc.get(key)!r}, the list says {item.get(key)!r}")
+        for key in ("schema_version", "policy_version", "previous_digest"):
+            if key not in doc:
+                raise Discrepancy(f"{label}: document has no {key}")
+        return doc
+
+    def _round(self, rid: int, label: str) -> dict:
+        if rid in self.rounds:
+            return self.rounds[rid]
+        if self.round_index is None:
+            self.round_index = {r["id"]: r for r in self.src.rounds()}
+        meta = self.round_index.get(rid)
+        if meta is None:
+            raise Discrepancy(f"{label}: round {rid} is not in the published rounds")
+        raw_in, raw_out = self.src.bytes(meta["links"]["input"]), self.src.bytes(meta["links"]["output"])
+        rnd = {"id": rid, "kind": meta.get("kind"), "ran_at": meta.get("ran_at"), "period": meta.get("period"),
+               "input": json.loads(raw_in), "output": json.loads(raw_out),
+               "input_digest": _sha(raw_in), "output_digest": _sha(raw_out)}
+        self.rounds[rid] = rnd
+        return rnd
+
+    def _replay(self, rnd: dict, label: str) -> None:
+        if rnd["id"] in self.replayed:
+            return
+        from broker.fairness import RoundInputError, allocate
+        try:
+            result = allocate(rnd["input"])
+        except RoundInputError as e:
+            raise Discrepancy(f"{label}: round {rnd['id']} input is not a valid engine input: {e}") from None
+        again, stored = canonical.round_figures(json.loads(json.dumps(result))), canonical.round_figures(rnd["output"])
+        if again != stored:
+            where = _first_difference(stored, again)
+            raise Discrepancy(f"{label}: round {rnd['id']} does not replay: the engine gives a different "
+                              f"output at {where}")
+        self.replayed.add(rnd["id"])
+
+    def check_access(self, doc: dict, label: str) -> None:
+        rounds = []
+        for listed in doc.get("rounds", []):
+            rnd = self._round(listed["id"], label)
+            for part in ("input", "output"):
+                if rnd[f"{part}_digest"] != listed[f"{part}_digest"]:
+                    raise Discrepancy(f"{label}: round {listed['id']} {part} digest is {rnd[f'{part}_digest']}, "
+                                      f"the report says {listed[f'{part}_digest']}")
+            self._replay(rnd, label)
+            rounds.append({**rnd, "ran_at": listed.get("ran_at", rnd["ran_at"])})
+        if not doc.get("provisional"):
+            if self.round_index is None:
+                self.round_index = {r["id"]: r for r in self.src.rounds()}
+            published = {r["id"] for r in self.round_index.values() if r.get("period") == doc["period"]}
+            missing = sorted(published - {r["id"] for r in doc.get("rounds", [])})
+            if missing:
+                raise Discrepancy(f"{label}: round(s) {missing} of {doc['period']} are published but not "
+                                  f"counted in the report")
+        index = {o["offering"]: o for o in doc.get("offerings", [])}
+        k = int(doc.get("parameters", {}).get("small_cell_k", 5))
+        again = canonical.round_figures(rounddata.allocation_figures(rounds, index, k))
+        stored = doc.get("allocation")
+        where = _first_difference(stored, again)
+        if where is not None:
+            raise Discrepancy(f"{label}: figure allocation.{where} is {_lookup(stored, where)!r} in the "
+                              f"report, but the round data give {_lookup(again, where)!r}")
+
+
+def download(src, folder: str | Path) -> int:
+    """Save reports (json, jws, csv), rounds (input, output) and the JWKS into ``folder``."""
+    root = Path(folder)
+    (root / "reports").mkdir(parents=True, exist_ok=True)
+    (root / "rounds").mkdir(parents=True, exist_ok=True)
+    (root / "jwks.json").write_bytes(json.dumps(src.jwks(), indent=1).encode())
+    reports = []
+    for item in src.reports():
+        links = {}
+        for kind, ext in (("json", "json"), ("jws", "jws"), ("csv", "csv")):
+            if item["links"].get(kind):
+                rel = f"reports/{item['id']}.{ext}"
+                (root / rel).write_bytes(src.bytes(item["links"][kind]))
+                links[kind] = rel
+        reports.append({**item, "links": links})
+    (root / "reports.json").write_text(json.dumps({"items": reports}, indent=1))
+    rounds = []
+    for item in src.rounds():
+        links = {}
+        for part in ("input", "output"):
+            rel = f"rounds/{item['id']}.{part}.json"
+            (root / rel).write_bytes(src.bytes(item["links"][part]))
+            links[part] = rel
+        rounds.append({**item, "links": links})
+    (root / "rounds.json").write_text(json.dumps({"items": rounds}, indent=1))
+    return len(reports)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m broker.reports.verify", description=__doc__.split("\n\n")[0])
+    parser.add_argument("source", help="base URL of a Parity (https://…) or a downloaded folder")
+    parser.add_argument("--download", metavar="FOLDER", help="save the series into FOLDER, then verify the copy")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only the verdict")
+    args = parser.parse_args(argv)
+    log = (lambda line: None) if args.quiet else print
+    try:
+        src = source_for(args.source)
+        if args.download:
+            n = download(src, args.download)
+            log(f"saved {n} reports into {args.download}")
+            src = FolderSource(args.download)
+        n = Verifier(src, log).run()
+    except Discrepancy as d:
+        print(f"FAIL: {d}", file=sys.stderr)
+        return 1
+    except (SourceError, ValueError, KeyError, TypeError) as e:
+        print(f"ERROR: cannot read the series: {e.__class__.__name__}: {e}", file=sys.stderr)
+        return 2
+    print(f"OK: {n} reports verified (signatures, chain, round replays, access figures)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

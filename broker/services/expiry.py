@@ -1,0 +1,31 @@
+"""Requests whose deadline passed before they were fully served expire, with a reason."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from broker.models import CapacityRequest, Notification, RequestStatus
+from broker.services import audit
+
+OPEN = (RequestStatus.pending, RequestStatus.partial)
+
+
+def expire(s: Session, t: datetime) -> int:
+    """Idempotent: only open requests past their deadline change."""
+    rows = s.exec(select(CapacityRequest).where(CapacityRequest.status.in_(OPEN),
+                                                CapacityRequest.deadline.is_not(None),
+                                                CapacityRequest.deadline <= t).with_for_update()).all()
+    for r in rows:
+        before = audit.snapshot(r)
+        r.status = RequestStatus.expired
+        r.reason = {"code": "expired", "deadline": r.deadline.isoformat().replace("+00:00", "Z"),
+                    "units": r.units, "units_allocated": r.units_allocated,
+                    "last_reason": (r.reason or {}).get("code")}
+        r.updated_at = t
+        s.add(r)
+        audit.record(s, None, "request.expire", "capacity_request", r.id, before=before, after=audit.snapshot(r))
+        s.add(Notification(org_id=r.org_id, kind="request.expired", created_at=t,
+                           message=f"Request #{r.id} expired at its deadline with {r.units_allocated} of "
+                                   f"{r.units} units allocated.", data={"request_id": r.id}))
+    return len(rows)

@@ -1,0 +1,149 @@
+"""Vendors' offerings: create, change and retire them (prices and capacity have their own
+modules). Every change is audited with before and after, in the same transaction."""
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from broker.auth.principal import Principal, get_owned
+from broker.catalog import codes, vocabulary
+from broker.errors import ApiError
+from broker.models import Offering, OfferingLanguage, OrgKind
+from broker.services import audit
+
+FIELDS = ("title", "task_type", "modality", "expertise", "unit", "description", "quality",
+          "turnaround_days", "calibration_required", "security", "content_risk",
+          "effective_hourly_pay_minor", "pay_currency", "annotator_share", "status")
+QUALITY_KEYS = {"gold_tasks", "redundancy", "consensus", "agreement_metric"}
+SECURITY_KEYS = {"data_residency", "nda", "secure_facility", "pii_allowed", "iso27001"}
+MAX_LANGUAGES = 40
+
+
+def invalid(errors: list[dict]) -> ApiError:
+    fields = ", ".join(sorted({e["field"] for e in errors}))
+    return ApiError(f"The request has invalid fields: {fields}.", status=422, type_="validation",
+                    title="Validation failed", errors=errors)
+
+
+def _check_vocab(errors, data, field, terms):
+    if field in data and data[field] not in terms:
+        errors.append({"field": field, "message": f"must be one of: {', '.join(terms)}"})
+
+
+def validate(data: dict) -> tuple[dict, list[str] | None]:
+    """Check an offering's fields (a full create or a partial change); returns the cleaned
+    fields and the normalised languages (None when not given). Raises 422 naming each field."""
+    errors: list[dict] = []
+    for field, terms in (("task_type", vocabulary.TASK_TYPES), ("modality", vocabulary.MODALITIES),
+                         ("expertise", vocabulary.EXPERTISE), ("unit", vocabulary.UNITS),
+                         ("content_risk", vocabulary.CONTENT_RISK)):
+        _check_vocab(errors, data, field, terms)
+    if "status" in data and data["status"] not in ("active", "retired"):
+        errors.append({"field": "status", "message": "must be active or retired"})
+    if "title" in data and not (data["title"] or "").strip():
+        errors.append({"field": "title", "message": "must not be blank"})
+    quality = data.get("quality") or {}
+    for key in set(quality) - QUALITY_KEYS:
+        errors.append({"field": f"quality.{key}", "message": "unknown quality mechanism"})
+    if "consensus" in quality and quality["consensus"] not in vocabulary.CONSENSUS_METHODS:
+        errors.append({"field": "quality.consensus", "message": "unknown consensus method"})
+    if "agreement_metric" in quality and quality["agreement_metric"] not in vocabulary.AGREEMENT_METRICS:
+        errors.append({"field": "quality.agreement_metric", "message": "unknown agreement metric"})
+    red = quality.get("redundancy")
+    if red is not None and (not isinstance(red, int) or isinstance(red, bool) or not 1 <= red <= 50):
+        errors.append({"field": "quality.redundancy", "message": "must be 1–50 judgements per item"})
+    if "gold_tasks" in quality and not isinstance(quality["gold_tasks"], bool):
+        errors.append({"field": "quality.gold_tasks", "message": "must be true or false"})
+    security = data.get("security") or {}
+    for key in set(security) - SECURITY_KEYS:
+        errors.append({"field": f"security.{key}", "message": "unknown security fact"})
+    res = security.get("data_residency")
+    if res not in (None, "") and not codes.is_country(res) and res != "EU":
+        errors.append({"field": "security.data_residency", "message": "an ISO 3166-1 country code or EU"})
+    for key in SECURITY_KEYS - {"data_residency"}:
+        if key in security and not isinstance(security[key], bool):
+            errors.append({"field": f"security.{key}", "message": "must be true or false"})
+    if ("effective_hourly_pay_minor" in data or "pay_currency" in data):
+        pay, cur = data.get("effective_hourly_pay_minor"), data.get("pay_currency")
+        if (pay is None) != (cur is None):
+            errors.append({"field": "pay_currency" if cur is None else "effective_hourly_pay_minor",
+                           "message": "give the hourly pay and its currency together"})
+        if cur is not None and not codes.is_currency(cur):
+            errors.append({"field": "pay_currency", "message": "not an ISO 4217 currency code"})
+    languages = None
+    if "languages" in data:
+        languages = []
+        for i, tag in enumerate(data["languages"] or []):
+            norm = vocabulary.normalise_language(tag)
+            if norm is None:
+                errors.append({"field": f"languages.{i}", "message": f"{tag!r} is not a BCP 47 language tag"})
+            elif norm not in languages:
+                languages.append(norm)
+        if not languages and not errors:
+            errors.append({"field": "languages", "message": "name at least one language"})
+        if len(languages) > MAX_LANGUAGES:
+            errors.append({"field": "languages", "message": f"at most {MAX_LANGUAGES} languages"})
+    if errors:
+        raise invalid(errors)
+    return {k: data[k] for k in FIELDS if k in data}, languages
+
+
+def languages_of(s: Session, offering_id: int) -> list[str]:
+    return list(s.exec(select(OfferingLanguage.language).where(OfferingLanguage.offering_id == offering_id)
+                       .order_by(OfferingLanguage.language)))
+
+
+def _snapshot(s: Session, offering: Offering) -> dict:
+    return {**audit.snapshot(offering), "languages": languages_of(s, offering.id)}
+
+
+def _set_languages(s: Session, offering_id: int, languages: list[str]) -> None:
+    for row in s.exec(select(OfferingLanguage).where(OfferingLanguage.offering_id == offering_id)):
+        s.delete(row)
+    s.flush()
+    for tag in languages:
+        s.add(OfferingLanguage(offering_id=offering_id, language=tag))
+
+
+def create(s: Session, actor: Principal, data: dict) -> Offering:
+    if actor.role != OrgKind.vendor:
+        raise ApiError("Only vendor organisations list offerings.", status=403, type_="forbidden")
+    missing = [f for f in ("title", "task_type", "modality", "unit", "turnaround_days", "languages")
+               if data.get(f) is None]
+    if missing:
+        raise invalid([{"field": f, "message": "required"} for f in missing])
+    fields, languages = validate(data)
+    offering = Offering(vendor_org_id=actor.org_id, **fields)
+    s.add(offering)
+    s.flush()
+    _set_languages(s, offering.id, languages)
+    s.flush()
+    audit.record(s, actor, "offering.create", "offering", offering.id, after=_snapshot(s, offering))
+    return offering
+
+
+def get_for_change(s: Session, actor: Principal, offering_id: int) -> Offering:
+    """The caller's own offering, locked for the change (another vendor's is reported missing)."""
+    offering = get_owned(s, Offering, offering_id, actor, column="vendor_org_id", what="offering")
+    # Serialises concurrent changes of one offering on PostgreSQL (SQLite's write lock does it).
+    s.exec(select(Offering.id).where(Offering.id == offering.id).with_for_update()).first()
+    return offering
+
+
+def update(s: Session, actor: Principal, offering_id: int, changes: dict) -> Offering:
+    offering = get_for_change(s, actor, offering_id)
+    if "pay_currency" in changes or "effective_hourly_pay_minor" in changes:
+        # Pay and its currency are checked as a pair: fill in the half not being changed.
+        changes = {"effective_hourly_pay_minor": offering.effective_hourly_pay_minor,
+                   "pay_currency": offering.pay_currency, **changes}
+    fields, languages = validate(changes)
+    before = _snapshot(s, offering)
+    for k, v in fields.items():
+        setattr(offering, k, v)
+    s.add(offering)
+    if languages is not None:
+        _set_languages(s, offering.id, languages)
+    s.flush()
+    after = _snapshot(s, offering)
+    if after != before:
+        audit.record(s, actor, "offering.update", "offering", offering.id, before=before, after=after)
+    return offering

@@ -1,0 +1,183 @@
+"""Capacity requests: create, edit and cancel (developers), with their checks.
+
+A request can be edited while units remain unallocated and cancelled for what is not yet
+allocated; allocations already made stay (they are final for their period).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from broker.auth.principal import Principal, get_owned, owned
+from broker.catalog.codes import is_currency
+from broker.catalog.vocabulary import EXPERTISE, MODALITIES, TASK_TYPES, normalise_language
+from broker.clock import now
+from broker.errors import ApiError
+from broker.models import CapacityRequest, Org, OrgKind, OrgStatus, RequestStatus
+from broker.services import audit, waiting
+
+MAX_UNITS = 1_000_000
+MAX_PRICE_MINOR = 10**12
+EDITABLE = ("task_type", "language", "expertise", "modality", "units", "max_unit_price_minor",
+            "currency", "deadline", "earliest_start", "preferred_vendor_ids",
+            "excluded_vendor_ids", "instructions_ref")
+OPEN = (RequestStatus.pending, RequestStatus.partial)
+
+
+def _bad(field: str, message: str) -> ApiError:
+    return ApiError(f"{field}: {message}.", status=422, type_="validation",
+                    errors=[{"field": field, "message": message}])
+
+
+def clean(s: Session, data: dict, *, at: datetime, allocated: int = 0) -> dict:
+    """Check and normalise request fields (all of them: create, or an edit merged over the row)."""
+    out = dict(data)
+    if out.get("task_type") not in TASK_TYPES:
+        raise _bad("task_type", f"must be one of {', '.join(TASK_TYPES)}")
+    for name, vocab in (("modality", MODALITIES), ("expertise", EXPERTISE)):
+        if out.get(name) in ("", None):
+            out[name] = None
+        elif out[name] not in vocab:
+            raise _bad(name, f"must be one of {', '.join(vocab)}")
+    if out.get("language") in ("", None):
+        out["language"] = None
+    else:
+        lang = normalise_language(out["language"])
+        if lang is None:
+            raise _bad("language", "must be a BCP 47 tag such as en or pt-BR")
+        out["language"] = lang
+    units = out.get("units")
+    if isinstance(units, bool) or not isinstance(units, int) or not (1 <= units <= MAX_UNITS):
+        raise _bad("units", f"must be a whole number from 1 to {MAX_UNITS}")
+    if units < allocated:
+        raise _bad("units", f"cannot go below the {allocated} units already allocated")
+    price = out.get("max_unit_price_minor")
+    if isinstance(price, bool) or not isinstance(price, int) or not (1 <= price <= MAX_PRICE_MINOR):
+        raise _bad("max_unit_price_minor", "must be a positive whole number of minor units")
+    cur = out.get("currency")
+    if not isinstance(cur, str) or not is_currency(cur):
+        raise _bad("currency", "must be an ISO 4217 code such as USD")
+    deadline, start = out.get("deadline"), out.get("earliest_start")
+    for name, value in (("deadline", deadline), ("earliest_start", start)):
+        if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
+            raise _bad(name, "must be a date-time with a UTC offset")
+    if deadline is not None and deadline <= at:
+        raise _bad("deadline", "must be in the future")
+    if deadline is not None and start is not None and start >= deadline:
+        raise _bad("earliest_start", "must be before the deadline")
+    for name in ("preferred_vendor_ids", "excluded_vendor_ids"):
+        ids = out.get(name) or []
+        if len(ids) > 50 or any(isinstance(i, bool) or not isinstance(i, int) for i in ids):
+            raise _bad(name, "must be a list of at most 50 vendor ids")
+        ids = sorted(set(ids))
+        if ids:
+            found = set(s.exec(select(Org.id).where(Org.id.in_(ids), Org.kind == OrgKind.vendor)).all())
+            missing = [i for i in ids if i not in found]
+            if missing:
+                raise _bad(name, f"no vendor with id {missing[0]}")
+        out[name] = ids
+    if set(out["preferred_vendor_ids"]) & set(out["excluded_vendor_ids"]):
+        raise _bad("excluded_vendor_ids", "a vendor cannot be both preferred and excluded")
+    ref = out.get("instructions_ref") or ""
+    if not isinstance(ref, str) or len(ref) > 500 or "\x00" in ref:
+        raise _bad("instructions_ref", "must be text of at most 500 characters")
+    out["instructions_ref"] = ref.strip()
+    return out
+
+
+def _developer(s: Session, p: Principal) -> Org:
+    org = s.get(Org, p.org_id)
+    if org.kind != OrgKind.developer:
+        raise ApiError("Only developer organisations submit capacity requests.", status=403,
+                       type_="forbidden")
+    if org.status != OrgStatus.approved:
+        raise ApiError("Your organisation is not approved yet.", status=403, type_="forbidden")
+    return org
+
+
+def prepare(s: Session, p: Principal, data: dict) -> CapacityRequest:
+    """Check a new request and compute its first reason: reads only, so callers can do it
+    before the write transaction (on SQLite that keeps the write lock short)."""
+    org = _developer(s, p)
+    t = now()
+    fields = clean(s, {k: data.get(k) for k in EDITABLE}, at=t)
+    req = CapacityRequest(org_id=p.org_id, created_by_user_id=p.user_id, submitted_at=t,
+                          updated_at=t, **fields)
+    req.reason = waiting.pre_round_reason(s, req, t, org=org) or {"code": "awaiting_round"}
+    return req
+
+
+def insert(s: Session, p: Principal, req: CapacityRequest) -> CapacityRequest:
+    """Inside the write transaction: store a prepared request and its audit entry."""
+    req.submitted_at = req.updated_at = now()
+    s.add(req)
+    s.flush()
+    audit.record(s, p, "request.create", "capacity_request", req.id, after=audit.snapshot(req))
+    return req
+
+
+def create(s: Session, p: Principal, data: dict) -> CapacityRequest:
+    return insert(s, p, prepare(s, p, data))
+
+
+def get(s: Session, p: Principal, request_id: int) -> CapacityRequest:
+    return get_owned(s, CapacityRequest, request_id, p, what="request")
+
+
+def _lock(s: Session, p: Principal, request_id: int) -> CapacityRequest:
+    stmt = owned(select(CapacityRequest).where(CapacityRequest.id == request_id), CapacityRequest, p)
+    req = s.exec(stmt.with_for_update()).first()
+    if req is None:
+        raise ApiError(f"No request {request_id} is visible to you.", status=404, type_="not-found")
+    return req
+
+
+def edit(s: Session, p: Principal, request_id: int, changes: dict) -> CapacityRequest:
+    req = _lock(s, p, request_id)
+    if req.status not in OPEN:
+        raise ApiError(f"Request {req.id} is {req.status.value}; only a request with units still "
+                       "unallocated can be edited.", status=409, type_="conflict")
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise _bad(sorted(unknown)[0], "cannot be edited")
+    before = audit.snapshot(req)
+    t = now()
+    merged = {k: getattr(req, k) for k in EDITABLE} | changes
+    fields = clean(s, merged, at=t, allocated=req.units_allocated)
+    for k, v in fields.items():
+        setattr(req, k, v)
+    req.updated_at = t
+    if req.units == req.units_allocated:
+        req.status, req.reason = RequestStatus.allocated, {}
+    else:
+        req.reason = waiting.pre_round_reason(s, req, t) or {"code": "awaiting_round"}
+    s.add(req)
+    audit.record(s, p, "request.edit", "capacity_request", req.id, before=before,
+                 after=audit.snapshot(req))
+    return req
+
+
+def cancel(s: Session, p: Principal, request_id: int) -> CapacityRequest:
+    req = _lock(s, p, request_id)
+    if req.status not in OPEN:
+        raise ApiError(f"Request {req.id} is {req.status.value}; there is nothing left to cancel.",
+                       status=409, type_="conflict")
+    before = audit.snapshot(req)
+    req.status = RequestStatus.cancelled
+    req.reason = {"code": "cancelled", "units_allocated_kept": req.units_allocated}
+    req.updated_at = now()
+    s.add(req)
+    audit.record(s, p, "request.cancel", "capacity_request", req.id, before=before,
+                 after=audit.snapshot(req))
+    return req
+
+
+def list_for(s: Session, p: Principal, *, status: str | None = None, after_id: int | None = None,
+             limit: int = 50) -> list[CapacityRequest]:
+    stmt = owned(select(CapacityRequest), CapacityRequest, p)
+    if status:
+        stmt = stmt.where(CapacityRequest.status == RequestStatus(status))
+    if after_id:
+        stmt = stmt.where(CapacityRequest.id < after_id)
+    return list(s.exec(stmt.order_by(CapacityRequest.id.desc()).limit(limit)))

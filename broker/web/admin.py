@@ -1,0 +1,217 @@
+"""Operator pages: change the policy (who and why), declare groups, weights, stakes and
+reservations, and run a round now or as a dry run."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from sqlmodel import select
+from wtforms import DecimalField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from broker import db
+from broker.auth.session_login import login_required
+from broker.clock import now
+from broker.errors import ApiError
+from broker.models import Offering, Org, OrgKind, OrgStatus
+from broker.policy import PARAMETERS, current_params
+from broker.services import groups, rounds, schedule
+from broker.services import policy as policy_svc
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+class GroupForm(FlaskForm):
+    name = StringField("Group name", validators=[DataRequired(), Length(min=2, max=200)])
+    reason = StringField("Why these orgs are under common control", validators=[DataRequired(), Length(min=5, max=2000)])
+    members = SelectMultipleField("Member orgs", coerce=int, validators=[Optional()])
+
+
+class WeightForm(FlaskForm):
+    org_id = SelectField("Org", coerce=int)
+    weight = DecimalField("Weight", places=4, validators=[DataRequired(), NumberRange(min=0.0001, max=1000)])
+    reason = StringField("Why", validators=[DataRequired(), Length(min=5, max=2000)])
+
+
+class StakeForm(FlaskForm):
+    holder_org_id = SelectField("Holder (developer)", coerce=int)
+    vendor_org_id = SelectField("Vendor", coerce=int)
+    percent = DecimalField("Percent", places=4, validators=[DataRequired(), NumberRange(min=0, max=100)])
+    kind = SelectField("Kind", choices=[SelectChoice(k, k) for k in groups.STAKE_KINDS])
+    note = StringField("Note", validators=[Optional(), Length(max=2000)])
+
+
+class ReservationForm(FlaskForm):
+    org_id = SelectField("Org", coerce=int)
+    offering_id = SelectField("Offering", coerce=int)
+    period = StringField("Period (ISO week, e.g. 2026-W48)", validators=[DataRequired(), Length(max=10)])
+    units = IntegerField("Units", validators=[DataRequired(), NumberRange(min=1)])
+    reason = StringField("Why", validators=[DataRequired(), Length(min=5, max=2000)])
+
+
+def _forms(s):
+    devs = [SelectChoice(o.id, o.name) for o in s.exec(select(Org).where(Org.kind == OrgKind.developer,
+                                                             Org.status == OrgStatus.approved).order_by(Org.name))]
+    vendors = [SelectChoice(o.id, o.name) for o in s.exec(select(Org).where(Org.kind == OrgKind.vendor).order_by(Org.name))]
+    offs = [SelectChoice(o.id, f"#{o.id} {o.title}") for o in s.exec(select(Offering).where(Offering.status == "active")
+                                                         .order_by(Offering.id))]
+    gf, wf, sf, rf = GroupForm(prefix="g"), WeightForm(prefix="w"), StakeForm(prefix="s"), ReservationForm(prefix="r")
+    gf.members.choices = devs
+    wf.org_id.choices = devs
+    sf.holder_org_id.choices, sf.vendor_org_id.choices = devs, vendors
+    rf.org_id.choices, rf.offering_id.choices = devs, offs
+    if not rf.period.data:
+        rf.period.data = schedule.next_round(s, now()).period
+    return {"group_form": gf, "weight_form": wf, "stake_form": sf, "reservation_form": rf}
+
+
+def _page(s, status=200, **extra):
+    effective = policy_svc.effective_period_for_change(s)
+    base = current_params(s, effective)
+    return render_template("admin/index.html", params=PARAMETERS, base=base, effective=effective,
+                           groups=groups.list_groups(s), reservations=groups.list_reservations(s),
+                           stakes=groups.list_stakes(s), next_round=schedule.next_round(s, now()),
+                           due=schedule.due_slot(s, now()), **_forms(s), **extra), status
+
+
+@bp.get("")
+@login_required("operator")
+def index():
+    return _page(db.session())
+
+
+def _act(fn, ok: str):
+    s = db.session()
+    try:
+        with db.transaction(s):
+            fn(s)
+        flash(ok)
+    except ApiError as e:
+        flash(e.detail, "error")
+        return _page(s, 422)
+    return redirect(url_for("admin.index"))
+
+
+@bp.post("/policy")
+@login_required("operator")
+def change_policy():
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        flash("The form expired; try again.", "error")
+        return redirect(url_for("admin.index"))
+    s = db.session()
+    base = current_params(s, policy_svc.effective_period_for_change(s)).params
+    changes = {}
+    for name, spec in PARAMETERS.items():
+        raw = (request.form.get(f"param_{name}") or "").strip()
+        if raw == "" or raw == str(base[name]):
+            continue
+        if spec[1] == "currency":
+            changes[name] = raw.upper()
+        else:
+            try:
+                changes[name] = int(raw) if spec[1] == "int" else float(raw)
+            except ValueError:
+                flash(f"{name}: not a number.", "error")
+                return _page(s, 422)
+    return _act(lambda s: policy_svc.change(s, g.principal, changes=changes, reason=request.form.get("reason", "")),
+                "Policy change recorded; it applies from the period shown.")
+
+
+@bp.post("/groups")
+@login_required("operator")
+def create_group():
+    s = db.session()
+    f = _forms(s)["group_form"]
+    if not f.validate_on_submit():
+        flash("Group: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in f.errors.items()), "error")
+        return _page(s, 422)
+    return _act(lambda s: groups.create_group(s, g.principal, name=f.name.data, reason=f.reason.data,
+                                              member_ids=f.members.data or []), "Group declared.")
+
+
+@bp.post("/weights")
+@login_required("operator")
+def set_weight():
+    s = db.session()
+    f = _forms(s)["weight_form"]
+    if not f.validate_on_submit():
+        flash("Weight: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in f.errors.items()), "error")
+        return _page(s, 422)
+    return _act(lambda s: groups.set_weight(s, g.principal, org_id=f.org_id.data, weight=f.weight.data,
+                                            reason=f.reason.data), "Weight set.")
+
+
+@bp.post("/stakes")
+@login_required("operator")
+def declare_stake():
+    s = db.session()
+    f = _forms(s)["stake_form"]
+    if not f.validate_on_submit():
+        flash("Stake: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in f.errors.items()), "error")
+        return _page(s, 422)
+    return _act(lambda s: groups.declare_stake(s, g.principal, holder_org_id=f.holder_org_id.data,
+                                               vendor_org_id=f.vendor_org_id.data, percent=f.percent.data,
+                                               kind=f.kind.data, note=f.note.data or ""), "Stake declared.")
+
+
+@bp.post("/reservations")
+@login_required("operator")
+def reserve():
+    s = db.session()
+    f = _forms(s)["reservation_form"]
+    if not f.validate_on_submit():
+        flash("Reservation: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in f.errors.items()), "error")
+        return _page(s, 422)
+    return _act(lambda s: groups.reserve(s, g.principal, org_id=f.org_id.data, offering_id=f.offering_id.data,
+                                         period=f.period.data.strip(), units=f.units.data, reason=f.reason.data),
+                "Reservation made.")
+
+
+@bp.post("/rounds")
+@login_required("operator")
+def run_round():
+    form = FlaskForm()
+    s = db.session()
+    if not form.validate_on_submit():
+        flash("The form expired; try again.", "error")
+        return redirect(url_for("admin.index"))
+    t = now()
+    if request.form.get("action") == "dry_run":
+        slot = schedule.due_slot(s, t)
+        out = rounds.dry_run(s, slot, t)
+        return _page(s, dry_run={"slot": slot, "result": out.result})
+    outs = rounds.run_due(s, t, g.principal)
+    flash(" · ".join(rounds.summary(o) for o in outs))
+    return redirect(url_for("admin.index"))
+
+
+def _posted() -> bool:
+    if FlaskForm().validate_on_submit():
+        return True
+    flash("The form expired; try again.", "error")
+    return False
+
+
+@bp.post("/stakes/<int:stake_id>/end")
+@login_required("operator")
+def end_stake(stake_id: int):
+    if not _posted():
+        return redirect(url_for("admin.index"))
+    return _act(lambda s: groups.end_stake(s, g.principal, stake_id), "Stake marked as ended.")
+
+
+@bp.post("/reservations/<int:reservation_id>/withdraw")
+@login_required("operator")
+def withdraw_reservation(reservation_id: int):
+    if not _posted():
+        return redirect(url_for("admin.index"))
+    return _act(lambda s: groups.cancel_reservation(s, g.principal, reservation_id), "Reservation withdrawn.")
+
+
+@bp.post("/orgs/<int:org_id>/leave-group")
+@login_required("operator")
+def leave_group(org_id: int):
+    if not _posted():
+        return redirect(url_for("admin.index"))
+    return _act(lambda s: groups.set_group(s, g.principal, org_id=org_id, group_id=None), "Org removed from its group.")

@@ -1,0 +1,183 @@
+"""Payment pages: developers pay and see invoices and their ledger, vendors onboard to Stripe
+Connect and see payouts, operators settle invoices by hand; and the Stripe webhook."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+
+from broker import db
+from broker.auth.principal import get_owned
+from broker.auth.session_login import login_required
+from broker.errors import ApiError
+from broker.models import Order
+from broker.models.ledger import Payment
+from broker.payments import charges, connect, queries, service, webhooks
+from broker.payments.stripe_gateway import GatewayError, gateway, mode
+from broker.policy import current_params
+
+bp = Blueprint("payments", __name__, url_prefix="/payments")
+hooks = Blueprint("stripe_webhook", __name__)
+
+
+class ActionForm(FlaskForm):
+    """A bare button form: CSRF only."""
+
+
+STRIPE_ORIGINS = ("https://checkout.stripe.com", "https://connect.stripe.com")
+
+
+@bp.after_request
+def _allow_stripe_redirects(resp):
+    """The pay and onboarding buttons POST here and are redirected to Stripe's hosted pages;
+    browsers apply the page's ``form-action`` to that redirect, so these pages allow Stripe's
+    origins there (and the configured API base, which is where a test double serves them)."""
+    if gateway() is None:
+        return resp
+    origins = list(STRIPE_ORIGINS)
+    base = current_app.config.get("STRIPE_API_BASE")
+    if base:
+        from urllib.parse import urlsplit
+
+        u = urlsplit(base)
+        origins.append(f"{u.scheme}://{u.netloc}")
+    resp.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; "
+        f"form-action 'self' {' '.join(origins)}; base-uri 'none'")
+    return resp
+
+
+@bp.app_template_filter("payments_money")
+def _money(minor, currency):
+    return queries.money(minor, currency)
+
+
+@bp.get("")
+@login_required()
+def index():
+    s = db.session()
+    p = g.principal
+    fee_policy = current_params(s)
+    ctx = {"mode": mode(), "form": ActionForm(), "fee_rate": fee_policy["platform_fee_rate"],
+           "policy_version": fee_policy.version}
+    if p.is_operator:
+        ctx["open_invoices"] = [x for x in queries.payments(s, p, status="open", limit=200)
+                                if x.method in ("invoice", "invoice_terms")]
+        ctx["entries"] = queries.entries(s, p, limit=100)
+        return render_template("payments/operator.html", **ctx)
+    if p.role.value == "vendor":
+        ctx["account"] = connect.account_of(s, p.org_id)
+        ctx["payouts"] = queries.payouts(s, p)
+        ctx["orders"] = queries.orders(s, p)
+        return render_template("payments/vendor.html", **ctx)
+    if p.role.value == "developer":
+        ctx["orders"] = queries.orders(s, p)
+        ctx["payments"] = queries.payments(s, p, limit=200)
+        ctx["entries"] = queries.entries(s, p, limit=100)
+        return render_template("payments/developer.html", **ctx)
+    return render_template("error.html", status=403, message="Payments are for developers, vendors and operators."), 403
+
+
+@bp.post("/orders/<int:order_id>/pay")
+@login_required("developer")
+def pay(order_id: int):
+    form = ActionForm()
+    if not form.validate_on_submit():
+        raise ApiError("The form expired; try again.", status=400)
+    s = db.session()
+    with db.transaction(s):
+        order = get_owned(s, Order, order_id, g.principal, column="developer_org_id", what="order")
+        payment = service.on_allocation_confirmed(s, order, g.principal)
+    if payment.method == "checkout" and payment.status == "open":
+        return redirect(payment.url)
+    if payment.status == "paid":
+        flash(f"Order {order_id} is already paid.")
+    else:
+        flash(f"Invoice {payment.number} issued: {queries.money(payment.amount_minor, payment.currency)} "
+              f"due {payment.due_at:%Y-%m-%d %H:%M} UTC.")
+    return redirect(url_for("payments.index"))
+
+
+@bp.get("/orders/<int:order_id>/return")
+@login_required("developer")
+def checkout_return(order_id: int):
+    """Back from Stripe Checkout. The webhook normally booked the payment already; if it has
+    not arrived yet, ask Stripe about the session and book it the same way."""
+    s = db.session()
+    order = get_owned(s, Order, order_id, g.principal, column="developer_org_id", what="order")
+    pay = charges.payment_of(s, order.id)
+    gw = gateway()
+    if pay is not None and pay.status != "paid" and pay.method == "checkout" and gw is not None:
+        try:
+            cs = webhooks.plain(gw.retrieve_checkout_session(pay.external_id))
+        except GatewayError:
+            cs = None
+        if cs is not None and cs.get("payment_status") == "paid":
+            with db.transaction(s):
+                webhooks.dispatch(s, "checkout.session.completed", cs)
+            pay = charges.payment_of(s, order.id)
+    if pay is not None and pay.status == "paid":
+        flash(f"Payment received for order {order.id}: {queries.money(pay.amount_minor, pay.currency)}. Thank you.")
+    else:
+        flash(f"Order {order.id} is not paid yet; it will show as paid when Stripe confirms it.", "error")
+    return redirect(url_for("payments.index"))
+
+
+@bp.post("/connect")
+@login_required("vendor")
+def connect_start():
+    form = ActionForm()
+    if not form.validate_on_submit():
+        raise ApiError("The form expired; try again.", status=400)
+    return redirect(_onboarding_url())
+
+
+def _onboarding_url() -> str:
+    s = db.session()
+    with db.transaction(s):
+        return connect.onboarding_link(
+            s, g.org, g.principal, email=g.user.email,
+            return_url=url_for("payments.connect_return", _external=True),
+            refresh_url=url_for("payments.connect_refresh", _external=True))
+
+
+@bp.get("/connect/return")
+@login_required("vendor")
+def connect_return():
+    s = db.session()
+    with db.transaction(s):
+        acct = connect.refresh(s, g.principal.org_id)
+    if acct is not None and acct.payouts_enabled:
+        flash("Stripe onboarding is complete: payouts go to your Stripe account.")
+    else:
+        flash("Stripe onboarding is not finished yet; payouts wait until it is.", "error")
+    return redirect(url_for("payments.index"))
+
+
+@bp.get("/connect/refresh")
+@login_required("vendor")
+def connect_refresh():
+    """Stripe sends the vendor here when the onboarding link expired: make a fresh one."""
+    return redirect(_onboarding_url())
+
+
+@bp.post("/invoices/<int:payment_id>/paid")
+@login_required("operator")
+def invoice_paid(payment_id: int):
+    form = ActionForm()
+    if not form.validate_on_submit():
+        raise ApiError("The form expired; try again.", status=400)
+    s = db.session()
+    with db.transaction(s):
+        pay = get_owned(s, Payment, payment_id, g.principal, what="invoice")
+        charges.mark_invoice_paid(s, pay, g.principal)
+    flash(f"Invoice {pay.number} marked paid.")
+    return redirect(url_for("payments.index"))
+
+
+@hooks.post("/stripe/webhook")
+def stripe_webhook():
+    """Signature checked on the raw bytes; 400 for stale or forged events; 200 otherwise."""
+    result = webhooks.handle(db.session(), request.get_data(cache=False),
+                             request.headers.get("Stripe-Signature"),
+                             current_app.config.get("STRIPE_WEBHOOK_SECRET"))
+    return jsonify({"received": True, "result": result})

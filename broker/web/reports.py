@@ -1,0 +1,84 @@
+"""Public report pages: the auditor archive, one page per report (charts + every table),
+and the JWKS at /.well-known/jwks.json. No login: published reports are public."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, abort, jsonify, render_template
+from markupsafe import Markup
+
+from broker import db
+from broker.reports import charts, csvexport, keys, metrics, store
+
+bp = Blueprint("reports", __name__)
+
+
+@bp.get("/.well-known/jwks.json")
+def jwks():
+    resp = jsonify(keys.jwks(db.session()))
+    resp.headers["Cache-Control"] = "public, max-age=300"
+    return resp
+
+
+@bp.get("/reports/schema/<any(access, pricing, workforce):series>.schema.json")
+def schema(series: str):
+    from broker.reports.schema import load
+
+    return jsonify(load(series))
+
+
+@bp.get("/reports")
+def index():
+    s = db.session()
+    rows, _ = store.page(s, limit=500)
+    gone = store.superseded_ids(s)
+    latest = {series: store.latest(s, series) for series in ("access", "pricing", "workforce")}
+    return render_template("reports/index.html", rows=rows, superseded=gone, latest=latest)
+
+
+@bp.get("/reports/<int:report_id>")
+def show(report_id: int):
+    s = db.session()
+    r = store.get(s, report_id)
+    if r is None:
+        abort(404)
+    doc = json.loads(r.document)
+    superseded_by = next((x for x in store.page(s, limit=50, period=r.period, series=r.series)[0]
+                          if x.supersedes_id == r.id), None)
+    svg = [Markup(c) for c in _charts(s, doc)]
+    return render_template("reports/show.html", r=r, doc=doc, charts=svg,
+                           tables=csvexport.tables(doc), superseded_by=superseded_by,
+                           SUPPRESSED=metrics.SUPPRESSED)
+
+
+def _charts(s, doc: dict) -> list[str]:
+    series = doc["series"]
+    if series == "access":
+        sc = doc["allocation"]["size_classes"]
+        out = [charts.grouped_bars("Allocation vs demand by size class (units)", [r["size_class"] for r in sc],
+                                   [("demand", [r["demand_units"] for r in sc]),
+                                    ("allocated", [r["allocated_units"] for r in sc])])]
+        w = doc["wait_times"]
+        for key, label in (("submission_to_allocation", "Wait from submission to allocation (hours)"),
+                           ("allocation_to_delivery", "Wait from allocation to delivery (hours)")):
+            out.append(charts.grouped_bars(label, [r["size_class"] for r in w],
+                                           [("median", [r[key]["median"] for r in w]),
+                                            ("p90", [r[key]["p90"] for r in w])], " h"))
+        hist = store.history(s, "access", doc["period"])
+        if not hist or hist[-1]["period"] != doc["period"]:
+            hist.append(doc)
+        markets = sorted({c["task_type"] for h in hist for c in h.get("concentration", [])})
+        lines = [(m, [next((c["vendors_hhi"] for c in h.get("concentration", []) if c["task_type"] == m), None)
+                      for h in hist]) for m in markets]
+        out.append(charts.lines("Market concentration over time (HHI of vendors)", [h["period"] for h in hist],
+                                lines, y_max=10000, threshold=(1800, "highly concentrated (1 800)")))
+        return out
+    if series == "pricing":
+        rows = [(f"{p['task_type']} / {p['unit']} ({p['currency']})", p["min_minor"] / 100,
+                 p["median_minor"] / 100, p["max_minor"] / 100) for p in doc["list_prices"]]
+        return [charts.ranges("List price ranges per task type and unit (major units)", rows)]
+    vendors = [v for v in doc["vendors"] if v.get("disclosed")]
+    floor = doc["pay_floor"]
+    return [charts.grouped_bars(f"Median hourly annotator pay (pay floor {floor['amount_minor'] / 100:.2f} {floor['currency']})",
+                                [f"{v['vendor']} ({v['pay_currency']})" for v in vendors],
+                                [("median hourly pay", [v["median_hourly_pay_minor"] / 100 for v in vendors])])]

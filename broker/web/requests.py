@@ -1,0 +1,209 @@
+"""Developer pages: the request form (eligible offerings shown before submitting), the list
+with reasons, positions and estimates, one request with its allocations' explanations, and
+the quota picture."""
+from __future__ import annotations
+
+from datetime import timezone
+from decimal import Decimal, InvalidOperation
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from sqlmodel import select
+from wtforms import DateTimeLocalField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from broker import db
+from broker.auth.session_login import login_required
+from broker.catalog.codes import format_money, minor_exponent
+from broker.catalog.vocabulary import EXPERTISE, MODALITIES, TASK_TYPES
+from broker.clock import now
+from broker.errors import ApiError
+from broker.models import Allocation, Offering, Order, Org, OrgKind, OrgStatus
+from broker.services import eligibility, groups, notifications, requests as svc, waiting
+
+bp = Blueprint("requests", __name__, url_prefix="/requests")
+
+
+def _choices(terms: dict, empty: str | None = None) -> list[SelectChoice]:
+    head = [SelectChoice("", empty)] if empty else []
+    return head + [SelectChoice(k, v) for k, v in terms.items()]
+
+
+class RequestForm(FlaskForm):
+    task_type = SelectField("Task type", choices=_choices(TASK_TYPES), validators=[DataRequired()])
+    modality = SelectField("Modality", choices=_choices(MODALITIES, "Any"), validators=[Optional()])
+    expertise = SelectField("Expertise", choices=_choices(EXPERTISE, "Any"), validators=[Optional()])
+    language = StringField("Language (BCP 47, e.g. en or pt-BR)", validators=[Optional(), Length(max=16)])
+    units = IntegerField("Units", validators=[DataRequired(), NumberRange(min=1, max=1_000_000)])
+    max_unit_price = StringField("Maximum unit price", validators=[DataRequired(), Length(max=20)])
+    currency = StringField("Currency", default="USD", validators=[DataRequired(), Length(min=3, max=3)])
+    deadline = DateTimeLocalField("Deadline (UTC, optional)", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    earliest_start = DateTimeLocalField("Earliest start (UTC, optional)", format="%Y-%m-%dT%H:%M",
+                                        validators=[Optional()])
+    preferred_vendor_ids = SelectMultipleField("Only these vendors (optional)", coerce=int, validators=[Optional()])
+    excluded_vendor_ids = SelectMultipleField("Never these vendors (optional)", coerce=int, validators=[Optional()])
+    instructions_ref = StringField("Instructions reference (URL or document id)", validators=[Optional(), Length(max=500)])
+
+
+def _vendors(s) -> list[SelectChoice]:
+    return [SelectChoice(o.id, o.name) for o in s.exec(select(Org).where(Org.kind == OrgKind.vendor,
+                                                             Org.status == OrgStatus.approved).order_by(Org.name))]
+
+
+def _form(s, obj=None) -> RequestForm:
+    form = RequestForm(obj=obj)
+    vendors = _vendors(s)
+    form.preferred_vendor_ids.choices = vendors
+    form.excluded_vendor_ids.choices = vendors
+    return form
+
+
+def _minor(text: str, currency: str) -> int:
+    try:
+        value = Decimal(text.strip().replace(",", ""))
+    except InvalidOperation:
+        raise ApiError("max_unit_price: not a number.", status=422) from None
+    minor = value * (10 ** minor_exponent(currency))
+    if not value.is_finite() or minor != minor.to_integral_value() or minor <= 0:
+        raise ApiError("max_unit_price: a positive amount with at most "
+                       f"{minor_exponent(currency)} decimals.", status=422)
+    return int(minor)
+
+
+def _fields(form: RequestForm) -> dict:
+    currency = (form.currency.data or "").strip().upper()
+    utc = lambda d: d.replace(tzinfo=timezone.utc) if d else None  # noqa: E731
+    return {"task_type": form.task_type.data, "modality": form.modality.data or None,
+            "expertise": form.expertise.data or None, "language": (form.language.data or "").strip() or None,
+            "units": form.units.data, "max_unit_price_minor": _minor(form.max_unit_price.data, currency),
+            "currency": currency, "deadline": utc(form.deadline.data),
+            "earliest_start": utc(form.earliest_start.data),
+            "preferred_vendor_ids": form.preferred_vendor_ids.data or [],
+            "excluded_vendor_ids": form.excluded_vendor_ids.data or [],
+            "instructions_ref": form.instructions_ref.data or ""}
+
+
+def _preview(s, fields: dict):
+    c = eligibility.Criteria(task_type=fields["task_type"], currency=fields["currency"],
+                             max_unit_price_minor=fields["max_unit_price_minor"], language=fields["language"],
+                             expertise=fields["expertise"], modality=fields["modality"],
+                             preferred_vendor_ids=tuple(fields["preferred_vendor_ids"]),
+                             excluded_vendor_ids=tuple(fields["excluded_vendor_ids"]))
+    return eligibility.resolve(s, c, now())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required("developer")
+def new():
+    s = db.session()
+    form = _form(s)
+    resolution = None
+    if form.validate_on_submit():
+        try:
+            fields = _fields(form)
+            resolution = _preview(s, fields)
+            if request.form.get("action") == "submit":
+                with db.transaction(s):
+                    req = svc.create(s, g.principal, fields)
+                flash(f"Request #{req.id} submitted.")
+                return redirect(url_for("requests.detail", request_id=req.id))
+        except ApiError as e:
+            flash(e.detail, "error")
+            return render_template("requests/form.html", form=form, resolution=resolution, editing=None), 422
+    elif request.method == "POST":
+        return render_template("requests/form.html", form=form, resolution=None, editing=None), 422
+    return render_template("requests/form.html", form=form, resolution=resolution, editing=None)
+
+
+@bp.route("/<int:request_id>/edit", methods=["GET", "POST"])
+@login_required("developer")
+def edit(request_id: int):
+    s = db.session()
+    req = svc.get(s, g.principal, request_id)
+    form = _form(s, obj=req)
+    if request.method == "GET":
+        exp = minor_exponent(req.currency)
+        form.max_unit_price.data = str(Decimal(req.max_unit_price_minor).scaleb(-exp))
+        form.deadline.data = req.deadline.replace(tzinfo=None) if req.deadline else None
+        form.earliest_start.data = req.earliest_start.replace(tzinfo=None) if req.earliest_start else None
+    resolution = None
+    if form.validate_on_submit():
+        try:
+            fields = _fields(form)
+            resolution = _preview(s, fields)
+            if request.form.get("action") == "submit":
+                with db.transaction(s):
+                    svc.edit(s, g.principal, req.id, fields)
+                flash(f"Request #{req.id} updated.")
+                return redirect(url_for("requests.detail", request_id=req.id))
+        except ApiError as e:
+            flash(e.detail, "error")
+            return render_template("requests/form.html", form=form, resolution=resolution, editing=req), 422
+    return render_template("requests/form.html", form=form, resolution=resolution, editing=req)
+
+
+@bp.get("")
+@login_required("developer")
+def index():
+    s = db.session()
+    rows = svc.list_for(s, g.principal, limit=200)
+    open_ = [r for r in rows if r.status in waiting.OPEN]
+    estimates = waiting.estimates_for(s, open_) if open_ and request.args.get("estimate") else {}
+    items = [{"req": r, "reason": waiting.reason_of(s, r), "queue": waiting.queue(s, r) if r.status in waiting.OPEN else []}
+             for r in rows]
+    return render_template("requests/index.html", items=items, estimates=estimates,
+                           label=waiting.ESTIMATE_LABEL, money=format_money)
+
+
+@bp.get("/<int:request_id>")
+@login_required("developer")
+def detail(request_id: int):
+    s = db.session()
+    req = svc.get(s, g.principal, request_id)
+    allocs = s.exec(select(Allocation, Offering, Order).join(Offering, Offering.id == Allocation.offering_id)
+                    .join(Order, Order.allocation_id == Allocation.id, isouter=True)
+                    .where(Allocation.request_id == req.id).order_by(Allocation.id)).all()
+    estimate = waiting.estimate(s, req) if request.args.get("estimate") and req.status in waiting.OPEN else None
+    return render_template("requests/detail.html", req=req, reason=waiting.reason_of(s, req),
+                           queue=waiting.queue(s, req), allocations=allocs, estimate=estimate,
+                           money=format_money, resolution=eligibility.resolve(s, eligibility.Criteria.of(req), now()))
+
+
+@bp.post("/<int:request_id>/cancel")
+@login_required("developer")
+def cancel(request_id: int):
+    s = db.session()
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        flash("The form expired; try again.", "error")
+        return redirect(url_for("requests.detail", request_id=request_id))
+    try:
+        with db.transaction(s):
+            svc.cancel(s, g.principal, request_id)
+        flash(f"Request #{request_id} cancelled.")
+    except ApiError as e:
+        flash(e.detail, "error")
+    return redirect(url_for("requests.detail", request_id=request_id))
+
+
+@bp.get("/quota")
+@login_required("developer")
+def quota():
+    s = db.session()
+    return render_template("requests/quota.html", q=groups.quota(s, g.principal.org_id))
+
+
+@bp.app_context_processor
+def _dashboard_helpers():
+    def developer_dashboard():
+        s = db.session()
+        p = g.principal
+        rows = svc.list_for(s, p, limit=10)
+        news = notifications.since_last_visit(s, g.user)
+        with db.transaction(s):
+            notifications.mark_seen(s, g.user)
+        return {"requests": [{"req": r, "reason": waiting.reason_of(s, r)} for r in rows],
+                "news": news, "quota": groups.quota(s, p.org_id)}
+
+    return {"developer_dashboard": developer_dashboard}

@@ -1,0 +1,116 @@
+"""Payments in a real browser: a developer pays an allocation through the (fake) Stripe
+Checkout and sees it paid; the vendor onboards to Stripe Connect and sees the payout."""
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from broker.clock import now
+from broker.models import (Allocation, CapacityRequest, Offering, Order, OrgKind, Price, Round)
+from broker.periods import period_of
+from tests.payments.fake_stripe import SECRET_KEY, WEBHOOK_SECRET, FakeStripeServer
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def fake_stripe(live_server):
+    server = FakeStripeServer()
+    server.fake.webhook_url = live_server + "/stripe/webhook"
+    live_server.app.config.update(STRIPE_API_KEY=SECRET_KEY, STRIPE_API_BASE=server.url,
+                                  STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
+    yield server.fake
+    server.fake.wait_deliveries()
+    server.stop()
+
+
+def _setup(live_server):
+    from broker.services import accounts
+
+    with live_server.transaction() as s:
+        dev = accounts.create_org(s, None, name="Pay Labs", kind=OrgKind.developer, headcount=30)
+        ven = accounts.create_org(s, None, name="Deliver Co", kind=OrgKind.vendor, headcount=300)
+        accounts.create_user(s, None, org=dev, email="dev@pay.example", password=PASSWORD)
+        accounts.create_user(s, None, org=ven, email="ven@pay.example", password=PASSWORD)
+        off = Offering(vendor_org_id=ven.id, title="Preference pairs", task_type="preference_ranking",
+                       modality="text", unit="comparison", turnaround_days=2)
+        s.add(off)
+        s.flush()
+        s.add(Price(offering_id=off.id, amount_minor=1200, currency="EUR", effective_from=now()))
+        period = period_of(now())
+        rnd = Round(run_key=f"browser-{period}", period=period, kind="main", policy_version=0, input_json="{}",
+                    output_json="{}", input_digest="sha256:x", output_digest="sha256:x")
+        req = CapacityRequest(org_id=dev.id, task_type="preference_ranking", units=10, max_unit_price_minor=2000,
+                              currency="EUR", submitted_at=now())
+        s.add_all([rnd, req])
+        s.flush()
+        alloc = Allocation(round_id=rnd.id, request_id=req.id, offering_id=off.id, org_id=dev.id, period=period,
+                           units=10, unit_price_minor=1200, currency="EUR", explanation={})
+        s.add(alloc)
+        s.flush()
+        order = Order(allocation_id=alloc.id, vendor_org_id=ven.id, developer_org_id=dev.id, offering_id=off.id,
+                      period=period, units=10, unit_price_minor=1200, currency="EUR", fee_rate=Decimal("0.10"),
+                      payment_due_at=now() + timedelta(hours=72), created_at=now() - timedelta(minutes=1))
+        s.add(order)
+        s.flush()
+        return order.id, ven.id
+
+
+@pytest.mark.parametrize("live_server", [{"demo": False}], indirect=True)
+def test_developer_pays_through_checkout_and_vendor_sees_the_payout(live_server, page, login_as, fake_stripe,
+                                                                    browser):
+    order_id, vendor_id = _setup(live_server)
+
+    # The developer pays on the hosted checkout page and comes back to see it paid.
+    login_as(page, "dev@pay.example", PASSWORD)
+    page.get_by_role("link", name="Payments").click()
+    row = page.locator(f"#order-{order_id}")
+    assert "unpaid" in row.inner_text() and "10.00%" in row.inner_text()
+    row.get_by_role("button", name=f"Pay order #{order_id}").click()
+    assert page.get_by_role("heading", name="Fake Stripe Checkout").is_visible()
+    page.get_by_role("button", name="Pay 120.00 EUR").click()
+    page.wait_for_url(live_server + "/payments")
+    assert "Payment received for order" in page.locator("[role=status]").inner_text()
+    assert "paid" in page.locator(f"#order-{order_id}").inner_text()
+    assert "120.00 EUR" in page.get_by_role("table").nth(1).inner_text()  # the receipt
+
+    # The vendor onboards through Stripe Connect, delivers 4 units, and sees the payout.
+    ctx = browser.new_context(base_url=live_server.url)
+    vpage = ctx.new_page()
+    try:
+        login_as(vpage, "ven@pay.example", PASSWORD)
+        vpage.goto("/payments")
+        vpage.get_by_role("button", name="Set up payouts with Stripe").click()
+        vpage.get_by_role("button", name="Finish onboarding").click()
+        vpage.wait_for_url(live_server + "/payments")
+        assert "onboarding is complete" in vpage.locator("[role=status]").inner_text()
+
+        from broker import db
+        from broker.auth.principal import Principal
+        from broker.auth.roles import ROLE_SCOPES
+        from broker.payments import service
+        from broker.services import orders
+
+        vendor = Principal(org_id=vendor_id, role=OrgKind.vendor, scopes=ROLE_SCOPES[OrgKind.vendor])
+        with live_server.app.app_context():
+            s = db.session()
+            with db.transaction(s):
+                orders.accept(s, vendor, order_id)
+            with db.transaction(s):
+                d = orders.deliver(s, vendor, order_id, units=4)
+                service.on_delivery_recorded(s, s.get(Order, order_id), d)
+        vpage.reload()
+        payouts = vpage.get_by_role("table").first.inner_text()
+        assert "43.20 EUR" in payouts and "paid" in payouts and "tr_" in payouts  # 4 × 12.00 − 10 %
+    finally:
+        ctx.close()
+    [tr] = fake_stripe.of("transfer")
+    assert (tr["amount"], tr["currency"]) == (4320, "eur")
+    with live_server.app.app_context():
+        from broker.payments import ledger
+
+        assert ledger.check_all(db.session()) == []

@@ -1,0 +1,176 @@
+"""The demo market: idempotent, big and varied enough to try every side of Parity, and its
+sign-ins work."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timezone
+
+import pytest
+from sqlmodel import SQLModel, func, select
+
+from broker import db
+from broker.catalog import vocabulary
+from broker.catalog.workforce import validate as validate_disclosure
+from broker.demo.loader import load_demo
+from broker.demo.logins import DEMO_LOGINS
+from broker.models import (
+    Capacity, CapacityRequest, Guarantee, Offering, OfferingLanguage, Org, OrgGroup, OrgKind, Price,
+    RequestStatus, SizeClass, Stake, VendorProfile, WorkforceDisclosure,
+)
+from broker.periods import period_of, periods_from
+from tests.helpers import login
+
+
+def _row_counts(s) -> dict[str, int]:
+    return {t.name: s.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in SQLModel.metadata.sorted_tables}
+
+
+@pytest.fixture
+def demo(app):
+    lines: list[str] = []
+    with app.app_context():
+        summary = load_demo(progress=lines.append)
+    return {"summary": summary, "progress": lines}
+
+
+def test_loading_twice_changes_nothing(app, demo, runner, session):
+    first = _row_counts(session)
+    out = runner.invoke(args=["demo", "load"]).output
+    assert "already loaded" in out
+    assert _row_counts(session) == first
+    assert first["offering"] >= 25 and first["audit_entry"] > first["offering"]
+    assert len(demo["progress"]) >= 5  # the command shows progress while it loads
+    # The command prints every demo sign-in, on the first load and on every later one.
+    for text in (demo["summary"], out):
+        for x in DEMO_LOGINS.values():
+            assert x.email in text and f"password: {x.password}" in text
+
+
+def test_demo_market_shape(demo, session, clock):
+    """One load, checked from every side (each load costs seconds: scrypt hashes and some 700 inserts)."""
+    _vendors_and_offerings(session, clock)
+    _developers_group_stake_and_reservations(session)
+    _workforce_disclosures_are_valid_and_current(session)
+    _pending_requests_outstrip_capacity_somewhere(session, clock)
+
+
+def _vendors_and_offerings(session, clock):
+    vendors = session.exec(select(Org).where(Org.kind == OrgKind.vendor)).all()
+    profiles = {p.org_id: p for p in session.exec(select(VendorProfile)).all()}
+    assert len(vendors) >= 8 and all(v.id in profiles for v in vendors)
+    assert {p.vendor_kind for p in profiles.values()} == set(vocabulary.VENDOR_KINDS)
+    for p in profiles.values():
+        assert p.legal_name and len(p.hq_country) == 2 and p.grievance_contact
+        assert all(o["percent"] > 5 for o in p.ownership)
+
+    offerings = session.exec(select(Offering)).all()
+    assert len(offerings) >= 25
+    assert {"preference_ranking", "red_teaming", "transcription", "annotation", "expert_review"} <= {
+        o.task_type for o in offerings}
+    assert {"medicine", "law"} <= {o.expertise for o in offerings if o.task_type == "expert_review"}
+    for o in offerings:
+        assert o.task_type in vocabulary.TASK_TYPES and o.modality in vocabulary.MODALITIES
+        assert o.unit in vocabulary.UNITS and o.expertise in vocabulary.EXPERTISE
+        assert o.quality["consensus"] in vocabulary.CONSENSUS_METHODS
+        assert 0 < o.annotator_share < 100 and o.turnaround_days > 0
+    below_floor = [o for o in offerings if o.effective_hourly_pay_minor < 800]
+    assert 2 <= len(below_floor) <= len(offerings) // 3  # a few, so the pay-floor flag shows
+
+    langs = defaultdict(set)
+    for row in session.exec(select(OfferingLanguage)).all():
+        assert vocabulary.normalise_language(row.language) == row.language
+        langs[row.offering_id].add(row.language)
+    assert all(langs[o.id] for o in offerings) and len(set().union(*langs.values())) >= 10
+
+    # A price history per offering: one superseded price that ends where the current one starts.
+    history = defaultdict(list)
+    for p in session.exec(select(Price).order_by(Price.effective_from)).all():
+        history[p.offering_id].append(p)
+    for o in offerings:
+        old, current = history[o.id]
+        assert old.effective_to == current.effective_from and current.effective_to is None
+        assert current.effective_from <= clock() and old.currency == current.currency == "USD"
+
+    periods = periods_from(period_of(clock()), 3)
+    caps = defaultdict(dict)
+    for c in session.exec(select(Capacity)).all():
+        caps[c.offering_id][c.period] = c.units
+    assert all(sorted(caps[o.id]) == periods and min(caps[o.id].values()) > 0 for o in offerings)
+
+
+def _developers_group_stake_and_reservations(session):
+    devs = session.exec(select(Org).where(Org.kind == OrgKind.developer)).all()
+    assert len(devs) >= 20
+    assert {d.size_class for d in devs} == set(SizeClass)
+
+    group = session.exec(select(OrgGroup)).one()
+    assert len([d for d in devs if d.group_id == group.id]) == 2
+
+    stake = session.exec(select(Stake)).one()
+    holder, vendor = session.get(Org, stake.holder_org_id), session.get(Org, stake.vendor_org_id)
+    assert holder.size_class == SizeClass.large and vendor.kind == OrgKind.vendor and stake.percent == 49
+
+    caps = {(c.offering_id, c.period): c.units for c in session.exec(select(Capacity)).all()}
+    reserved = defaultdict(int)
+    guarantees = session.exec(select(Guarantee)).all()
+    assert len(guarantees) >= 3
+    for g in guarantees:
+        assert 0 < g.units <= 0.3 * caps[(g.offering_id, g.period)]
+        reserved[(g.offering_id, g.period)] += g.units
+    assert all(units <= caps[key] for key, units in reserved.items())
+
+
+def _workforce_disclosures_are_valid_and_current(session):
+    vendors = session.exec(select(Org.id).where(Org.kind == OrgKind.vendor)).all()
+    disclosures = session.exec(select(WorkforceDisclosure)).all()
+    assert sorted(d.vendor_org_id for d in disclosures) == sorted(vendors)
+    assert {d.quarter for d in disclosures} == {"2026-Q3"}  # the clock stands in 2026-Q4
+    for d in disclosures:
+        assert validate_disclosure(d.model_dump()) == [], d.vendor_org_id
+
+
+def _pending_requests_outstrip_capacity_somewhere(session, clock):
+    requests = session.exec(select(CapacityRequest)).all()
+    assert len(requests) >= 25 and all(r.status == RequestStatus.pending for r in requests)
+    assert len({r.org_id for r in requests}) >= 15
+    assert all(r.submitted_at < clock() for r in requests)
+    assert (max(r.submitted_at for r in requests) - min(r.submitted_at for r in requests)).days >= 2
+
+    period = period_of(clock())
+    langs = defaultdict(set)
+    for row in session.exec(select(OfferingLanguage)).all():
+        langs[row.offering_id].add(row.language)
+    price = {p.offering_id: p.amount_minor for p in session.exec(select(Price).where(Price.effective_to.is_(None)))}
+    capacity = {c.offering_id: c.units for c in session.exec(select(Capacity).where(Capacity.period == period))}
+    oversubscribed = 0
+    for o in session.exec(select(Offering)).all():
+        demand = sum(r.units for r in requests
+                     if (r.task_type, r.modality, r.expertise) == (o.task_type, o.modality, o.expertise)
+                     and r.language in langs[o.id] and r.max_unit_price_minor >= price[o.id])
+        oversubscribed += demand > capacity[o.id]
+    assert oversubscribed >= 3
+
+
+def test_each_demo_login_signs_in(demo, app):
+    with app.app_context():
+        s = db.session()
+        orgs = {x.role: s.exec(select(Org).where(Org.slug == x.org_slug)).one() for x in DEMO_LOGINS.values()}
+    # No app context is held here: requests of different clients must not share ``g``.
+    for role, x in DEMO_LOGINS.items():
+        assert orgs[role].kind.value == role
+        client = app.test_client()  # a browser of its own for each role
+        r = login(client, x.email, x.password)
+        assert r.status_code == 302 and r.headers["Location"].endswith("/dashboard"), role
+        page = client.get("/dashboard").get_data(as_text=True)
+        assert orgs[role].name in page and x.email in page, role
+
+
+def test_loads_after_the_cutoff_too(app, clock, session):
+    """In a week's last two days rounds already allocate the next week: `make run` must still
+    load, with reservations from that week on."""
+    clock.set(datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc))  # Saturday of 2026-W48
+    with app.app_context():
+        load_demo(progress=lambda _line: None)
+    assert {g.period for g in session.exec(select(Guarantee)).all()} == {"2026-W49", "2026-W50"}
+    assert {c.period for c in session.exec(select(Capacity)).all()} == {"2026-W48", "2026-W49", "2026-W50"}

@@ -1,0 +1,155 @@
+"""The Label Studio adapter against a real Label Studio 1.23 server.
+
+The server comes from PyPI into its own virtual environment, cached outside the repository
+by ``scripts/ensure-labelstudio`` (keyed by version). Its first start migrates a fresh
+database, which takes minutes on a busy machine, so that database is made once into the
+cache as a template and copied for each run; a run then starts in seconds. The test logs
+in as the admin the server was started with, creates a personal access token (a JWT
+refresh token) and gives it to the adapter through the environment, as an operator would.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from sqlmodel import select
+
+from broker import db
+from broker.models import Delivery, Order, OrderStatus, ProviderEvent
+from broker.services import providers as svc
+from tests.providers.conftest import operator_principal
+
+ROOT = Path(__file__).resolve().parents[2]
+USER, PASSWORD = "parity-tests@example.org", "parity-Tests-2026!"
+START_TIMEOUT = int(os.environ.get("LABEL_STUDIO_START_TIMEOUT", "600"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(exe: str, data: Path, port: int) -> subprocess.Popen:
+    env = dict(os.environ, LABEL_STUDIO_BASE_DATA_DIR=str(data), LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK="true")
+    log = open(data / "server.log", "ab")
+    proc = subprocess.Popen([exe, "start", "--no-browser", "--host", "127.0.0.1", "--port", str(port),
+                             "--data-dir", str(data), "--username", USER, "--password", PASSWORD],
+                            cwd=data, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"label-studio exited with {proc.returncode}; see {data / 'server.log'}")
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/health", timeout=2).ok:
+                return proc
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    _stop(proc)
+    raise RuntimeError(f"label-studio did not answer /health within {START_TIMEOUT} s")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def label_studio(tmp_path_factory):
+    try:
+        exe = subprocess.run([str(ROOT / "scripts" / "ensure-labelstudio")], check=True, capture_output=True,
+                             text=True, timeout=3000).stdout.strip().splitlines()[-1]
+    except (subprocess.SubprocessError, OSError, IndexError) as e:
+        pytest.skip(f"Label Studio 1.23 could not be installed from PyPI here: {e}")
+    template = Path(exe).parent.parent / "data-template"
+    if not (template / "label_studio.sqlite3").exists():
+        fresh = tmp_path_factory.mktemp("ls-template")
+        _stop(_start(exe, fresh, _free_port()))  # first start: migrations and the admin user
+        tmp = template.with_name("data-template.tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(fresh, tmp, ignore=shutil.ignore_patterns("server.log"))
+        try:
+            tmp.rename(template)
+        except OSError:  # another run made it first
+            shutil.rmtree(tmp, ignore_errors=True)
+    data = tmp_path_factory.mktemp("ls-data")
+    shutil.copytree(template, data, dirs_exist_ok=True)
+    port = _free_port()
+    proc = _start(exe, data, port)
+    yield f"http://127.0.0.1:{port}"
+    _stop(proc)
+
+
+def _personal_access_token(base: str) -> str:
+    web = requests.Session()
+    web.get(f"{base}/user/login/", timeout=30)
+    r = web.post(f"{base}/user/login/", data={"email": USER, "password": PASSWORD,
+                                              "csrfmiddlewaretoken": web.cookies["csrftoken"]},
+                 headers={"Referer": f"{base}/user/login/"}, allow_redirects=False, timeout=30)
+    assert r.status_code == 302, r.text[:300]
+    headers = {"X-CSRFToken": web.cookies["csrftoken"], "Referer": f"{base}/"}
+    r = web.post(f"{base}/api/token/", headers=headers, timeout=30)
+    assert r.status_code == 201, r.text[:300]
+    return r.json()["token"]
+
+
+def _annotate(base: str, token: str, task_ids: list[int]) -> None:
+    """Stand-in annotator: submit a completed annotation for each task through the API."""
+    access = requests.post(f"{base}/api/token/refresh/", json={"refresh": token}, timeout=30).json()["access"]
+    for tid in task_ids:
+        r = requests.post(f"{base}/api/tasks/{tid}/annotations/", headers={"Authorization": f"Bearer {access}"},
+                          json={"result": [{"from_name": "status", "to_name": "unit", "type": "choices",
+                                            "value": {"choices": ["done"]}}]}, timeout=30)
+        assert r.status_code == 201, r.text[:300]
+
+
+def test_orders_become_tasks_and_completions_become_deliveries(app, make, shop, clock, monkeypatch, label_studio):
+    token = _personal_access_token(label_studio)
+    monkeypatch.setenv("PARITY_PROVIDER_LS_TOKEN", token)
+    vendor, dev = shop.vendor(), make.org()
+    shop.connect(vendor, "labelstudio", base_url=label_studio, token_env="PARITY_PROVIDER_LS_TOKEN",
+                 timeout_seconds=60)
+    order_id = shop.order(vendor, dev, units=4)
+
+    assert "1 delivered" in shop.run(svc.push, clock())
+    with app.app_context():
+        ev = db.session().exec(select(ProviderEvent)).one()
+        project = int(ev.external_ref)
+        assert db.session().get(Order, order_id).status == OrderStatus.accepted
+
+    access = requests.post(f"{label_studio}/api/token/refresh/", json={"refresh": token}, timeout=30).json()["access"]
+    bearer = {"Authorization": f"Bearer {access}"}
+    info = requests.get(f"{label_studio}/api/projects/{project}/", headers=bearer, timeout=30).json()
+    assert info["title"] == f"Parity order #{order_id}"
+    tasks = requests.get(f"{label_studio}/api/tasks?project={project}&page_size=100", headers=bearer,
+                         timeout=30).json()["tasks"]
+    assert sorted(t["data"]["parity_unit"] for t in tasks) == [1, 2, 3, 4]
+    assert {t["data"]["parity_order"] for t in tasks} == {order_id}
+
+    # Nothing completed yet: polling records nothing.
+    assert "0 units recorded" in shop.run(svc.poll_progress, clock())
+    _annotate(label_studio, token, [t["id"] for t in tasks[:3]])
+    clock.advance(hours=1)
+    assert "3 units recorded" in shop.run(svc.poll_progress, clock())
+    # Polling again is idempotent: the same three completions are not counted twice.
+    assert "0 units recorded" in shop.run(svc.poll_progress, clock())
+    _annotate(label_studio, token, [tasks[3]["id"]])
+    assert "1 units recorded" in shop.run(svc.poll_progress, clock())
+
+    with app.app_context():
+        s = db.session()
+        order = s.get(Order, order_id)
+        assert order.units_delivered == 4 and order.status == OrderStatus.delivered
+        assert sorted(d.units for d in s.exec(select(Delivery))) == [1, 3]
+        assert svc.health(s, operator_principal(make.org("operator")))[0]["state"] == "ok"

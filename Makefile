@@ -29,9 +29,12 @@ test: $(VENV)/.test-installed
 	@scripts/ensure-labelstudio >/dev/null || echo "warning: Label Studio 1.23 could not be installed; its test will be skipped" >&2
 	@scripts/test
 
-## make bench: the benchmarks in bench/ (not part of the test suite)
+## make bench: every benchmark in bench/ (not part of the test suite; prints numbers and the machine)
 bench: $(VENV)/.test-installed
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/catalog.py
+	$(BIN)/python bench/submit.py
+	$(BIN)/python bench/reports.py --backend both
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis

@@ -43,9 +43,16 @@ def _save_token(token: dict, request) -> None:
 
 
 def _find_token(token_string: str) -> OAuthToken | None:
-    return db.session().exec(
-        select(OAuthToken).where(OAuthToken.access_token_hash == hash_secret(token_string))
+    # The org comes in the same query: every authenticated call needs both.
+    row = db.session().exec(
+        select(OAuthToken, Org).join(Org, Org.id == OAuthToken.org_id)
+        .where(OAuthToken.access_token_hash == hash_secret(token_string))
     ).first()
+    if row is None:
+        return None
+    token, org = row
+    token.__dict__["_org"] = org  # not a column: kept off the session's change tracking
+    return token
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
@@ -132,7 +139,7 @@ def introspect_token():
 
 
 def token_principal(token: OAuthToken) -> Principal:
-    org = db.session().get(Org, token.org_id)
+    org = token.__dict__.get("_org") or db.session().get(Org, token.org_id)
     return Principal(org_id=org.id, role=org.kind, scopes=frozenset(token.scope.split()),
                      client_id=token.client_id, name=org.name)
 

@@ -44,7 +44,8 @@ def create_app(cfg: dict | None = None) -> OpenAPI:
     app.config.update(settings)
     app.config["RATELIMIT_STORAGE_URI"] = settings["RATELIMIT_STORAGE_URI"]
     logging.basicConfig(level=app.config["LOG_LEVEL"])
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    for noisy in ("alembic", "apscheduler"):  # their INFO lines drown the job summaries
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     _fill_scope_descriptions()
 
     db.init_app(app)

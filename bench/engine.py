@@ -2,10 +2,11 @@
 
     python bench/engine.py [--sizes 1000,10000,100000] [--seed 7]
 
-Prints the machine (CPU model, cores, Python) and, for each size and eligibility mode,
-the wall time of ``allocate`` (validation included) and the peak resident memory of a
-fresh process that builds the round and runs it (ru_maxrss, so it includes the input).
-Each case runs in its own subprocess; ``--timeout`` bounds a case.
+Prints the machine (CPU model, cores, Python, load average) and, for each size and
+eligibility mode, the wall and CPU time of ``allocate`` (validation included) and the peak
+resident memory of a fresh process that builds the round and runs it (ru_maxrss, so it
+includes the input). The machine is shared: CPU time moves less with the load than wall
+time does. Each case runs in its own subprocess; ``--timeout`` bounds a case.
 """
 from __future__ import annotations
 
@@ -79,11 +80,11 @@ def synthetic_round(n_requests: int, multi_share: float, seed: int, n_offerings:
 def run_case(size: int, mode: str, seed: int) -> None:
     """In this process: build, run, print 'wall peak_mib'."""
     data = synthetic_round(size, 0.0 if mode == "single" else 0.3, seed)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     allocate(data)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{wall:.3f} {peak:.1f}")
+    print(f"{wall:.3f} {cpu:.3f} {peak:.1f}")
 
 
 def main() -> None:
@@ -99,17 +100,19 @@ def main() -> None:
         return
     print(f"machine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()} "
           f"({platform.python_implementation()}), {platform.system()} {platform.machine()}")
-    print(f"{'requests':>9} {'eligibility':<28} {'wall s':>8} {'peak MiB':>9}  (peak = max RSS of the process)")
+    print("load average at start: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    print(f"{'requests':>9} {'eligibility':<28} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9}  (peak = max RSS)")
     for mode in args.modes.split(","):
         for size in map(int, args.sizes.split(",")):
             label = "1 offering each" if mode == "single" else "30% at 2-5 offerings"
             try:
                 out = subprocess.run([sys.executable, __file__, "--seed", str(args.seed), "--case", str(size), mode],
                                      capture_output=True, text=True, timeout=args.timeout, check=True).stdout
-                wall, peak = map(float, out.split())
-                print(f"{size:>9} {label:<28} {wall:>8.2f} {peak:>9.1f}", flush=True)
+                wall, cpu, peak = map(float, out.split())
+                print(f"{size:>9} {label:<28} {wall:>8.2f} {cpu:>8.2f} {peak:>9.1f}", flush=True)
             except subprocess.TimeoutExpired:
-                print(f"{size:>9} {label:<28} {'>' + str(int(args.timeout)):>8} {'-':>9}", flush=True)
+                print(f"{size:>9} {label:<28} {'>' + str(int(args.timeout)):>8} {'-':>8} {'-':>9}", flush=True)
+    print("load average at end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -203,7 +203,10 @@ def _single(alloc: Allocation, oid: str, reqs: list[Request]) -> None:
     weights = [wmap[g] for g in groups]
 
     def tiebreak(i):     # oldest live request of the group here, then group id
-        return (min(r.priority for r in lists[i]), groups[i])
+        rs = lists[i]
+        if len(rs) == 1:
+            return ((rs[0].at, rs[0].id), groups[i])
+        return (min(r.priority for r in rs), groups[i])
 
     set_aside = None
     eff_floor = floors

@@ -6,6 +6,7 @@ from collections import defaultdict
 from .numbers import num_text, render
 
 ENGINE_VERSION = "1"
+_ROUNDED = ", rounded to whole units by largest remainder."
 
 
 def sentence(rows, i: int, policy, mrs_text: str | None = None) -> str:
@@ -100,13 +101,29 @@ def build(alloc) -> dict:
     for o in sorted(blocks):
         rows = blocks[o]
         linked, clamp = rows.linked_doc, rows.clamp
-        for i, (g, members, demand, guarantee, fl, d, u) in enumerate(zip(
-                rows.groups, rows.members, rows.demand, rows.guarantee, rows.floor, rows.desc, rows.units)):
+        # the common sentences are written inline; the general ``sentence`` takes the rest
+        simple = len(linked) == 1 and not rows.set_aside
+        for i, (g, members, demand, guarantee, fl, d, u, base, why, rounded) in enumerate(zip(
+                rows.groups, rows.members, rows.demand, rows.guarantee, rows.floor, rows.desc, rows.units,
+                rows.base_weight, rows.why, rows.rounded)):
+            if simple and guarantee <= clamp and d.weight is base:
+                if d.level is None:
+                    text = f"Got all {demand} units it asked for: demand here fitted in the free capacity."
+                elif why == "fair":
+                    text = (f"Got {u} of {demand} units: its weighted fair share: level {d.level_t} × weight "
+                            f"{d.weight_t} = {d.fair_t} units{_ROUNDED if rounded else '.'}")
+                elif why == "demand":
+                    text = (f"Got {u} of {demand} units: all it asked for, which was within its weighted "
+                            f"fair share {d.fair_t}{_ROUNDED if rounded else '.'}")
+                else:
+                    text = sentence(rows, i, pol, mrs)
+            else:
+                text = sentence(rows, i, pol, mrs)
             add_group({
                 "group": g, "offering": o, "members": members, "demand": demand,
                 "guarantee": guarantee, "floor": fl, "floor_clamped": guarantee > clamp,
                 "weight": d.weight_doc, "level": d.level_doc,
-                "units": u, "linked_offerings": linked, "explanation": sentence(rows, i, pol, mrs)})
+                "units": u, "linked_offerings": linked, "explanation": text})
     offerings_out = [{"offering": o.id, "capacity": o.capacity, "allocated": used[o.id],
                       "idle": o.capacity - used[o.id]} for o in rnd.offerings.values()]
     return {

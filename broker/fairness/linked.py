@@ -2,10 +2,10 @@
 
 1. groups: lexicographic max-min fair totals x_g / w_g (``multi.lexmaxmin``), with each
    group's floor at each offering as a lower bound on its flow there;
-2. orgs inside groups: the same rule with the group totals fixed (only when a group has
-   several orgs with demand);
-3. requests: the integer flow that realises the org totals, made cheapest by cancelling
-   negative cycles, where serving an older request of the same org always outranks price.
+2. orgs inside groups: the same rule with the group totals fixed (only the orgs of groups
+   that have several orgs with demand are principals);
+3. requests: the cheapest integer flow that realises the org totals (``mincost``), where
+   serving an older request of the same org always outranks price.
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from fractions import Fraction
 from math import floor
 
 from .flow import MaxFlow
-from .numbers import Desc
 from .multi import Principal, integerise, lexmaxmin
+from .numbers import Desc
 
 
 class Nodes:

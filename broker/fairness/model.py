@@ -49,13 +49,17 @@ class Request:
     The engine writes its result on the request itself (``got``: offering -> units, ``row``:
     the index of its group's row at its first offering) rather than in dictionaries keyed by
     request id: with 100 000 requests the lookups cost more than the arithmetic."""
-    __slots__ = ("id", "org", "group", "units", "offerings", "at", "reason_hint", "priority", "got", "row")
+    __slots__ = ("id", "org", "group", "units", "offerings", "at", "reason_hint", "got", "row")
 
     def __init__(self, id, org, units, offerings, at, reason_hint, group=None):
         self.id, self.org, self.units, self.offerings = id, org, units, offerings
         self.at, self.reason_hint, self.group = at, reason_hint, group
-        self.priority = (at, id)      # oldest first, then request id: the order inside an org
         self.got = self.row = None
+
+    @property
+    def priority(self) -> tuple:
+        """Oldest first, then request id: the order inside an org."""
+        return (self.at, self.id)
 
 
 @dataclass

@@ -43,12 +43,17 @@ def pow2_neg(x: Fraction) -> Fraction:
 
     The irrational power is evaluated with ``decimal`` at 40 digits (libmpdec is the same
     everywhere), then rounded, so replaying a round on another machine gives the same bits.
+    A value below 5e-13 would round to 0 and leave its group with no weight at all (and the
+    level undefined); such a value keeps 12 significant digits instead: still tiny, never 0.
     """
     with localcontext() as ctx:
         ctx.prec = 40
         exponent = Decimal(x.numerator) / Decimal(x.denominator)
-        value = Decimal(2) ** (-exponent)
-        value = value.quantize(Decimal("1e-12"))
+        exact = Decimal(2) ** (-exponent)
+        value = exact.quantize(Decimal("1e-12"))
+        if value == 0:
+            ctx.prec = 12
+            value = +exact
     return Fraction(value)
 
 

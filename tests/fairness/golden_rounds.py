@@ -152,8 +152,8 @@ def determined_digest(data, result) -> str:
     return digest(json.dumps(determined(data, result), sort_keys=True, ensure_ascii=False))
 
 
-def main() -> None:   # pragma: no cover - run by hand, with the engine of record
-    from tests.fairness.reference_engine import allocate, dumps_result
+def main() -> None:   # pragma: no cover - run by hand, only when a rule change is intended
+    from broker.fairness import allocate, dumps_result
     out = []
     todo = [(kind, seed, small_round(kind, seed)) for kind, seed in cases()]
     todo += [("bench", list(c), bench_round(*c)) for c in BENCH_CASES]
@@ -163,7 +163,7 @@ def main() -> None:   # pragma: no cover - run by hand, with the engine of recor
                     "determined": determined_digest(data, result)})
     GOLDEN.parent.mkdir(exist_ok=True)
     lines = ",\n".join(json.dumps(c, sort_keys=True) for c in out)
-    GOLDEN.write_text('{"engine": "reference (before the performance rewrite)", "cases": [\n' + lines + "\n]}\n")
+    GOLDEN.write_text('{"engine": "engine of record", "cases": [\n' + lines + "\n]}\n")
 
 
 if __name__ == "__main__":

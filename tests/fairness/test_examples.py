@@ -248,3 +248,20 @@ def test_cli_output_is_canonical_and_replayable(tmp_path):
                            capture_output=True, text=True, cwd=ROOT)
     assert proc2.stdout == expected
     assert "Groups at each offering" in proc2.stderr and "fair_share_reached" in proc2.stderr
+
+
+def test_usage_decay_never_zeroes_a_weight():
+    """60 equal groups, one holding all past usage: 2^(-60) must not round to a zero weight
+    (that crashed the round with a division by zero)."""
+    from broker.fairness import allocate
+
+    orgs = [{"id": f"o{i}"} for i in range(60)]
+    reqs = [{"id": f"r{i}", "org": f"o{i}", "units": 100, "offerings": ["A"],
+             "submitted_at": "2026-11-20T10:00:00Z"} for i in range(60)]
+    out = allocate({"policy": {"usage_half_life_days": 14},
+                    "offerings": [{"id": "A", "capacity": 600, "unit_price": 100}],
+                    "orgs": orgs, "guarantees": [],
+                    "usage": [{"org": "o0", "offering": "A", "units": 5000}], "requests": reqs})
+    got = {a["request"]: a["units"] for a in out["allocations"]}
+    assert sum(got.values()) == 600
+    assert got.get("r0", 0) < min(got[f"r{i}"] for i in range(1, 60))

@@ -1,6 +1,5 @@
 """Property tests for every property DESIGN.md lists (500 examples each, see conftest)."""
 import json
-import random
 from collections import defaultdict
 from math import floor
 

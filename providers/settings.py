@@ -7,6 +7,7 @@ vendor can never point an adapter at another of the process's secrets (``SECRET_
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Mapping
 from urllib.parse import urlsplit
@@ -31,7 +32,23 @@ def url(settings: dict, name: str, *, allow_http: bool, required: bool = True) -
         raise SettingsError(name, "must be an https:// address" + (" (or http://)" if allow_http else ""))
     if parts.username or parts.password:
         raise SettingsError(name, "must not carry credentials; name an environment variable instead")
+    if not allow_http and not _may_be_public(parts.hostname):
+        # A vendor must not point Parity at its own network (metadata services, admin ports).
+        raise SettingsError(name, "must be a public address, not a loopback, private or link-local one")
     return value.rstrip("/") if name.endswith("base_url") else value
+
+
+def _may_be_public(host: str) -> bool:
+    """False for literal non-global IP addresses and local names. Names are resolved only
+    when a call is made, so a name that later resolves to a private address is not caught
+    here (see docs/providers.md)."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return False
+    try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:
+        return True
 
 
 def env_names(settings: dict, name: str, *, required: bool = True, many: bool = True) -> list[str]:

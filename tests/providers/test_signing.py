@@ -89,3 +89,13 @@ def test_fan_out_returns_fast_answers_before_a_slow_one_times_out():
     assert time.monotonic() - started < 1.0
     assert {k: r for k, r, _ in seen} == {"fast": "ok", "broken": "ZeroDivisionError", "slow": "ProviderError"}
     assert seen[-1][0] == "slow"
+
+
+@pytest.mark.parametrize("address", ["https://127.0.0.1/h", "https://10.0.0.8/h", "https://169.254.169.254/latest",
+                                     "https://[::1]/h", "https://localhost/h", "https://db.internal/h"])
+def test_vendor_addresses_on_private_networks_are_refused(address):
+    from providers.settings import url
+
+    with pytest.raises(SettingsError):
+        url({"url": address}, "url", allow_http=False)
+    assert url({"url": "https://vendor.example/h"}, "url", allow_http=False) == "https://vendor.example/h"

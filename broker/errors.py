@@ -96,7 +96,7 @@ def register(app: Flask) -> None:
                 resp.headers["Retry-After"] = "5"
                 return resp
             return render_template("error.html", status=503,
-                                   message="Parity is briefly unavailable; retry shortly."), 503
+                                   message="Parity is briefly unavailable; retry shortly."), 503, {"Retry-After": "5"}
         if wants_problem_json():
             return problem(500, "An unexpected error occurred; it has been logged.")
         return render_template("error.html", status=500, message=InternalServerError.description), 500

@@ -241,8 +241,32 @@ def estimate_request(path: RequestPath):
     return Estimate(**waiting.estimate(s, r)).model_dump(mode="json")
 
 
-@api.get("/quota", security=[{"oauth2": ["requests:read"]}],
+class QuotaGroup(BaseModel):
+    id: int
+    name: str
+    members: list[dict] = Field(description="[{id, name}]")
+    weight: str
+
+
+class QuotaReservation(BaseModel):
+    id: int
+    offering_id: int
+    period: str
+    units: int
+    used: int
+
+
+class QuotaOut(BaseModel):
+    org_id: int
+    period: str
+    weight: str
+    group: QuotaGroup | None
+    reservations: list[QuotaReservation]
+    received: dict = Field(description="{this_period, by_period: [{period, units}]}")
+
+
+@api.get("/quota", responses={"200": QuotaOut}, security=[{"oauth2": ["requests:read"]}],
          summary="Your quota picture: weight, group, reservations, units received")
 @bearer("requests:read")
 def quota():
-    return groups.quota(db.session(), g.principal.org_id)
+    return QuotaOut(**groups.quota(db.session(), g.principal.org_id)).model_dump(mode="json")

@@ -66,6 +66,21 @@ def decode_cursor(cursor: str | None) -> dict | None:
                        errors=[{"field": "cursor", "message": "invalid cursor"}]) from None
 
 
+def _problem(description: str) -> dict:
+    # Documented as application/problem+json (what errors.problem sends), inline so the
+    # document needs no extra component.
+    return {"description": description,
+            "content": {"application/problem+json": {"schema": Problem.model_json_schema()}}}
+
+
+# Every API operation may answer these (authentication runs before validation; the body
+# size, rate and database limits apply everywhere).
 PROBLEM_RESPONSES = {
-    "400": Problem, "401": Problem, "403": Problem, "404": Problem, "422": Problem,
+    "400": _problem("Bad request"), "401": _problem("Missing, invalid or expired token"),
+    "403": _problem("The token lacks a scope, or the caller's role may not do this"),
+    "404": _problem("Not found, or not visible to the caller"),
+    "413": _problem("Request body too large"), "415": _problem("Body is not JSON"),
+    "422": _problem("Validation failed; errors[] names each field"),
+    "429": _problem("Rate limit reached; see Retry-After"),
+    "503": _problem("The database is briefly unavailable; see Retry-After"),
 }

@@ -79,7 +79,8 @@ def _filtered(stmt, f: Filters, floor: PayFloor):
         if value is not None:
             stmt = stmt.where(col == value)
     if f.ids:
-        stmt = stmt.where(O.c.id.in_(f.ids))
+        # An id beyond the 32-bit key range cannot exist; PostgreSQL would refuse to compare it.
+        stmt = stmt.where(O.c.id.in_([i for i in f.ids if 0 < i <= 2**31 - 1]))
     if f.q:
         like = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(sa.or_(O.c.title.ilike(like, escape="\\"), V.c.name.ilike(like, escape="\\")))

@@ -19,10 +19,15 @@ from broker.catalog.codes import format_money, minor_exponent
 from broker.catalog.vocabulary import EXPERTISE, MODALITIES, TASK_TYPES
 from broker.clock import now
 from broker.errors import ApiError
+from broker.extensions import limiter
 from broker.models import Allocation, Offering, Order, Org, OrgKind, OrgStatus
 from broker.services import eligibility, groups, notifications, requests as svc, waiting
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
+# An estimate runs the engine: ?estimate=1 on the list or on one request is limited like the API
+# estimate (20 a minute per address, one budget for both pages); other views are not limited.
+estimate_limit = limiter.shared_limit("20/minute", scope="web-estimate",
+                                      exempt_when=lambda: not request.args.get("estimate"))
 
 
 def _choices(terms: dict, empty: str | None = None) -> list[SelectChoice]:
@@ -144,6 +149,7 @@ def edit(request_id: int):
 
 
 @bp.get("")
+@estimate_limit
 @login_required("developer")
 def index():
     s = db.session()
@@ -157,6 +163,7 @@ def index():
 
 
 @bp.get("/<int:request_id>")
+@estimate_limit
 @login_required("developer")
 def detail(request_id: int):
     s = db.session()

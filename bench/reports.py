@@ -3,6 +3,7 @@ half allocations, half deliveries) on SQLite and/or PostgreSQL; print time and p
 
     .venv/bin/python bench/reports.py                 # both backends (PostgreSQL if it answers)
     .venv/bin/python bench/reports.py --rows 200000 --backend sqlite
+    .venv/bin/python bench/reports.py --backend postgresql --statements   # the slowest SQL too
 
 Target: under 10 s on PostgreSQL. Aggregation runs in SQL; Python sees grouped rows only
 (plus the period's round documents, which ``verify`` must read too).
@@ -39,6 +40,14 @@ def machine() -> str:
         pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return f"{platform.node()} · {cpu} · {os.cpu_count()} CPUs · {mem:.1f} GiB · Python {platform.python_version()}"
+
+
+def _load() -> str:
+    """The load average when the run starts: other work on the machine skews the timings."""
+    try:
+        return " ".join(open("/proc/loadavg").read().split()[:3]) + " (1, 5, 15 min)"
+    except OSError:
+        return "?"
 
 
 def fill(url: str, rows: int) -> None:
@@ -108,11 +117,26 @@ def fill(url: str, rows: int) -> None:
             c.execute(T["delivery"].insert(), d_rows)
     if not naive:
         with e.connect() as c:
-            c.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+            c.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
     e.dispose()
 
 
-def run(url: str, rows: int, label: str) -> None:
+def _statement_timer(engine):
+    """Record each SQL statement's wall time (for --statements)."""
+    times: list[tuple[float, str]] = []
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _start(conn, cursor, statement, parameters, context, executemany):
+        conn.info.setdefault("t0", []).append(time.perf_counter())
+
+    @sa.event.listens_for(engine, "after_cursor_execute")
+    def _stop(conn, cursor, statement, parameters, context, executemany):
+        times.append((time.perf_counter() - conn.info["t0"].pop(), " ".join(statement.split())))
+
+    return times
+
+
+def run(url: str, rows: int, label: str, statements: bool = False) -> None:
     from broker.app import create_app
     from broker import db
     from broker.reports import build
@@ -122,6 +146,7 @@ def run(url: str, rows: int, label: str) -> None:
     print(f"[{label}] filled {rows:,} allocation+delivery rows in {time.perf_counter() - t0:.1f} s", flush=True)
     with tempfile.TemporaryDirectory() as inst:
         app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": inst, "SECRET_KEY": "bench"})
+        times = _statement_timer(app.extensions["db_engine"]) if statements else None
         with app.app_context():
             s = db.session()
             at = START + timedelta(days=8)
@@ -130,6 +155,12 @@ def run(url: str, rows: int, label: str) -> None:
             t0 = time.perf_counter()
             docs = {series: fn(s, PERIOD, at) for series, fn in build.BUILDERS.items()}
             took = time.perf_counter() - t0
+            if times is not None:
+                spent = sum(t for t, _ in times)
+                print(f"[{label}] {len(times)} statements, {spent:.2f} s in SQL; the slowest:")
+                for t, sql in sorted(times, reverse=True)[:8]:
+                    print(f"    {t:6.2f} s  {sql[:220]}")
+                times.clear()
             tracemalloc.start()
             for series, fn in build.BUILDERS.items():
                 fn(s, PERIOD, at)
@@ -145,11 +176,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    ap.add_argument("--statements", action="store_true", help="also print the slowest SQL statements")
     args = ap.parse_args()
     print("machine:", machine())
+    print("load:", _load())
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as d:
-            run(f"sqlite:///{d}/bench.sqlite3", args.rows, "sqlite")
+            run(f"sqlite:///{d}/bench.sqlite3", args.rows, "sqlite", args.statements)
     if args.backend in ("postgresql", "both"):
         name = f"parity_bench_{uuid.uuid4().hex[:8]}"
         admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
@@ -161,7 +194,7 @@ def main() -> None:
             return
         try:
             run(sa.engine.make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False),
-                args.rows, "postgresql")
+                args.rows, "postgresql", args.statements)
         finally:
             with admin.connect() as c:
                 c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

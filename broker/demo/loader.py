@@ -1,14 +1,23 @@
 """A realistic, fictional market for trying Parity and for the browser tests.
 
-``load_demo`` writes the data of broker.demo.market around the current ISO week (capacity
-for this week and the next two, reservations for the next two periods open to them, requests
-submitted in the last days) in one transaction, so a load is all or nothing. Loading again
-changes nothing: the demo operator org is the marker.
+``load_demo`` writes the data of broker.demo.market around the current ISO week:
+
+- the market itself (orgs, sign-ins, vendors, offerings with price histories, developers, a
+  group and the investor's stake), dated as if it opened five weeks ago;
+- its past (``broker.demo.history``): four closed weeks with their real main rounds, orders,
+  deliveries and published, signed transparency reports;
+- its present: capacity for this week and the next two, reservations for the next two
+  periods open to them, workforce disclosures and requests submitted in the last days.
+
+The market and its present are written in one transaction, all or nothing; the past week by
+week after it (a round and a publication commit on their own), each step checking its own
+state. Loading again changes nothing (the demo operator org marks the market; the past is
+complete), and completes a load that was interrupted in the past.
 
 Everything goes through the services, with their rules and audit entries, acting as the
-vendor concerned or the demo operator; only what needs a past the services rightly refuse
-(the superseded prices and the queue of requests submitted earlier) is written directly,
-audited with no actor (the command line).
+vendor concerned or the demo operator, with the broker's clock set to when it happened; only
+what needs a past the services rightly refuse (the superseded prices and the queues of
+requests submitted earlier) is written directly, audited with no actor (the command line).
 """
 from __future__ import annotations
 
@@ -19,14 +28,17 @@ from typing import Callable
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, func, select
 
+from flask import current_app
+
 from broker import db
-from broker.clock import now
+from broker.clock import as_utc, now
 from broker.auth.principal import Principal
 from broker.auth.roles import ROLE_SCOPES
-from broker.demo import market
+from broker.demo import history, market
 from broker.demo.logins import DEMO_LOGINS
 from broker.models import (
-    Capacity, CapacityRequest, Guarantee, Offering, Org, OrgKind, OrgStatus, Price, RequestStatus, User,
+    Allocation, Capacity, CapacityRequest, Delivery, Guarantee, Offering, Org, OrgKind, OrgStatus, Price,
+    Report, RequestStatus, Round, User,
 )
 from broker.periods import period_end, period_of, periods_from
 from broker.services import accounts, audit, capacity, groups, schedule, vendors, workforce
@@ -40,14 +52,19 @@ CAPACITY_FACTORS = (1.0, 1.05, 0.95)
 def load_demo(progress: Callable[[str], None] = print) -> str:
     """Load the demo market (idempotent) and return a summary with the demo sign-ins."""
     s = db.session()
+    t = now()
     with db.transaction(s):
         # Checked inside the write transaction: two loads at once cannot both pass it.
-        if s.exec(select(Org).where(Org.slug == MARKER_SLUG)).first() is not None:
-            progress("Demo market already loaded; nothing changed.")
-            return _summary(s, loaded=False)
-        _load(s, now(), progress)
-    progress("Demo market loaded.")
-    return _summary(s, loaded=True)
+        marker = s.exec(select(Org).where(Org.slug == MARKER_SLUG)).first()
+        loaded = marker is None
+        if loaded:
+            _load(s, t, progress)
+            opened = history.opened_at(t)
+        else:
+            opened = as_utc(marker.created_at)
+    loaded |= history.load(s, opened, instance_path=current_app.instance_path, progress=progress)
+    progress("Demo market loaded." if loaded else "Demo market already loaded; nothing changed.")
+    return _summary(s, loaded=loaded)
 
 
 def _add(s: Session, row: SQLModel, entity: str) -> SQLModel:
@@ -64,10 +81,17 @@ def _principal(org: Org, user: User | None = None) -> Principal:
 
 
 def _load(s: Session, t: datetime, progress) -> None:
-    periods = periods_from(period_of(t), 3)
-    today = t.replace(hour=0, minute=0, second=0, microsecond=0)
+    """The market, dated when it opened, and its present (one transaction)."""
     orgs: dict[str, Org] = {}
     users: dict[str, User] = {}
+    opened = history.opened_at(t)
+    with history.clock_at(opened):
+        operator, vendor_actor, offerings = _load_market(s, t, opened, orgs, users, progress)
+    _load_present(s, t, orgs, users, operator, vendor_actor, offerings, progress)
+
+
+def _load_market(s: Session, t: datetime, opened: datetime, orgs: dict, users: dict, progress):
+    today = t.replace(hour=0, minute=0, second=0, microsecond=0)
 
     def sign_in_for(slug: str) -> None:
         login = next((x for x in DEMO_LOGINS.values() if x.org_slug == slug), None)
@@ -94,9 +118,9 @@ def _load(s: Session, t: datetime, progress) -> None:
             "description": v.description, "website": f"https://{v.slug}.example",
             "certifications": list(v.certifications), "grievance_contact": f"grievances@{v.slug}.example",
             "ownership": [{"holder": h, "percent": p} for h, p in v.ownership],
-        }, t)
+        }, opened)
 
-    progress(f"{len(market.OFFERINGS)} offerings with price histories and capacity for {', '.join(periods)} …")
+    progress(f"{len(market.OFFERINGS)} offerings with price histories …")
     offerings: dict[str, Offering] = {}
     for i, o in enumerate(market.OFFERINGS):
         actor = vendor_actor[o.vendor]
@@ -115,8 +139,6 @@ def _load(s: Session, t: datetime, progress) -> None:
         for amount, start, end in ((o.old_price, today - timedelta(days=180), changed), (o.price, changed, None)):
             _add(s, Price(offering_id=off.id, amount_minor=amount, currency=market.CURRENCY,
                           effective_from=start, effective_to=end, created_at=start), "price")
-        for period, factor in zip(periods, CAPACITY_FACTORS):
-            capacity.set_capacity(s, actor, off.id, period=period, units=round(o.capacity * factor), now=t)
 
     progress(f"{len(market.DEVELOPERS)} developer organisations, a group and a stake …")
     for slug, name, headcount in market.DEVELOPERS:
@@ -129,6 +151,17 @@ def _load(s: Session, t: datetime, progress) -> None:
     holder, vendor, percent, kind, note = market.STAKE
     groups.declare_stake(s, operator, holder_org_id=orgs[holder].id, vendor_org_id=orgs[vendor].id,
                          percent=percent, kind=kind, note=note)
+    return operator, vendor_actor, offerings
+
+
+def _load_present(s: Session, t: datetime, orgs: dict, users: dict, operator: Principal,
+                  vendor_actor: dict, offerings: dict, progress) -> None:
+    periods = periods_from(period_of(t), 3)
+    progress(f"Capacity for {', '.join(periods)} …")
+    for o in market.OFFERINGS:
+        for period, factor in zip(periods, CAPACITY_FACTORS):
+            capacity.set_capacity(s, vendor_actor[o.vendor], offerings[o.key].id, period=period,
+                                  units=round(o.capacity * factor), now=t)
 
     # Reservations can be made only from the period rounds allocate now on (in a week's last
     # two days that is already the next one).
@@ -186,6 +219,8 @@ def _summary(s: Session, *, loaded: bool) -> str:
         f"{count(Price)} prices, {count(Capacity)} capacity rows",
         f"  {count(Org, Org.kind == OrgKind.developer)} developer orgs, {count(Guarantee)} reservations, "
         f"{count(CapacityRequest, CapacityRequest.status == RequestStatus.pending)} pending requests",
+        f"  past weeks: {count(Round)} rounds, {count(Allocation)} allocations, {count(Delivery)} deliveries, "
+        f"{count(Report)} published reports (/reports)",
         "Demo sign-ins (demo data only, never in production):",
     ]
     lines += [f"  {x.role:<9} {x.email:<32} password: {x.password}" for x in DEMO_LOGINS.values()]

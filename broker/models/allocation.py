@@ -47,7 +47,8 @@ class Order(SQLModel, table=True):
     """The vendor's view of an allocation: accept it, deliver it, get paid for it."""
 
     __tablename__ = "purchase_order"
-    __table_args__ = (sa.Index("ix_order_vendor_status", "vendor_org_id", "status"),)
+    __table_args__ = (sa.Index("ix_order_vendor_status", "vendor_org_id", "status"),
+                      sa.Index("ix_order_period_allocation", "period", "allocation_id", "units", "units_delivered"))
 
     id: int | None = Field(default=None, primary_key=True)
     allocation_id: int = Field(foreign_key="allocation.id", unique=True)
@@ -70,7 +71,7 @@ class Order(SQLModel, table=True):
 class Delivery(SQLModel, table=True):
     __tablename__ = "delivery"
     __table_args__ = (
-        sa.Index("ix_delivery_order", "order_id", "delivered_at"),
+        sa.Index("ix_delivery_order", "order_id", "delivered_at", "units"),
         sa.UniqueConstraint("order_id", "external_id"),
     )
 

@@ -4,6 +4,13 @@ delivery rows returns a few thousand grouped rows to Python, not a million.
 
 The principal of an org is its group (DESIGN.md). In SQL it is one integer: the org's id, or
 minus its group's id when it belongs to a group, so groups and lone orgs never collide.
+
+Speed (bench/reports.py): the period's rows are read as few times as the figures allow. An
+order mirrors its allocation (created with it, same org, offering, units, price, currency and
+time), and carries ``units_delivered``, which ``orders.deliver`` keeps equal to the sum of its
+deliveries; so the unit figures read ``purchase_order`` alone, grouped once per report, and
+the delivery rows are read only for the time of each order's last delivery. Percentiles rank
+the distinct (class, value) pairs with their counts rather than every row.
 """
 from __future__ import annotations
 
@@ -35,7 +42,9 @@ def size_class_of(org=ORG):
 def seconds_between(s: Session, later, earlier):
     if s.get_bind().dialect.name == "sqlite":
         return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 86400.0
-    return sa.func.extract("epoch", later - earlier)
+    # float8: groups and sorts faster than the numeric EXTRACT returns, and is exact to the
+    # microsecond for any wait shorter than a century.
+    return sa.cast(sa.func.extract("epoch", later - earlier), sa.Float)
 
 
 def offerings_of(s: Session, period: str) -> list[dict]:
@@ -55,19 +64,24 @@ def offerings_of(s: Session, period: str) -> list[dict]:
             for r in rows]
 
 
+def analytic(s: Session) -> None:
+    """On PostgreSQL, let this transaction's sorts and hashes of a period's rows stay in
+    memory (the default 4 MB work_mem spills them to disk); SET LOCAL ends with it."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.exec(sa.text("SET LOCAL work_mem = '64MB'"))
+
+
 def units_by_principal(s: Session, period: str) -> list[tuple]:
-    """(principal, offering_id, allocated units, delivered units) for the period."""
-    delivered = (sa.select(O.c.allocation_id, sa.func.sum(D.c.units).label("units"))
-                 .join(D, D.c.order_id == O.c.id).where(O.c.period == period)
-                 .group_by(O.c.allocation_id).subquery())
-    p = principal_of()
+    """(principal, size class, offering_id, allocated units, delivered units) for the period.
+
+    The size class is the org's (a group's members may differ), so the principals behind each
+    size class come from the same rows."""
+    p, sc = principal_of(), size_class_of()
     rows = s.exec(
-        sa.select(p, A.c.offering_id, sa.func.sum(A.c.units),
-                  sa.func.coalesce(sa.func.sum(delivered.c.units), 0))
-        .select_from(A).join(ORG, ORG.c.id == A.c.org_id)
-        .outerjoin(delivered, delivered.c.allocation_id == A.c.id)
-        .where(A.c.period == period).group_by(p, A.c.offering_id)).all()
-    return [(int(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows]
+        sa.select(p, sc, O.c.offering_id, sa.func.sum(O.c.units), sa.func.sum(O.c.units_delivered))
+        .select_from(O).join(ORG, ORG.c.id == O.c.developer_org_id)
+        .where(O.c.period == period).group_by(p, sc, O.c.offering_id)).all()
+    return [(int(r[0]), r[1], int(r[2]), int(r[3]), int(r[4])) for r in rows]
 
 
 def principals_of_orgs(s: Session, org_ids: set[int]) -> dict[int, int]:
@@ -91,45 +105,51 @@ def stakes_in_force(s: Session, period: str) -> dict[int, set[int]]:
 
 
 def _ranked(s: Session, key, value, base) -> dict[str, dict]:
-    """Per ``key``: count, distinct principals, and the nearest-rank median and p90 of
-    ``value`` (see metrics.percentile), picked by ROW_NUMBER in SQL."""
-    inner = base.add_columns(key.label("k"), value.label("v")).subquery()
-    ranked = sa.select(
-        inner.c.k, inner.c.v,
-        sa.func.row_number().over(partition_by=inner.c.k, order_by=inner.c.v).label("rn"),
-        sa.func.count().over(partition_by=inner.c.k).label("n")).subquery()
-    wanted = sa.or_(*[ranked.c.rn == (ranked.c.n * p + 99) / 100 for p in PERCENTILES])
+    """Per ``key``: count, and the nearest-rank median and p90 of ``value`` (see
+    metrics.percentile), in SQL: equal (key, value) pairs are counted first, then a running
+    count over the distinct values finds the one holding each rank."""
+    pairs = base.add_columns(key.label("k"), value.label("v"), sa.func.count().label("c")).group_by(
+        key, value).subquery()
+    cum = sa.select(
+        pairs.c.k, pairs.c.v, pairs.c.c,
+        sa.func.sum(pairs.c.c).over(partition_by=pairs.c.k, order_by=pairs.c.v).label("upto"),
+        sa.func.sum(pairs.c.c).over(partition_by=pairs.c.k).label("n")).subquery()
+    # Integer ranks: (n·p + 99) // 100 = ⌈p·n/100⌉. ``//`` keeps the division integral on
+    # every backend (``/`` is true division in SQLAlchemy 2).
+    wanted = sa.or_(*[sa.and_(cum.c.upto - cum.c.c < (cum.c.n * p + 99) // 100,
+                              cum.c.upto >= (cum.c.n * p + 99) // 100) for p in PERCENTILES])
     out: dict[str, dict] = {}
-    for k, v, rn, n in s.exec(sa.select(ranked.c.k, ranked.c.v, ranked.c.rn, ranked.c.n).where(wanted)):
-        row = out.setdefault(k, {"count": int(n)})
+    for k, v, c, upto, n in s.exec(sa.select(cum.c.k, cum.c.v, cum.c.c, cum.c.upto, cum.c.n).where(wanted)):
+        n, upto, c = int(n), int(upto), int(c)
+        row = out.setdefault(k, {"count": n})
         for p in PERCENTILES:
-            if rn == (n * p + 99) // 100:
+            if upto - c < (n * p + 99) // 100 <= upto:
                 row[f"p{p}"] = float(v) / 3600.0
     return out
 
 
-def wait_times(s: Session, period: str) -> dict[str, dict]:
+def wait_times(s: Session, period: str, principals: dict[str, set[int]]) -> dict[str, dict]:
     """By size class: submission → allocation (per allocation) and allocation → delivery (per
-    fully delivered order, to its last delivery), in hours; with the principals behind each."""
+    fully delivered order, to its last delivery), in hours; ``principals`` gives the
+    principals behind each size class (from ``units_by_principal``)."""
     from broker.models import CapacityRequest
     R = CapacityRequest.__table__
     sc = size_class_of()
     base1 = (sa.select().select_from(A).join(R, R.c.id == A.c.request_id).join(ORG, ORG.c.id == A.c.org_id)
              .where(A.c.period == period))
     submit = _ranked(s, sc, seconds_between(s, A.c.created_at, R.c.submitted_at), base1)
-    done = (sa.select(O.c.allocation_id, sa.func.max(D.c.delivered_at).label("last"))
-            .join(D, D.c.order_id == O.c.id).where(O.c.period == period)
-            .group_by(O.c.allocation_id, O.c.units)
-            .having(sa.func.sum(D.c.units) >= O.c.units).subquery())
-    base2 = (sa.select().select_from(A).join(done, done.c.allocation_id == A.c.id)
-             .join(ORG, ORG.c.id == A.c.org_id))
-    deliver = _ranked(s, sc, seconds_between(s, done.c.last, A.c.created_at), base2)
-    counts = dict(s.exec(sa.select(sc, sa.func.count(sa.distinct(principal_of())))
-                         .select_from(A).join(ORG, ORG.c.id == A.c.org_id)
-                         .where(A.c.period == period).group_by(sc)).all())
-    return {c: {"principals": int(counts.get(c, 0)), "submission_to_allocation": submit.get(c),
+    # An order is created with its allocation, at the same instant: its created_at is the
+    # allocation's. Fully delivered: units_delivered (the sum of its deliveries) reached units.
+    last = (sa.select(D.c.order_id, sa.func.max(D.c.delivered_at).label("last"))
+            .select_from(O).join(D, D.c.order_id == O.c.id)
+            .where(O.c.period == period, O.c.units_delivered >= O.c.units)
+            .group_by(D.c.order_id).subquery())
+    base2 = (sa.select().select_from(O).join(last, last.c.order_id == O.c.id)
+             .join(ORG, ORG.c.id == O.c.developer_org_id))
+    deliver = _ranked(s, sc, seconds_between(s, last.c.last, O.c.created_at), base2)
+    return {c: {"principals": len(principals.get(c, ())), "submission_to_allocation": submit.get(c),
                 "allocation_to_delivery": deliver.get(c)}
-            for c in sorted(set(counts) | set(submit))}
+            for c in sorted(set(principals) | set(submit))}
 
 
 # --- pricing -----------------------------------------------------------------------------
@@ -169,37 +189,52 @@ def price_changes(s: Session, period: str) -> list[dict]:
              "previous_amount_minor": int(r[6]) if r[6] is not None else None} for r in rows]
 
 
-def effective_prices(s: Session, period: str) -> list[tuple]:
-    """(task_type, unit, currency, size_class, units, value_minor, principals)."""
+def order_values(s: Session, period: str) -> list[tuple]:
+    """One pass over the period's orders, by (task type, unit, currency, size class):
+    (…, units, value_minor, principals, units with a disclosed annotator share, those units
+    weighted by the share, orders not released, their value, their platform fee)."""
     sc = size_class_of()
+    value = O.c.units * O.c.unit_price_minor
+    kept = O.c.status != OrderStatus.released.value
+    disclosed = OFF.c.annotator_share.is_not(None)
     rows = s.exec(
-        sa.select(OFF.c.task_type, OFF.c.unit, A.c.currency, sc, sa.func.sum(A.c.units),
-                  sa.func.sum(A.c.units * A.c.unit_price_minor),
-                  sa.func.count(sa.distinct(principal_of())))
-        .select_from(A).join(OFF, OFF.c.id == A.c.offering_id).join(ORG, ORG.c.id == A.c.org_id)
-        .where(A.c.period == period).group_by(OFF.c.task_type, OFF.c.unit, A.c.currency, sc)).all()
-    return [(r[0], r[1], r[2], r[3], int(r[4]), int(r[5]), int(r[6])) for r in rows]
+        sa.select(OFF.c.task_type, OFF.c.unit, O.c.currency, sc, sa.func.sum(O.c.units), sa.func.sum(value),
+                  sa.func.count(sa.distinct(principal_of())),
+                  sa.func.sum(sa.case((disclosed, O.c.units), else_=0)),
+                  sa.func.sum(sa.case((disclosed, O.c.units * OFF.c.annotator_share), else_=0)),
+                  sa.func.sum(sa.case((kept, 1), else_=0)),
+                  sa.func.sum(sa.case((kept, value), else_=0)),
+                  sa.func.sum(sa.case((kept, value * O.c.fee_rate), else_=0)))
+        .select_from(O).join(OFF, OFF.c.id == O.c.offering_id).join(ORG, ORG.c.id == O.c.developer_org_id)
+        .where(O.c.period == period).group_by(OFF.c.task_type, OFF.c.unit, O.c.currency, sc)).all()
+    return [(r[0], r[1], r[2], r[3], int(r[4]), int(r[5]), int(r[6]), int(r[7]), float(r[8]), int(r[9]),
+             int(r[10]), float(r[11])) for r in rows]
 
 
-def annotator_share(s: Session, period: str) -> list[tuple]:
+def effective_prices(rows: list[tuple]) -> list[tuple]:
+    """(task_type, unit, currency, size_class, units, value_minor, principals)."""
+    return [r[:7] for r in rows]
+
+
+def annotator_share(rows: list[tuple]) -> list[tuple]:
     """(task_type, unit, units with a disclosed share, units-weighted share %)."""
-    rows = s.exec(
-        sa.select(OFF.c.task_type, OFF.c.unit, sa.func.sum(A.c.units),
-                  sa.func.sum(A.c.units * OFF.c.annotator_share))
-        .select_from(A).join(OFF, OFF.c.id == A.c.offering_id)
-        .where(A.c.period == period, OFF.c.annotator_share.is_not(None))
-        .group_by(OFF.c.task_type, OFF.c.unit)).all()
-    return [(r[0], r[1], int(r[2]), float(r[3]) / int(r[2]) if r[2] else None) for r in rows]
+    acc: dict[tuple, list] = defaultdict(lambda: [0, 0.0])
+    for task, unit, _c, _sc, _u, _v, _n, units, weighted, *_ in rows:
+        if units:
+            acc[(task, unit)][0] += units
+            acc[(task, unit)][1] += weighted
+    return [(t, u, n, w / n) for (t, u), (n, w) in acc.items()]
 
 
-def platform_fees(s: Session, period: str) -> list[tuple]:
+def platform_fees(rows: list[tuple]) -> list[tuple]:
     """(currency, orders, order value, fee) of the period's orders not released back."""
-    rows = s.exec(
-        sa.select(O.c.currency, sa.func.count(), sa.func.sum(O.c.units * O.c.unit_price_minor),
-                  sa.func.sum(O.c.units * O.c.unit_price_minor * O.c.fee_rate))
-        .where(O.c.period == period, O.c.status != OrderStatus.released.value)
-        .group_by(O.c.currency)).all()
-    return [(r[0], int(r[1]), int(r[2]), int(round(float(r[3])))) for r in rows]
+    acc: dict[str, list] = defaultdict(lambda: [0, 0, 0.0])
+    for r in rows:
+        a = acc[r[2]]
+        a[0] += r[9]
+        a[1] += r[10]
+        a[2] += r[11]
+    return [(c, n, value, int(round(fee))) for c, (n, value, fee) in sorted(acc.items()) if n]
 
 
 def pay_disclosures(s: Session) -> list[tuple]:

@@ -81,6 +81,7 @@ def access(s: Session, period: str, at: datetime) -> dict:
         if pseud in orgs and vendor is not None:
             demand[vendor][principal[orgs[pseud]]] += units
 
+    aggregate.analytic(s)
     units = aggregate.units_by_principal(s, period)
     off_vendor = {o["offering_id"]: o["vendor_id"] for o in offerings}
     off_market = {o["offering_id"]: o["task_type"] for o in offerings}
@@ -88,7 +89,9 @@ def access(s: Session, period: str, at: datetime) -> dict:
     deliv: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     market_vendor: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     market_principal: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for p, off, a, d in units:
+    by_size_class: dict[str, set[int]] = defaultdict(set)
+    for p, size_class, off, a, d in units:
+        by_size_class[size_class].add(p)
         v = off_vendor[off]
         alloc[v][p] += a
         deliv[v][p] += d
@@ -121,7 +124,7 @@ def access(s: Session, period: str, at: datetime) -> dict:
             "vendors_hhi": sup(h, n, k), "vendors_cr4": sup(metrics.cr4(list(market_vendor[m].values())), n, k),
             "highly_concentrated": sup(metrics.highly_concentrated(h), n, k),
             "principals_gini": sup(metrics.gini(list(market_principal[m].values())), n, k)})
-    waits = aggregate.wait_times(s, period)
+    waits = aggregate.wait_times(s, period, by_size_class)
     doc["wait_times"] = []
     for c, w in waits.items():
         n = w["principals"]
@@ -167,17 +170,19 @@ def pricing(s: Session, period: str, at: datetime) -> dict:
     doc["list_prices"] = [{"task_type": t, "unit": u, "currency": c, "offerings": len(v),
                            "min_minor": min(v), "median_minor": metrics.percentile(v, 50),
                            "max_minor": max(v)} for (t, u, c), v in sorted(listed.items())]
+    aggregate.analytic(s)
+    orders = aggregate.order_values(s, period)  # one pass over the period's orders
     doc["effective_prices"] = [
         {"task_type": t, "unit": u, "currency": c, "size_class": sc, "principals": n,
          "units": sup(units, n, k), "price_minor": sup(value / units if units else None, n, k)}
-        for t, u, c, sc, units, value, n in sorted(aggregate.effective_prices(s, period))]
+        for t, u, c, sc, units, value, n in sorted(aggregate.effective_prices(orders))]
     doc["price_changes"] = aggregate.price_changes(s, period)
     doc["platform_fee"] = {"rate": float(params["platform_fee_rate"]), "by_currency": [
         {"currency": c, "orders": n, "order_value_minor": value, "fee_minor": fee}
-        for c, n, value, fee in aggregate.platform_fees(s, period)]}
+        for c, n, value, fee in aggregate.platform_fees(orders)]}
     doc["annotator_share"] = {
         "markets": [{"task_type": t, "unit": u, "units": n, "share_percent": share}
-                    for t, u, n, share in sorted(aggregate.annotator_share(s, period))],
+                    for t, u, n, share in sorted(aggregate.annotator_share(orders))],
         "offerings": share_by_offering}
     doc["pay_floor"] = _pay_floor(s, params)
     return doc

@@ -1,9 +1,10 @@
-"""The demo market: idempotent, big and varied enough to try every side of Parity, and its
-sign-ins work."""
+"""The demo market: idempotent, big and varied enough to try every side of Parity, its
+sign-ins work, and its past weeks come with rounds, deliveries and published, verifiable
+reports."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlmodel import SQLModel, func, select
@@ -14,11 +15,13 @@ from broker.catalog.workforce import validate as validate_disclosure
 from broker.demo.loader import load_demo
 from broker.demo.logins import DEMO_LOGINS
 from broker.models import (
-    Capacity, CapacityRequest, Guarantee, Offering, OfferingLanguage, Org, OrgGroup, OrgKind, Price,
-    RequestStatus, SizeClass, Stake, VendorProfile, WorkforceDisclosure,
+    Capacity, CapacityRequest, Guarantee, Offering, OfferingLanguage, Order, OrderStatus, Org, OrgGroup,
+    OrgKind, Price, RequestStatus, Round, SizeClass, Stake, VendorProfile, WorkforceDisclosure,
 )
-from broker.periods import period_of, periods_from
+from broker.demo import history
+from broker.periods import period_of, periods_from, previous_period
 from tests.helpers import login
+from tests.reports.helpers import client_source, run_verify
 
 
 def _row_counts(s) -> dict[str, int]:
@@ -47,12 +50,73 @@ def test_loading_twice_changes_nothing(app, demo, runner, session):
             assert x.email in text and f"password: {x.password}" in text
 
 
-def test_demo_market_shape(demo, session, clock):
-    """One load, checked from every side (each load costs seconds: scrypt hashes and some 700 inserts)."""
+def test_demo_market_shape(demo, session, clock, client):
+    """One load, checked from every side (each load costs seconds: scrypt hashes, four past
+    rounds with their deliveries, twelve signed reports)."""
     _vendors_and_offerings(session, clock)
     _developers_group_stake_and_reservations(session)
     _workforce_disclosures_are_valid_and_current(session)
     _pending_requests_outstrip_capacity_somewhere(session, clock)
+    _past_weeks_have_rounds_and_deliveries(session, clock)
+    _past_weeks_have_published_reports_that_verify(client, clock)
+    _investor_first_vendor_shows_in_its_reports(client)
+
+
+def _past_weeks(clock) -> list[str]:
+    weeks = [previous_period(period_of(clock()))]
+    while len(weeks) < history.WEEKS:
+        weeks.insert(0, previous_period(weeks[0]))
+    return weeks
+
+
+def _past_weeks_have_rounds_and_deliveries(session, clock):
+    weeks = _past_weeks(clock)
+    assert weeks == ["2026-W44", "2026-W45", "2026-W46", "2026-W47"]
+    rounds = session.exec(select(Round).order_by(Round.id)).all()
+    assert [(r.period, r.kind) for r in rounds] == [(w, "main") for w in weeks]
+    orders = session.exec(select(Order)).all()
+    for w in weeks:
+        mine = [o for o in orders if o.period == w]
+        assert len(mine) >= 20
+        # The week is over: every order was worked on, and ended delivered or short.
+        assert {o.status for o in mine} <= {OrderStatus.delivered, OrderStatus.short}
+        assert {OrderStatus.delivered, OrderStatus.short} <= {o.status for o in mine}
+    # No past request is left open to leak into this week's rounds.
+    past = session.exec(select(CapacityRequest).where(CapacityRequest.submitted_at < rounds[-1].ran_at)).all()
+    assert past and all(r.status not in (RequestStatus.pending, RequestStatus.partial) for r in past)
+
+
+def _past_weeks_have_published_reports_that_verify(client, clock):
+    items = client.get("/api/v1/reports?limit=100").get_json()["items"]
+    assert sorted((i["series"], i["period"]) for i in items) == sorted(
+        (series, w) for series in ("access", "pricing", "workforce") for w in _past_weeks(clock))
+    assert not any(i["provisional"] for i in items)
+    rounds = client.get("/api/v1/rounds").get_json()["items"]
+    assert len(rounds) == history.WEEKS
+    # Signatures, chains, the rounds' replay through the engine and the recomputed figures.
+    assert run_verify(client_source(client)) == (0, "OK")
+    latest = items[0]
+    page = client.get(latest["links"]["html"])
+    assert page.status_code == 200 and b"<svg" in page.data
+
+
+def _investor_first_vendor_shows_in_its_reports(client):
+    """Northstar serves its 49 % investor in full and first: the round is fair to everyone, the
+    deliveries are not, and every access report says so."""
+    items = client.get("/api/v1/reports?series=access").get_json()["items"]
+    assert len(items) == history.WEEKS
+    for item in items:
+        doc = client.get(item["links"]["json"]).get_json()
+        vendors = {v["vendor"]: v for v in doc["vendors"]}
+        northstar = vendors["Northstar Annotation"]
+        aff = northstar["affiliated"]
+        assert aff["principals"] == 1
+        assert 0.9 <= aff["preference_ratio_allocated"] <= 1.2, doc["period"]
+        assert aff["preference_ratio_delivered"] >= 1.4 * aff["preference_ratio_allocated"], doc["period"]
+        assert northstar["delivery_fairness"] < 0.95
+        fair = [v for v in doc["vendors"] if v["vendor"] != "Northstar Annotation"
+                and v["delivery_fairness"] != "suppressed"]
+        assert fair and all(v["delivery_fairness"] > 0.99 for v in fair)
 
 
 def _vendors_and_offerings(session, clock):
@@ -92,7 +156,7 @@ def _vendors_and_offerings(session, clock):
         assert old.effective_to == current.effective_from and current.effective_to is None
         assert current.effective_from <= clock() and old.currency == current.currency == "USD"
 
-    periods = periods_from(period_of(clock()), 3)
+    periods = _past_weeks(clock) + periods_from(period_of(clock()), 3)
     caps = defaultdict(dict)
     for c in session.exec(select(Capacity)).all():
         caps[c.offering_id][c.period] = c.units
@@ -131,8 +195,10 @@ def _workforce_disclosures_are_valid_and_current(session):
 
 
 def _pending_requests_outstrip_capacity_somewhere(session, clock):
-    requests = session.exec(select(CapacityRequest)).all()
-    assert len(requests) >= 25 and all(r.status == RequestStatus.pending for r in requests)
+    # This week's queue (the past weeks' requests went through their rounds).
+    requests = session.exec(select(CapacityRequest).where(
+        CapacityRequest.status == RequestStatus.pending)).all()
+    assert len(requests) >= 25 and all(r.submitted_at > clock() - timedelta(days=4) for r in requests)
     assert len({r.org_id for r in requests}) >= 15
     assert all(r.submitted_at < clock() for r in requests)
     assert (max(r.submitted_at for r in requests) - min(r.submitted_at for r in requests)).days >= 2
@@ -173,4 +239,6 @@ def test_loads_after_the_cutoff_too(app, clock, session):
     with app.app_context():
         load_demo(progress=lambda _line: None)
     assert {g.period for g in session.exec(select(Guarantee)).all()} == {"2026-W49", "2026-W50"}
-    assert {c.period for c in session.exec(select(Capacity)).all()} == {"2026-W48", "2026-W49", "2026-W50"}
+    assert {c.period for c in session.exec(select(Capacity)).all()} == {
+        "2026-W44", "2026-W45", "2026-W46", "2026-W47", "2026-W48", "2026-W49", "2026-W50"}
+    assert {r.period for r in session.exec(select(Round)).all()} == {"2026-W44", "2026-W45", "2026-W46", "2026-W47"}

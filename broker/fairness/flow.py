@@ -37,10 +37,13 @@ class MaxFlow:
         to, cap, head = self.to, self.cap, self.head
         while queue:
             u = queue.popleft()
+            lu = level[u]
+            if level[t] >= 0 and lu >= level[t]:
+                break       # nodes beyond t's level are on no shortest path
             for e in head[u]:
                 v = to[e]
                 if cap[e] > 0 and level[v] < 0:
-                    level[v] = level[u] + 1
+                    level[v] = lu + 1
                     queue.append(v)
         return level if level[t] >= 0 else None
 
@@ -62,15 +65,19 @@ class MaxFlow:
                         break
                     advanced = False
                     hu = head[u]
-                    while it[u] < len(hu):
-                        e = hu[it[u]]
+                    nu = len(hu)
+                    i = it[u]
+                    nxt = level[u] + 1
+                    while i < nu:
+                        e = hu[i]
                         v = to[e]
-                        if cap[e] > 0 and level[v] == level[u] + 1:
+                        if level[v] == nxt and cap[e] > 0:
                             stack.append(v)
                             arcs.append(e)
                             advanced = True
                             break
-                        it[u] += 1
+                        i += 1
+                    it[u] = i
                     if not advanced:
                         stack.pop()
                         level[u] = -1     # dead end: never revisit in this phase

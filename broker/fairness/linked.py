@@ -84,7 +84,7 @@ def _group_stage(alloc, offerings, by_group, classes, phi, weights):
         principals.append(Principal(0, node(("g", g)), Fraction(d), Fraction(fl), weights[g]))
     totals, levels = lexmaxmin(len(node), fixed, principals)
     tiebreak = {i: (min(r.priority for r in by_group[g]), g) for i, g in enumerate(groups)}
-    units, _ = integerise(len(node), fixed, principals, totals, tiebreak)
+    units, _ = integerise(len(node), fixed, principals, totals, tiebreak, exact_flow=False)
     return ({g: totals[i] for i, g in enumerate(groups)}, {g: levels[i] for i, g in enumerate(groups)},
             {g: units[i] for i, g in enumerate(groups)})
 
@@ -132,7 +132,7 @@ def _org_stage(alloc, offerings, by_group, group_units, phi):
                   for o in orgs]
     totals, _ = lexmaxmin(len(node), fixed, principals)
     tiebreak = {i: (min(r.priority for r in by_org[o]), o) for i, o in enumerate(orgs)}
-    units, _ = integerise(len(node), fixed, principals, totals, tiebreak)
+    units, _ = integerise(len(node), fixed, principals, totals, tiebreak, exact_flow=False)
     out = {o: group_units[rnd.orgs[o].group] for o in by_org if rnd.orgs[o].group not in shared}
     out.update({o: units[i] for i, o in enumerate(orgs)})
     return out
@@ -140,60 +140,68 @@ def _org_stage(alloc, offerings, by_group, group_units, phi):
 
 def _request_stage(alloc, offerings, reqs, org_units, phi):
     """Route every org's units to its requests and offerings: oldest request first, then
-    lowest unit price, then offering id, as the costs of a min-cost flow.
+    lowest unit price, then offering id, as three levels of a lexicographic min-cost flow.
 
-    A unit on the request of rank k inside its org costs k*M (M above any total of offering
-    costs), a unit at an offering its unit price (then its id rank, as a smaller term), so
-    the cheapest flow serves an older request of an org before a newer one whenever capacity
-    allows the exchange, and among those flows takes the cheapest offerings. Floors are lower
-    bounds phi on (group, offering) -> offering, reduced the classic way: a supply phi at
-    the offering and a demand phi at the floor node, both of which the flow must meet."""
-    from .mincost import MinCostFlow
+    Requests of one org with the same eligible offerings form a class: parallel arcs
+    org -> class, one per request, cost its rank inside the org (so the cheapest flow fills
+    a class oldest first), and one arc class -> offering each; price and id rank are costs
+    of the arc offering -> sink.
+    Floors are lower bounds phi on (group, offering) -> offering. Inside a class the served
+    units of its requests (oldest first) meet its flows to offerings in id order: the costs
+    are the same for any such split."""
+    from .mincost import lexicographic
     rnd = alloc.rnd
-    node = Nodes()          # 0 = super source, 1 = super sink
-    total_cap = sum(rnd.offerings[o].capacity for o in offerings) + 1
+    node = Nodes()
     ranked = sorted(offerings, key=lambda o: (rnd.offerings[o].unit_price, o))
-    span = total_cap * (len(offerings) + 1)
-    price_cost = {o: rnd.offerings[o].unit_price * span + k for k, o in enumerate(ranked)}
-    age_step = (max(price_cost.values()) + 1) * total_cap
-    need = sum(org_units.values())
-    big = need + sum(phi.values()) + 1
-    edges = []              # (u, v, cap, cost)
+    id_rank = {o: k for k, o in enumerate(ranked)}
+    total = sum(org_units.values())
+    big = total + sum(phi.values()) + 1
+    edges = []              # (u, v, lo, hi, (age, price, id))
+    zero = (0, 0, 0)
     for org in sorted(org_units):
-        edges.append((0, node(("org", org)), org_units[org], 0))
+        edges.append((0, node(("org", org)), org_units[org], org_units[org], zero))
     by_org = defaultdict(list)
     for r in reqs:
         by_org[r.org].append(r)
-    arcs = {}
+    req_arcs = {}           # class -> [(request, edge)] oldest first
     for org in sorted(by_org):
+        on = node(("org", org))
         for rank, r in enumerate(sorted(by_org[org], key=lambda r: r.priority)):
-            rn = node(("r", r.id))
-            edges.append((node(("org", org)), rn, r.units, rank * age_step))
-            g = r.group
-            for o in r.offerings:
-                target = node(("f", g, o)) if phi.get((g, o), 0) > 0 else node(("o", o))
-                arcs[(r, o)] = len(edges)
-                edges.append((rn, target, big, price_cost[o]))
+            cn = node(("c", org, r.offerings))
+            req_arcs.setdefault((org, r.offerings), []).append((r, len(edges)))
+            edges.append((on, cn, 0, r.units, (rank, 0, 0)))
+    off_arcs = {}
+    for (org, eset) in sorted(req_arcs):
+        cn = node(("c", org, eset))
+        g = rnd.orgs[org].group
+        arcs = off_arcs[(org, eset)] = []
+        for o in eset:
+            target = node(("f", g, o)) if phi.get((g, o), 0) > 0 else node(("o", o))
+            arcs.append((o, len(edges)))
+            edges.append((cn, target, 0, big, zero))
     for (g, o), f in sorted(phi.items()):
         if f > 0:
-            fn, on = node(("f", g, o)), node(("o", o))
-            edges.append((fn, on, big, 0))
-            edges.append((0, on, f, 0))
-            edges.append((fn, 1, f, 0))
-            need += f
-    t = node(("t",))        # the old sink; node 1 is now the super sink
+            edges.append((node(("f", g, o)), node(("o", o)), f, big, zero))
+    # price and id rank on the arc offering -> sink that every unit served there takes:
+    # after the first two levels nearly all of these arcs are pinned, and the id level
+    # has almost nothing left to decide
     for o in offerings:
-        edges.append((node(("o", o)), t, rnd.offerings[o].capacity, 0))
-    edges.append((t, 1, sum(org_units.values()), 0))
-    net = MinCostFlow(len(node))
-    idx = [net.add_edge(u, v, c, w) for u, v, c, w in edges]
-    sent, _ = net.run(0, 1, need)
-    assert sent == need, "org totals must be routable"
+        edges.append((node(("o", o)), 1, 0, rnd.offerings[o].capacity, (0, rnd.offerings[o].unit_price, id_rank[o])))
+    edges.append((1, 0, 0, total, zero))
+    flows = lexicographic(len(node), edges, 3, 1)
     out = {}
-    for (r, o), i in arcs.items():
-        f = net.flow_on(idx[i])
-        if f > 0:
-            out[(r, o)] = f
+    for key, rs in req_arcs.items():
+        left = [[o, flows[i]] for o, i in off_arcs[key] if flows[i] > 0]
+        j = 0
+        for r, i in rs:
+            n = flows[i]
+            while n > 0:
+                take = min(n, left[j][1])
+                out[(r, left[j][0])] = out.get((r, left[j][0]), 0) + take
+                n -= take
+                left[j][1] -= take
+                if left[j][1] == 0:
+                    j += 1
     return out
 
 

@@ -37,13 +37,38 @@ class MinCostFlow:
     def flow_on(self, idx: int) -> int:
         return self.cap[idx ^ 1]
 
-    def run(self, s: int, t: int, need: int) -> tuple[int, int]:
-        """Send up to ``need`` units s -> t at least cost (costs must be >= 0 on arcs with
-        capacity). Returns (flow sent, its cost)."""
+    def to_sink(self, t: int) -> list[int]:
+        """Potentials -(distance to t) over the arcs with capacity (a node that cannot
+        reach t gets the largest distance). Every reduced cost is then >= 0 and every
+        cheapest path to t has reduced cost 0, so the primal-dual method starts where a
+        cold start would arrive after one phase per distinct path cost."""
         n, head, to, cap, cost = self.n, self.head, self.to, self.cap, self.cost
-        pot = [0] * n
+        inf = float("inf")
+        dist = [inf] * n
+        dist[t] = 0
+        heap = [(0, t)]
+        while heap:
+            d, v = heappop(heap)
+            if d > dist[v]:
+                continue
+            for e in head[v]:
+                if e & 1 and cap[e ^ 1] > 0:
+                    u = to[e]
+                    nd = d + cost[e ^ 1]
+                    if nd < dist[u]:
+                        dist[u] = nd
+                        heappush(heap, (nd, u))
+        top = max((d for d in dist if d != inf), default=0)
+        return [top if d == inf else -d for d in dist]
+
+    def run(self, s: int, t: int, need: int, pot: list[int] | None = None) -> tuple[int, int]:
+        """Send up to ``need`` units s -> t at least cost (costs must be >= 0 on arcs with
+        capacity, or reduced costs under the given potentials). Returns (flow sent, its cost)."""
+        n, head, to, cap, cost = self.n, self.head, self.to, self.cap, self.cost
+        pot = [0] * n if pot is None else pot
         sent = total_cost = 0
         inf = float("inf")
+        self.pot = pot
         while sent < need:
             # Dijkstra on reduced costs, stopped once t is settled
             dist = [inf] * n
@@ -77,7 +102,8 @@ class MinCostFlow:
         return sent, total_cost
 
     def _blocking(self, s: int, t: int, pot: list[int], limit: int) -> int:
-        """Dinic's blocking flows on the admissible arcs (residual, zero reduced cost)."""
+        """Dinic's blocking flows on the admissible arcs (residual, zero reduced cost).
+        The level graph stops at t's level: nodes beyond it are on no shortest path."""
         n, head, to, cap, cost = self.n, self.head, self.to, self.cap, self.cost
         pushed = 0
         while pushed < limit:
@@ -86,11 +112,14 @@ class MinCostFlow:
             queue = deque([s])
             while queue:
                 u = queue.popleft()
+                lu = level[u]
+                if level[t] >= 0 and lu >= level[t]:
+                    break
                 pu = pot[u]
                 for e in head[u]:
                     v = to[e]
                     if level[v] < 0 and cap[e] > 0 and cost[e] + pu - pot[v] == 0:
-                        level[v] = level[u] + 1
+                        level[v] = lu + 1
                         queue.append(v)
             if level[t] < 0:
                 return pushed
@@ -102,16 +131,21 @@ class MinCostFlow:
                     if u == t:
                         break
                     hu = head[u]
+                    nu = len(hu)
+                    i = it[u]
+                    nxt = level[u] + 1
+                    pu = pot[u]
                     advanced = False
-                    while it[u] < len(hu):
-                        e = hu[it[u]]
+                    while i < nu:
+                        e = hu[i]
                         v = to[e]
-                        if cap[e] > 0 and level[v] == level[u] + 1 and cost[e] + pot[u] - pot[v] == 0:
+                        if level[v] == nxt and cap[e] > 0 and cost[e] + pu - pot[v] == 0:
                             stack.append(v)
                             arcs.append(e)
                             advanced = True
                             break
-                        it[u] += 1
+                        i += 1
+                    it[u] = i
                     if not advanced:
                         stack.pop()
                         level[u] = -1
@@ -126,3 +160,93 @@ class MinCostFlow:
                     cap[e ^ 1] += push
                 pushed += push
         return pushed
+
+def lexicographic(n: int, edges: list, levels: int, hub: int) -> list[int]:
+    """A circulation meeting lo <= f <= hi on every edge (u, v, lo, hi, costs) that is
+    cheapest for costs[0], then, among those, for costs[1], and so on (every cost >= 0).
+
+    One min-cost flow per level instead of one on a combined cost rank*M^2 + price*M + id:
+    a combined cost has a distinct value for nearly every path, so the primal-dual method
+    needs one phase per value; each level alone has few. After a level, its optimal
+    potentials pin every edge of non-zero reduced cost at the bound complementary slackness
+    requires (every optimal flow of that level meets them), and only the edges of zero
+    reduced cost (the optimal face) stay free for the next level.
+
+    Each level is solved per connected component of its free edges, the node ``hub``
+    (the one sink every unit passes through) counted apart: what a component exchanges
+    with the rest is fixed by its pinned edges, so the components are independent, and
+    after the first level they are small.
+    """
+    lo = [e[2] for e in edges]
+    hi = [e[3] for e in edges]
+    flows = list(lo)
+    for k in range(levels):
+        free = [i for i in range(len(edges)) if lo[i] < hi[i]]
+        if k and not any(edges[i][4][k] for i in free):
+            continue        # every flow of the face costs the same at this level
+        excess = [0] * n
+        for i, e in enumerate(edges):
+            f = lo[i]
+            if f:
+                excess[e[1]] += f
+                excess[e[0]] -= f
+        parent = list(range(n))
+
+        def find(x):
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for i in free:
+            u, v = edges[i][0], edges[i][1]
+            if u != hub and v != hub:
+                a, b = find(u), find(v)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+        comp_edges: dict[int, list[int]] = {}
+        for i in free:
+            u, v = edges[i][0], edges[i][1]
+            comp_edges.setdefault(find(v if u == hub else u), []).append(i)
+        for root in sorted(comp_edges):
+            ids = comp_edges[root]
+            local = {}
+            for i in ids:
+                for x in edges[i][:2]:
+                    if x not in local:
+                        local[x] = len(local)
+            m = len(local)
+            net = MinCostFlow(m + 2)
+            ss, tt = m, m + 1
+            idx = [net.add_edge(local[edges[i][0]], local[edges[i][1]], hi[i] - lo[i], edges[i][4][k]) for i in ids]
+            need = 0
+            bal = 0
+            hub_local = local.get(hub)
+            for x, j in local.items():
+                if x == hub:
+                    continue
+                ex = excess[x]
+                bal += ex
+                if ex > 0:
+                    net.add_edge(ss, j, ex, 0)
+                    need += ex
+                elif ex < 0:
+                    net.add_edge(j, tt, -ex, 0)
+            if hub_local is not None:
+                if bal < 0:
+                    net.add_edge(ss, hub_local, -bal, 0)
+                    need -= bal
+                elif bal > 0:
+                    net.add_edge(hub_local, tt, bal, 0)
+            sent, _ = net.run(ss, tt, need, net.to_sink(tt))
+            assert sent == need, "no feasible circulation"
+            pot = net.pot
+            for i, e in zip(ids, idx):
+                f = lo[i] + net.flow_on(e)
+                flows[i] = f
+                if k + 1 < levels:
+                    u, v, _, _, costs = edges[i]
+                    rc = costs[k] + pot[local[u]] - pot[local[v]]
+                    if rc != 0:
+                        lo[i] = hi[i] = f
+    return flows

@@ -146,42 +146,95 @@ class Residual:
 
     def __init__(self, n, edges, flows):
         self.n, self.edges, self.flows = n, [list(e) for e in edges], list(flows)
+        self.lo = [e[2] for e in self.edges]
+        self._into = {}
+        self.hi = [e[3] for e in self.edges]
+        # per node: (edge, +1 forward | -1 backward, the node at the other end)
         self.out = [[] for _ in range(n)]
         for i, (u, v, _, _) in enumerate(self.edges):
-            self.out[u].append((i, 1))
-            self.out[v].append((i, -1))
+            self.out[u].append((i, 1, v))
+            self.out[v].append((i, -1, u))
+
+    def fix(self, i):
+        """Hold edge i at its current flow from now on."""
+        self.lo[i] = self.hi[i] = self.edges[i][2] = self.edges[i][3] = self.flows[i]
 
     def path(self, src, dst, avoid=frozenset()):
-        """Shortest residual path src -> dst as [(edge, +1|-1)], or None."""
-        prev = {src: None}
+        """Shortest residual path src -> dst as [(edge, +1|-1)], or None (breadth first,
+        arcs in insertion order: the same path every time)."""
+        flows, lo, hi, out = self.flows, self.lo, self.hi, self.out
+        prev_node = [-1] * self.n
+        prev_arc = [None] * self.n
+        seen = [False] * self.n
+        seen[src] = True
+        for y in avoid:
+            seen[y] = True
         queue = deque([src])
+        found = False
         while queue:
             x = queue.popleft()
             if x == dst:
+                found = True
                 break
-            for i, d in self.out[x]:
-                u, v, lo, hi = self.edges[i]
-                y = v if d == 1 else u
-                if y in prev or y in avoid:
+            for i, d, y in out[x]:
+                if seen[y]:
                     continue
-                if (d == 1 and self.flows[i] < hi) or (d == -1 and self.flows[i] > lo):
-                    prev[y] = (x, i, d)
+                if (flows[i] < hi[i]) if d == 1 else (flows[i] > lo[i]):
+                    seen[y] = True
+                    prev_node[y] = x
+                    prev_arc[y] = (i, d)
                     queue.append(y)
-        if dst not in prev:
+        if not found:
             return None
-        out, y = [], dst
-        while prev[y] is not None:
-            x, i, d = prev[y]
-            out.append((i, d))
-            y = x
-        return out[::-1]
+        out_arcs, y = [], dst
+        while y != src:
+            out_arcs.append(prev_arc[y])
+            y = prev_node[y]
+        return out_arcs[::-1]
+
+    def any_path(self, src, dst):
+        """Some residual path src -> dst as [(edge, +1|-1)], or None: depth first, stopping
+        at dst (faster than ``path`` when one exists; used where only its existence
+        matters, not which one is taken)."""
+        flows, lo, hi, out = self.flows, self.lo, self.hi, self.out
+        seen = [False] * self.n
+        seen[src] = True
+        # the arcs into dst, looked at first from each node reached: the search would
+        # otherwise go deep into the graph from a node next to dst
+        into = self._into.get(dst)
+        if into is None:
+            into = self._into[dst] = {}
+            for i, d, y in out[dst]:
+                into.setdefault(y, []).append((i, -d))
+        stack = [(src, iter(out[src]))]
+        arcs = []
+        while stack:
+            x, it = stack[-1]
+            for i, d in into.get(x, ()):
+                if (flows[i] < hi[i]) if d == 1 else (flows[i] > lo[i]):
+                    arcs.append((i, d))
+                    return arcs
+            for i, d, y in it:
+                if not seen[y] and ((flows[i] < hi[i]) if d == 1 else (flows[i] > lo[i])):
+                    seen[y] = True
+                    arcs.append((i, d))
+                    if y == dst:
+                        return arcs
+                    stack.append((y, iter(out[y])))
+                    break
+            else:
+                stack.pop()
+                if arcs:
+                    arcs.pop()
+        self.closed = seen      # no residual arc leaves it: reachable from src, dst is not
+        return None
 
     def push(self, arcs, amount=1):
         for i, d in arcs:
             self.flows[i] += d * amount
 
 
-def integerise(n, fixed, principals, totals, tiebreak):
+def integerise(n, fixed, principals, totals, tiebreak, exact_flow=True):
     """Whole totals by the largest-remainder rule, kept feasible.
 
     Each principal ends at floor(x_P) or ceil(x_P). Starting from any feasible integer flow
@@ -192,6 +245,9 @@ def integerise(n, fixed, principals, totals, tiebreak):
     demand, a floor or a fixed total.
 
     Returns (units per principal, Residual holding an integer flow that realises them).
+    The units do not depend on which residual cycle is pushed (a cycle through an edge exists
+    iff some feasible flow within the current bounds is larger there), the flow does: with
+    ``exact_flow`` False a depth-first search finds the cycles, and the flow is some flow.
     """
     lo = {i: floor(totals[i]) for i in range(len(principals))}
     hi = {i: -floor(-totals[i]) for i in range(len(principals))}
@@ -203,13 +259,25 @@ def integerise(n, fixed, principals, totals, tiebreak):
     res = Residual(n, scaled, flows)
     m = len(fixed)
     order = sorted((i for i in lo if lo[i] != hi[i]), key=lambda i: (-(totals[i] - lo[i]), tiebreak[i]))
+    # sets closed in the residual graph (no residual arc leaves them) found by failed
+    # searches: fixing an edge only removes residual arcs, so they stay closed until the
+    # next push, and a search from inside one to a node outside it fails at once
+    closed: list[list[bool]] = []
     for i in order:
-        edge = res.edges[m + i]
         if res.flows[m + i] < hi[i]:
-            arcs = res.path(principals[i].head, principals[i].tail)
+            head, tail = principals[i].head, principals[i].tail
+            if exact_flow:
+                arcs = res.path(head, tail)
+            elif any(c[head] and not c[tail] for c in closed):
+                arcs = None
+            else:
+                arcs = res.any_path(head, tail)
+                if arcs is None:
+                    closed.append(res.closed)
             if arcs is not None:
                 res.push([(m + i, 1)] + arcs)
-        edge[2] = edge[3] = res.flows[m + i]
+                closed = []
+        res.fix(m + i)
     units = {i: res.flows[m + i] for i in range(len(principals))}
     assert sum(units.values()) == sum(totals.values()), "integer totals differ from the exact ones"
     return units, res

@@ -60,6 +60,17 @@ def _floor_flows(alloc, offerings, classes, floors) -> dict[tuple[str, str], int
     return {k: net.flow_on(idx[i]) for k, i in floor_arcs.items()}
 
 
+def _floor_and_capacity_arcs(node, fixed, rnd, offerings, phi) -> None:
+    """The arcs both stages share: each positive floor as its own node in front of its
+    offering, each offering's free capacity into the sink (node 1), and sink back to source."""
+    for (g, o), f in sorted(phi.items()):
+        if f > 0:
+            fixed.append((node(("f", g, o)), node(("o", o)), f, None))
+    for o in offerings:
+        fixed.append((node(("o", o)), 1, 0, rnd.offerings[o].capacity))
+    fixed.append((1, 0, 0, None))
+
+
 def _group_stage(alloc, offerings, by_group, classes, phi, weights):
     rnd = alloc.rnd
     node = Nodes()
@@ -71,12 +82,7 @@ def _group_stage(alloc, offerings, by_group, classes, phi, weights):
         for o in eset:
             target = node(("f", g, o)) if phi.get((g, o), 0) > 0 else node(("o", o))
             fixed.append((c, target, 0, None))
-    for (g, o), f in sorted(phi.items()):
-        if f > 0:
-            fixed.append((node(("f", g, o)), node(("o", o)), f, None))
-    for o in offerings:
-        fixed.append((node(("o", o)), 1, 0, rnd.offerings[o].capacity))
-    fixed.append((1, 0, 0, None))
+    _floor_and_capacity_arcs(node, fixed, rnd, offerings, phi)
     principals = []
     for g in groups:
         d = sum(r.units for r in by_group[g])
@@ -113,12 +119,7 @@ def _org_stage(alloc, offerings, by_group, group_units, phi):
         for o in eset:
             target = node(("f", g, o)) if phi.get((g, o), 0) > 0 else node(("o", o))
             fixed.append((c, target, 0, None))
-    for (g, o), f in sorted(phi.items()):
-        if f > 0:
-            fixed.append((node(("f", g, o)), node(("o", o)), f, None))
-    for o in offerings:
-        fixed.append((node(("o", o)), 1, 0, rnd.offerings[o].capacity))
-    fixed.append((1, 0, 0, None))
+    _floor_and_capacity_arcs(node, fixed, rnd, offerings, phi)
     # only orgs of groups with several orgs here are principals: an org alone in its group
     # has its group's total, which the fixed edge s -> group already forces (and a constant
     # coordinate changes neither the lexicographic order nor the rounding of the others)

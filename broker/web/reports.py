@@ -2,7 +2,9 @@
 and the JWKS at /.well-known/jwks.json. No login: published reports are public."""
 from __future__ import annotations
 
+import html
 import json
+import re
 
 from flask import Blueprint, abort, jsonify, render_template
 from markupsafe import Markup
@@ -45,10 +47,15 @@ def show(report_id: int):
     doc = json.loads(r.document)
     superseded_by = next((x for x in store.page(s, limit=50, period=r.period, series=r.series)[0]
                           if x.supersedes_id == r.id), None)
-    svg = [Markup(c) for c in _charts(s, doc)]
+    # Each chart's title (its aria-label, which charts.py always writes) is also shown as a
+    # visible caption above it.
+    svg = [(html.unescape(m.group(1)) if (m := _LABEL.search(c)) else "", Markup(c)) for c in _charts(s, doc)]
     return render_template("reports/show.html", r=r, doc=doc, charts=svg,
                            tables=csvexport.tables(doc), superseded_by=superseded_by,
                            SUPPRESSED=metrics.SUPPRESSED)
+
+
+_LABEL = re.compile(r'aria-label="([^"]*)"')
 
 
 def _charts(s, doc: dict) -> list[str]:

@@ -186,6 +186,13 @@ def run_round():
     return redirect(url_for("admin.index"))
 
 
+def _button(fn, ok: str):
+    """A one-button form (no fields but its CSRF token): check it, then act."""
+    if not _posted():
+        return redirect(url_for("admin.index"))
+    return _act(fn, ok)
+
+
 def _posted() -> bool:
     if FlaskForm().validate_on_submit():
         return True
@@ -196,22 +203,16 @@ def _posted() -> bool:
 @bp.post("/stakes/<int:stake_id>/end")
 @login_required("operator")
 def end_stake(stake_id: int):
-    if not _posted():
-        return redirect(url_for("admin.index"))
-    return _act(lambda s: groups.end_stake(s, g.principal, stake_id), "Stake marked as ended.")
+    return _button(lambda s: groups.end_stake(s, g.principal, stake_id), "Stake marked as ended.")
 
 
 @bp.post("/reservations/<int:reservation_id>/withdraw")
 @login_required("operator")
 def withdraw_reservation(reservation_id: int):
-    if not _posted():
-        return redirect(url_for("admin.index"))
-    return _act(lambda s: groups.cancel_reservation(s, g.principal, reservation_id), "Reservation withdrawn.")
+    return _button(lambda s: groups.cancel_reservation(s, g.principal, reservation_id), "Reservation withdrawn.")
 
 
 @bp.post("/orgs/<int:org_id>/leave-group")
 @login_required("operator")
 def leave_group(org_id: int):
-    if not _posted():
-        return redirect(url_for("admin.index"))
-    return _act(lambda s: groups.set_group(s, g.principal, org_id=org_id, group_id=None), "Org removed from its group.")
+    return _button(lambda s: groups.set_group(s, g.principal, org_id=org_id, group_id=None), "Org removed from its group.")

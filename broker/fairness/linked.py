@@ -71,17 +71,26 @@ def _floor_and_capacity_arcs(node, fixed, rnd, offerings, phi) -> None:
     fixed.append((1, 0, 0, None))
 
 
+def _class_arcs(node, fixed, owner: int, key, g, eset, demand: int, phi) -> None:
+    """owner -> class (its demand) -> each eligible offering; a class of one offering is
+    one arc owner -> offering (same flows, a node and an arc fewer: most classes are)."""
+    targets = [node(("f", g, o)) if phi.get((g, o), 0) > 0 else node(("o", o)) for o in eset]
+    if len(targets) == 1:
+        fixed.append((owner, targets[0], 0, demand))
+        return
+    c = node(key)
+    fixed.append((owner, c, 0, demand))
+    for target in targets:
+        fixed.append((c, target, 0, None))
+
+
 def _group_stage(alloc, offerings, by_group, classes, phi, weights):
     rnd = alloc.rnd
     node = Nodes()
     groups = sorted(by_group)
     fixed = []
     for (g, eset), d in sorted(classes.items()):
-        c = node(("c", g, eset))
-        fixed.append((node(("g", g)), c, 0, d))
-        for o in eset:
-            target = node(("f", g, o)) if phi.get((g, o), 0) > 0 else node(("o", o))
-            fixed.append((c, target, 0, None))
+        _class_arcs(node, fixed, node(("g", g)), ("c", g, eset), g, eset, d, phi)
     _floor_and_capacity_arcs(node, fixed, rnd, offerings, phi)
     principals = []
     for g in groups:
@@ -113,12 +122,7 @@ def _org_stage(alloc, offerings, by_group, group_units, phi):
         for r in reqs:
             oclasses[(org, r.offerings)] += r.units
     for (org, eset), d in sorted(oclasses.items()):
-        c = node(("c", org, eset))
-        g = rnd.orgs[org].group
-        fixed.append((node(("org", org)), c, 0, d))
-        for o in eset:
-            target = node(("f", g, o)) if phi.get((g, o), 0) > 0 else node(("o", o))
-            fixed.append((c, target, 0, None))
+        _class_arcs(node, fixed, node(("org", org)), ("c", org, eset), rnd.orgs[org].group, eset, d, phi)
     _floor_and_capacity_arcs(node, fixed, rnd, offerings, phi)
     # only orgs of groups with several orgs here are principals: an org alone in its group
     # has its group's total, which the fixed edge s -> group already forces (and a constant
@@ -165,14 +169,22 @@ def _request_stage(alloc, offerings, reqs, org_units, phi):
     for r in reqs:
         by_org[r.org].append(r)
     req_arcs = {}           # class -> [(request, edge)] oldest first
+    off_arcs = {}
     for org in sorted(by_org):
         on = node(("org", org))
+        g = rnd.orgs[org].group
         for rank, r in enumerate(sorted(by_org[org], key=lambda r: r.priority)):
+            if len(r.offerings) == 1:   # no class node: the request's arc ends at its offering
+                o = r.offerings[0]
+                target = node(("f", g, o)) if phi.get((g, o), 0) > 0 else node(("o", o))
+                off_arcs[("r", r.id)] = [(o, len(edges))]
+                req_arcs[("r", r.id)] = [(r, len(edges))]
+                edges.append((on, target, 0, r.units, (rank, 0, 0)))
+                continue
             cn = node(("c", org, r.offerings))
             req_arcs.setdefault((org, r.offerings), []).append((r, len(edges)))
             edges.append((on, cn, 0, r.units, (rank, 0, 0)))
-    off_arcs = {}
-    for (org, eset) in sorted(req_arcs):
+    for (org, eset) in sorted(k for k in req_arcs if k[0] != "r"):
         cn = node(("c", org, eset))
         g = rnd.orgs[org].group
         arcs = off_arcs[(org, eset)] = []

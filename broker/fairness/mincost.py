@@ -162,6 +162,13 @@ class MinCostFlow:
         return pushed
 
 def lexicographic(n: int, edges: list, levels: int, hub: int) -> list[int]:
+    """``_lexicographic`` in compiled code (``native.lexicographic``) when the numbers fit."""
+    from . import native
+    out = native.lexicographic(n, edges, levels)
+    return _lexicographic(n, edges, levels, hub) if out is None else out
+
+
+def _lexicographic(n: int, edges: list, levels: int, hub: int) -> list[int]:
     """A circulation meeting lo <= f <= hi on every edge (u, v, lo, hi, costs) that is
     cheapest for costs[0], then, among those, for costs[1], and so on (every cost >= 0).
 

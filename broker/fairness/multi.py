@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from math import floor, lcm
 
-from .flow import feasible_flow
+from . import native
+from .flow import feasible_flow as _py_feasible_flow
 from .waterfill import Claim, _max_level
 
 INF = None  # an uncapacitated edge
@@ -57,24 +58,10 @@ def _scaled(edges):
                  for (u, v, _, _), lo, hi in zip(edges, lows, highs)]
 
 
-def _reaches(n, edges, flows, target) -> list[bool]:
-    """Nodes with a residual path to target (reverse BFS)."""
-    into = [[] for _ in range(n)]
-    for i, (u, v, lo, hi) in enumerate(edges):
-        if flows[i] < hi:
-            into[v].append(u)
-        if flows[i] > lo:
-            into[u].append(v)
-    seen = [False] * n
-    seen[target] = True
-    queue = deque([target])
-    while queue:
-        y = queue.popleft()
-        for x in into[y]:
-            if not seen[x]:
-                seen[x] = True
-                queue.append(x)
-    return seen
+def feasible_flow(n, edges):
+    """``flow.feasible_flow``, in compiled code when the numbers fit int64."""
+    out = native.feasible_flow(n, edges)
+    return _py_feasible_flow(n, edges) if out is None else out
 
 
 def lexmaxmin(n: int, fixed: list, principals: list[Principal]):
@@ -121,7 +108,7 @@ def lexmaxmin(n: int, fixed: list, principals: list[Principal]):
             for i in active:
                 totals[i], levels[i] = principals[i].demand, None
             break
-        reach: dict[int, list[bool]] = {}
+        comp = None
         still = []
         for i in active:
             p = principals[i]
@@ -129,9 +116,11 @@ def lexmaxmin(n: int, fixed: list, principals: list[Principal]):
             fl = flows[m + i]
             blocked = value == p.demand
             if not blocked and fl == scaled[m + i][2]:
-                if p.tail not in reach:
-                    reach[p.tail] = _reaches(n, scaled, flows, p.tail)
-                blocked = not reach[p.tail][p.head]
+                # it can grow only along a residual cycle through its own edge
+                if comp is None:
+                    comp = native.residual_components(n, [e[0] for e in scaled], [e[1] for e in scaled],
+                                                      [e[2] for e in scaled], [e[3] for e in scaled], flows)
+                blocked = comp[p.tail] != comp[p.head]
             if blocked:
                 totals[i], levels[i] = value, level
             else:
@@ -254,11 +243,18 @@ def integerise(n, fixed, principals, totals, tiebreak, exact_flow=True):
     edges = [(u, v, int(a), None if b is None else int(b)) for u, v, a, b in fixed]
     edges += [(p.tail, p.head, lo[i], hi[i]) for i, p in enumerate(principals)]
     _, scaled = _scaled(edges)
-    ok, flows, _ = feasible_flow(n, scaled)
-    assert ok, "rounded totals must be feasible"
-    res = Residual(n, scaled, flows)
     m = len(fixed)
     order = sorted((i for i in lo if lo[i] != hi[i]), key=lambda i: (-(totals[i] - lo[i]), tiebreak[i]))
+    if not exact_flow:
+        units = _greedy_by_min_cost(n, scaled, m, order)
+        if units is not None:
+            assert sum(units.values()) == sum(totals.values()), "integer totals differ from the exact ones"
+            return units, None
+    # the set-aside pass reads this flow per offering, where the rules leave a choice:
+    # the pure-Python flow keeps that choice what it has always been
+    ok, flows, _ = _py_feasible_flow(n, scaled)
+    assert ok, "rounded totals must be feasible"
+    res = Residual(n, scaled, flows)
     # sets closed in the residual graph (no residual arc leaves them) found by failed
     # searches: fixing an edge only removes residual arcs, so they stay closed until the
     # next push, and a search from inside one to a node outside it fails at once
@@ -281,3 +277,23 @@ def integerise(n, fixed, principals, totals, tiebreak, exact_flow=True):
     units = {i: res.flows[m + i] for i in range(len(principals))}
     assert sum(units.values()) == sum(totals.values()), "integer totals differ from the exact ones"
     return units, res
+
+
+def _greedy_by_min_cost(n, scaled, m, order) -> dict[int, int] | None:
+    """The largest-remainder greedy of ``integerise`` as one min-cost circulation.
+
+    The principals' ceilings that can be taken together are the bases of a matroid (the
+    integer points of a base polyhedron inside a unit box), and the greedy that takes them
+    in ``order`` whenever it still can is the cheapest basis for costs increasing along
+    ``order``. Each rounded-up unit costs its position minus a constant larger than every
+    position, so the cheapest flow first takes as many ceilings as fit, then the earliest.
+    None when the compiled solver cannot take the numbers."""
+    cost = [0] * len(scaled)
+    bonus = len(order) + 1
+    for k, i in enumerate(order):
+        cost[m + i] = k - bonus
+    flows = native.min_cost_circulation(n, [e[0] for e in scaled], [e[1] for e in scaled],
+                                        [e[2] for e in scaled], [e[3] for e in scaled], cost)
+    if flows is None:
+        return None
+    return {i: int(flows[m + i]) for i in range(len(scaled) - m)}

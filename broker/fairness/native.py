@@ -1,0 +1,191 @@
+"""Max-flow and min-cost flow in compiled code (OR-Tools), on exact 64-bit integers.
+
+The engine's numbers are exact integers (scaled fractions, unit counts, ranks); OR-Tools'
+graph solvers take int64 capacities and costs and return an exact integer optimum, so
+using them changes speed, never a result the rules determine. When a network's numbers do
+not fit (a function here returns None: huge scaled fractions), callers use the
+pure-Python solvers in ``flow.py`` and ``mincost.py``, which give the same determined
+results.
+
+Why OR-Tools (Google, Apache-2.0, wheels for every platform we run on): it has both
+solvers we need with int64 arithmetic. scipy's ``maximum_flow`` takes int32 capacities and
+has no min-cost flow; networkx is pure Python (no faster than ours); LP solvers (HiGHS)
+work in floating point, so an integer answer would depend on tolerances. scipy gives the
+strongly connected components of residual graphs (which principals can still grow).
+
+A network is given as parallel sequences ``tails, heads, lo, hi`` (and ``cost``): one
+entry per arc, ``hi`` an int (callers replace "unbounded" by a large enough bound).
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from ortools.graph.python import max_flow as _mf
+from ortools.graph.python import min_cost_flow as _mcf
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+# OR-Tools' push-relabel adds capacities at a node, and its cost scaling multiplies costs
+# by the number of nodes: every number must stay well inside int64.
+LIMIT = 1 << 52
+# PARITY_ENGINE_NATIVE=0 forces the pure-Python solvers (tests compare both paths)
+ENABLED = os.environ.get("PARITY_ENGINE_NATIVE", "1") != "0"
+
+
+def _ints(values, count) -> np.ndarray | None:
+    """int64 array of Python ints, or None when one does not fit."""
+    if isinstance(values, np.ndarray):
+        arr = values
+    else:
+        try:
+            arr = np.fromiter(values, dtype=np.int64, count=count)
+        except OverflowError:
+            return None
+    if count and (arr.max() >= LIMIT or arr.min() <= -LIMIT):
+        return None
+    return arr
+
+
+def _excess(n: int, tails: np.ndarray, heads: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """Per node: lower bounds flowing in minus lower bounds flowing out (exact int64)."""
+    ex = np.zeros(n, dtype=np.int64)
+    np.add.at(ex, heads, lo)
+    np.subtract.at(ex, tails, lo)
+    return ex
+
+
+def feasible_flow(n: int, edges: list[tuple[int, int, int, int]]):
+    """Same contract as ``flow.feasible_flow``, or None when the numbers do not fit."""
+    m = len(edges)
+    if not ENABLED:
+        return None
+    if m == 0:
+        return True, [], None
+    tails = np.fromiter((e[0] for e in edges), dtype=np.int64, count=m)
+    heads = np.fromiter((e[1] for e in edges), dtype=np.int64, count=m)
+    lo = _ints((e[2] for e in edges), m)
+    hi = _ints((e[3] for e in edges), m)
+    if lo is None or hi is None or int(lo.sum()) >= LIMIT:
+        return None
+    excess = _excess(n, tails, heads, lo)
+    ss, tt = n, n + 1
+    pos = np.flatnonzero(excess > 0)
+    neg = np.flatnonzero(excess < 0)
+    need = int(excess[pos].sum())
+    if need == 0:
+        return True, lo.tolist(), None
+    net = _mf.SimpleMaxFlow()
+    net.add_arcs_with_capacity(tails, heads, hi - lo)
+    net.add_arcs_with_capacity(np.full(len(pos), ss, dtype=np.int64), pos, excess[pos])
+    if len(neg):
+        net.add_arcs_with_capacity(neg, np.full(len(neg), tt, dtype=np.int64), -excess[neg])
+    if net.solve(ss, tt) != net.OPTIMAL:
+        return None
+    if net.optimal_flow() == need:
+        return True, (net.flows(np.arange(m, dtype=np.int64)) + lo).tolist(), None
+    side = [False] * (n + 2)
+    for v in net.get_source_side_min_cut():
+        side[v] = True
+    return False, None, side[:n]
+
+
+def residual_components(n: int, tails, heads, lo, hi, flows) -> np.ndarray:
+    """Strongly connected components of the residual graph of ``flows`` (a label per
+    node): an arc u->v with spare capacity lies on a residual cycle iff u and v share one."""
+    t = np.asarray(tails, dtype=np.int64)
+    h = np.asarray(heads, dtype=np.int64)
+    # compared as Python ints: scaled fractions may not fit int64, only the answer matters
+    fwd = np.fromiter(map(int.__lt__, flows, hi), dtype=bool, count=len(t))
+    bwd = np.fromiter(map(int.__gt__, flows, lo), dtype=bool, count=len(t))
+    rows = np.concatenate([t[fwd], h[bwd]])
+    cols = np.concatenate([h[fwd], t[bwd]])
+    graph = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
+    return connected_components(graph, directed=True, connection="strong")[1]
+
+
+def min_cost_circulation(n: int, tails, heads, lo, hi, cost) -> np.ndarray | None:
+    """Cheapest flow meeting lo <= f <= hi on every arc and conservation at every node,
+    as an int64 array; None when the numbers do not fit (or OR-Tools reports no optimum).
+    Arcs with lo == hi only move supplies: the solver sees the others."""
+    if not ENABLED:
+        return None
+    m = len(tails)
+    t = np.asarray(tails, dtype=np.int64)
+    h = np.asarray(heads, dtype=np.int64)
+    lo_a = _ints(lo, m)
+    hi_a = _ints(hi, m)
+    c = _ints(cost, m)
+    if lo_a is None or hi_a is None or c is None:
+        return None
+    free = np.flatnonzero(lo_a < hi_a)
+    if len(free) and int(np.abs(c[free]).max()) * (n + 2) >= LIMIT:
+        return None
+    supply = _excess(n, t, h, lo_a)
+    flows = lo_a.copy()
+    if not len(free):
+        return flows if not supply.any() else None
+    net = _mcf.SimpleMinCostFlow()
+    net.add_arcs_with_capacity_and_unit_cost(t[free], h[free], (hi_a - lo_a)[free], c[free])
+    busy = np.flatnonzero(supply)
+    net.set_nodes_supplies(busy, supply[busy])
+    if net.solve() != net.OPTIMAL:
+        return None
+    flows[free] += net.flows(np.arange(len(free), dtype=np.int64))
+    return flows
+
+
+def potentials(n: int, tails, heads, lo, hi, cost, flows) -> np.ndarray:
+    """Node potentials p with c + p[u] - p[v] >= 0 on every residual arc of an optimal
+    flow (shortest distances from a virtual root, Bellman-Ford vectorised)."""
+    t = np.asarray(tails, dtype=np.int64)
+    h = np.asarray(heads, dtype=np.int64)
+    f = np.asarray(flows, dtype=np.int64)
+    c = np.asarray(cost, dtype=np.int64)
+    fwd = f < np.asarray(hi, dtype=np.int64)
+    bwd = f > np.asarray(lo, dtype=np.int64)
+    src = np.concatenate([t[fwd], h[bwd]])
+    dst = np.concatenate([h[fwd], t[bwd]])
+    w = np.concatenate([c[fwd], -c[bwd]])
+    order = np.argsort(dst, kind="stable")
+    src, dst, w = src[order], dst[order], w[order]
+    starts = np.flatnonzero(np.r_[True, dst[1:] != dst[:-1]]) if len(dst) else np.zeros(0, dtype=np.int64)
+    targets = dst[starts]
+    dist = np.zeros(n, dtype=np.int64)
+    for _ in range(n + 1):
+        cand = np.minimum.reduceat(dist[src] + w, starts) if len(src) else np.zeros(0, dtype=np.int64)
+        better = cand < dist[targets]
+        if not better.any():
+            return dist
+        dist[targets[better]] = cand[better]
+    raise AssertionError("negative cycle: the flow is not optimal")
+
+
+def lexicographic(n: int, edges: list, levels: int) -> list[int] | None:
+    """Same contract as ``mincost._lexicographic`` (edges (u, v, lo, hi, costs)): each level
+    solved whole by OR-Tools, then every edge of non-zero reduced cost pinned at its flow
+    (complementary slackness: every optimal flow of that level has it there), so the next
+    level only chooses among the previous level's optima. None when the numbers do not fit."""
+    if not ENABLED:
+        return None
+    m = len(edges)
+    tails = np.fromiter((e[0] for e in edges), dtype=np.int64, count=m)
+    heads = np.fromiter((e[1] for e in edges), dtype=np.int64, count=m)
+    lo = _ints((e[2] for e in edges), m)
+    hi = _ints((e[3] for e in edges), m)
+    costs = [_ints((e[4][k] for e in edges), m) for k in range(levels)]
+    if lo is None or hi is None or any(c is None for c in costs):
+        return None
+    flows = None
+    for k, cost in enumerate(costs):
+        if flows is not None and not cost[lo < hi].any():
+            continue        # every flow of the face costs the same at this level
+        flows = min_cost_circulation(n, tails, heads, lo, hi, cost)
+        if flows is None:
+            return None
+        if k + 1 < levels:
+            pot = potentials(n, tails, heads, lo, hi, cost, flows)
+            pinned = cost + pot[tails] - pot[heads] != 0
+            lo = np.where(pinned, flows, lo)
+            hi = np.where(pinned, flows, hi)
+    return flows.tolist()

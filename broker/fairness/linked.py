@@ -42,7 +42,12 @@ def _floor_flows(alloc, offerings, classes, floors) -> dict[tuple[str, str], int
         return {}
     node = Nodes()
     net_edges = []
+    # only classes that can reach a floor: the others would be dead ends of the network
+    # (leaving them out changes no path the search takes, only its work)
+    with_floor = {g for g, _ in wanted}
     for (g, eset), d in sorted(classes.items()):
+        if g not in with_floor or not any((g, o) in wanted for o in eset):
+            continue
         c = node(("c", g, eset))
         net_edges.append((0, c, d))
         for o in eset:
@@ -227,11 +232,13 @@ def solve_linked(alloc, offerings, reqs) -> None:
     groups = sorted(by_group)
     classes: dict[tuple, int] = defaultdict(int)
     demand_at: dict[tuple[str, str], int] = defaultdict(int)
+    members_at: dict[tuple[str, str], set] = defaultdict(set)
     for g, rs in by_group.items():
         for r in rs:
             classes[(g, r.offerings)] += r.units
             for o in r.offerings:
                 demand_at[(g, o)] += r.units
+                members_at[(g, o)].add(r.org)
     floors = {}
     guar = {}
     for (g, o), d in demand_at.items():
@@ -261,7 +268,7 @@ def solve_linked(alloc, offerings, reqs) -> None:
         floors_o = [phi.get((g, o), 0) for g in gs]
         alloc.blocks[o] = Rows(
             o, offerings, alloc.clamp(o), gs,
-            [sorted({r.org for r in by_group[g] if o in r.offerings}) for g in gs],
+            [sorted(members_at[(g, o)]) for g in gs],
             [demand_at[(g, o)] for g in gs], [guar[(g, o)] for g in gs], floors_o,
             [set_aside.get((g, o)) for g in gs] if set_aside else None,
             [desc[g] for g in gs], [alloc.group_weight[g] for g in gs], [at[(g, o)] for g in gs],

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from math import floor, lcm
 
+import numpy as np
+
 from . import native
 from .flow import feasible_flow as _py_feasible_flow
 from .waterfill import Claim, _max_level
@@ -58,10 +60,89 @@ def _scaled(edges):
                  for (u, v, _, _), lo, hi in zip(edges, lows, highs)]
 
 
-def feasible_flow(n, edges):
-    """``flow.feasible_flow``, in compiled code when the numbers fit int64."""
-    out = native.feasible_flow(n, edges)
-    return _py_feasible_flow(n, edges) if out is None else out
+class _Network:
+    """The filling's network: the fixed edges once (as int64 arrays when they fit), the
+    principals' edges with the bounds of each try.
+
+    ``feasible(lows)`` scales the bounds to integers with a common denominator and asks
+    for a feasible flow: in compiled code (``native``) when every number fits int64, else
+    with the pure-Python Dinic. Either way it returns (ok, flows, side, scaled lows of the
+    principals) with ``flows`` over fixed edges then principals' edges."""
+
+    def __init__(self, n: int, fixed: list, principals: list[Principal]):
+        self.n, self.fixed, self.principals, self.m = n, fixed, principals, len(fixed)
+        self.tails = np.array([e[0] for e in fixed] + [p.tail for p in principals], dtype=np.int64)
+        self.heads = np.array([e[1] for e in fixed] + [p.head for p in principals], dtype=np.int64)
+        self.native = native.ENABLED and all(
+            type(lo) is int and (hi is None or type(hi) is int) for _, _, lo, hi in fixed)
+        if self.native:
+            self.unbounded = np.array([hi is None for _, _, _, hi in fixed], dtype=bool)
+            self.flo = native.ints([lo for _, _, lo, _ in fixed])
+            self.fhi = native.ints([0 if hi is None else hi for _, _, _, hi in fixed])
+            self.native = self.flo is not None and self.fhi is not None
+        if self.native:
+            self.fixed_sum = int(self.flo.sum()) + int(self.fhi.sum())
+
+    def feasible(self, lows: list):
+        plo_his = [p.demand for p in self.principals]
+        if self.native:
+            out = self._native(lows, plo_his)
+            if out is not None:
+                return out
+        edges = self.fixed + [(p.tail, p.head, lo, p.demand) for p, lo in zip(self.principals, lows)]
+        _, scaled = _scaled(edges)
+        ok, flows, side = _py_feasible_flow(self.n, scaled)
+        self.lo, self.hi = [e[2] for e in scaled], [e[3] for e in scaled]
+        return ok, flows, side, self.lo[self.m:]
+
+    def _native(self, lows, his):
+        den = 1
+        for x in (*lows, *his):
+            if type(x) is not int:
+                d = x.denominator
+                if den % d:
+                    den = lcm(den, d)
+        plo = [x * den if type(x) is int else x.numerator * (den // x.denominator) for x in lows]
+        phi = [x * den if type(x) is int else x.numerator * (den // x.denominator) for x in his]
+        big = 1 + self.fixed_sum * den + sum(plo) + sum(phi)
+        if big >= native.LIMIT:
+            return None
+        lo = np.concatenate([self.flo * den, np.array(plo, dtype=np.int64)])
+        hi = np.concatenate([np.where(self.unbounded, big, self.fhi * den), np.array(phi, dtype=np.int64)])
+        out = native.feasible_arrays(self.n, self.tails, self.heads, lo, hi)
+        if out is None:
+            return None
+        ok, flows, side = out
+        self.lo, self.hi = lo, hi
+        return ok, flows, side, plo
+
+    def budget(self, side, lows, active: set) -> Fraction:
+        """K_A - (lower bounds into A of everything but the active principals): what the
+        active principals in the violated set A may share at most."""
+        m = self.m
+        side_a = np.asarray(side, dtype=bool)
+        st, sh = side_a[self.tails[:m]], side_a[self.heads[:m]]
+        out_mask, in_mask = st & ~sh, sh & ~st
+        if self.native:
+            assert not (out_mask & self.unbounded).any(), "unbounded edge leaves a violated set"
+            budget = Fraction(int(self.fhi[out_mask].sum()) - int(self.flo[in_mask].sum()))
+        else:
+            budget = Fraction(0)
+            for j in np.flatnonzero(out_mask):
+                assert self.fixed[j][3] is not None, "unbounded edge leaves a violated set"
+                budget += self.fixed[j][3]
+            for j in np.flatnonzero(in_mask):
+                budget -= self.fixed[j][2]
+        for i, p in enumerate(self.principals):
+            if side[p.tail] and not side[p.head]:
+                budget += p.demand
+            elif side[p.head] and not side[p.tail] and i not in active:
+                budget -= lows[i]
+        return budget
+
+    def components(self, flows):
+        """Strongly connected components of the residual graph of the last feasible flow."""
+        return native.residual_components(self.n, self.tails, self.heads, self.lo, self.hi, flows)
 
 
 def lexmaxmin(n: int, fixed: list, principals: list[Principal]):
@@ -80,28 +161,20 @@ def lexmaxmin(n: int, fixed: list, principals: list[Principal]):
         else:
             active.append(i)
     m = len(fixed)
+    net = _Network(n, fixed, principals)
     while active:
         active_set = set(active)
         level = max(principals[i].demand / principals[i].weight for i in active)
         first = True
         while True:
-            lows = {i: principals[i].target(level) for i in active}
-            lows.update(totals)
-            edges = fixed + [(p.tail, p.head, lows[i], p.demand) for i, p in enumerate(principals)]
-            den, scaled = _scaled(edges)
-            ok, flows, side = feasible_flow(n, scaled)
+            lows = [totals[i] if i in totals else p.target(level) for i, p in enumerate(principals)]
+            ok, flows, side, plo = net.feasible(lows)
             if ok:
                 break
             first = False
             cut = [i for i in active if side[principals[i].head] and not side[principals[i].tail]]
-            budget = Fraction(0)
-            for j, (u, v, lo, hi) in enumerate(edges):
-                if side[u] and not side[v]:
-                    assert hi is not None, "unbounded edge leaves a violated set"
-                    budget += hi
-                elif side[v] and not side[u] and not (j >= m and (j - m) in active_set):
-                    budget -= lo
             assert cut, "infeasible without any active principal"
+            budget = net.budget(side, lows, active_set)
             claims = [Claim(i, principals[i].demand, principals[i].floor, principals[i].weight) for i in cut]
             level = _max_level(claims, budget)
         if first:   # everyone active reaches its demand
@@ -113,13 +186,11 @@ def lexmaxmin(n: int, fixed: list, principals: list[Principal]):
         for i in active:
             p = principals[i]
             value = p.target(level)
-            fl = flows[m + i]
             blocked = value == p.demand
-            if not blocked and fl == scaled[m + i][2]:
+            if not blocked and flows[m + i] == plo[i]:
                 # it can grow only along a residual cycle through its own edge
                 if comp is None:
-                    comp = native.residual_components(n, [e[0] for e in scaled], [e[1] for e in scaled],
-                                                      [e[2] for e in scaled], [e[3] for e in scaled], flows)
+                    comp = net.components(flows)
                 blocked = comp[p.tail] != comp[p.head]
             if blocked:
                 totals[i], levels[i] = value, level

@@ -33,16 +33,16 @@ LIMIT = 1 << 52
 ENABLED = os.environ.get("PARITY_ENGINE_NATIVE", "1") != "0"
 
 
-def _ints(values, count) -> np.ndarray | None:
+def ints(values, count: int | None = None) -> np.ndarray | None:
     """int64 array of Python ints, or None when one does not fit."""
     if isinstance(values, np.ndarray):
         arr = values
     else:
         try:
-            arr = np.fromiter(values, dtype=np.int64, count=count)
+            arr = np.fromiter(values, dtype=np.int64, count=-1 if count is None else count)
         except OverflowError:
             return None
-    if count and (arr.max() >= LIMIT or arr.min() <= -LIMIT):
+    if len(arr) and (arr.max() >= LIMIT or arr.min() <= -LIMIT):
         return None
     return arr
 
@@ -55,26 +55,19 @@ def _excess(n: int, tails: np.ndarray, heads: np.ndarray, lo: np.ndarray) -> np.
     return ex
 
 
-def feasible_flow(n: int, edges: list[tuple[int, int, int, int]]):
-    """Same contract as ``flow.feasible_flow``, or None when the numbers do not fit."""
-    m = len(edges)
-    if not ENABLED:
+def feasible_arrays(n: int, tails: np.ndarray, heads: np.ndarray, lo: np.ndarray, hi: np.ndarray):
+    """(ok, flows as an int64 array, side) like ``flow.feasible_flow``; None when the sum
+    of the lower bounds does not fit."""
+    if int(lo.sum()) >= LIMIT:
         return None
-    if m == 0:
-        return True, [], None
-    tails = np.fromiter((e[0] for e in edges), dtype=np.int64, count=m)
-    heads = np.fromiter((e[1] for e in edges), dtype=np.int64, count=m)
-    lo = _ints((e[2] for e in edges), m)
-    hi = _ints((e[3] for e in edges), m)
-    if lo is None or hi is None or int(lo.sum()) >= LIMIT:
-        return None
+    m = len(tails)
     excess = _excess(n, tails, heads, lo)
     ss, tt = n, n + 1
     pos = np.flatnonzero(excess > 0)
     neg = np.flatnonzero(excess < 0)
     need = int(excess[pos].sum())
     if need == 0:
-        return True, lo.tolist(), None
+        return True, lo.copy(), None
     net = _mf.SimpleMaxFlow()
     net.add_arcs_with_capacity(tails, heads, hi - lo)
     net.add_arcs_with_capacity(np.full(len(pos), ss, dtype=np.int64), pos, excess[pos])
@@ -83,10 +76,9 @@ def feasible_flow(n: int, edges: list[tuple[int, int, int, int]]):
     if net.solve(ss, tt) != net.OPTIMAL:
         return None
     if net.optimal_flow() == need:
-        return True, (net.flows(np.arange(m, dtype=np.int64)) + lo).tolist(), None
-    side = [False] * (n + 2)
-    for v in net.get_source_side_min_cut():
-        side[v] = True
+        return True, net.flows(np.arange(m, dtype=np.int64)) + lo, None
+    side = np.zeros(n + 2, dtype=bool)
+    side[net.get_source_side_min_cut()] = True
     return False, None, side[:n]
 
 
@@ -95,9 +87,11 @@ def residual_components(n: int, tails, heads, lo, hi, flows) -> np.ndarray:
     node): an arc u->v with spare capacity lies on a residual cycle iff u and v share one."""
     t = np.asarray(tails, dtype=np.int64)
     h = np.asarray(heads, dtype=np.int64)
-    # compared as Python ints: scaled fractions may not fit int64, only the answer matters
-    fwd = np.fromiter(map(int.__lt__, flows, hi), dtype=bool, count=len(t))
-    bwd = np.fromiter(map(int.__gt__, flows, lo), dtype=bool, count=len(t))
+    if isinstance(flows, np.ndarray):
+        fwd, bwd = flows < hi, flows > lo
+    else:   # Python ints: scaled fractions may not fit int64, only the comparison matters
+        fwd = np.fromiter(map(int.__lt__, flows, hi), dtype=bool, count=len(t))
+        bwd = np.fromiter(map(int.__gt__, flows, lo), dtype=bool, count=len(t))
     rows = np.concatenate([t[fwd], h[bwd]])
     cols = np.concatenate([h[fwd], t[bwd]])
     graph = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
@@ -113,9 +107,9 @@ def min_cost_circulation(n: int, tails, heads, lo, hi, cost) -> np.ndarray | Non
     m = len(tails)
     t = np.asarray(tails, dtype=np.int64)
     h = np.asarray(heads, dtype=np.int64)
-    lo_a = _ints(lo, m)
-    hi_a = _ints(hi, m)
-    c = _ints(cost, m)
+    lo_a = ints(lo, m)
+    hi_a = ints(hi, m)
+    c = ints(cost, m)
     if lo_a is None or hi_a is None or c is None:
         return None
     free = np.flatnonzero(lo_a < hi_a)
@@ -171,9 +165,9 @@ def lexicographic(n: int, edges: list, levels: int) -> list[int] | None:
     m = len(edges)
     tails = np.fromiter((e[0] for e in edges), dtype=np.int64, count=m)
     heads = np.fromiter((e[1] for e in edges), dtype=np.int64, count=m)
-    lo = _ints((e[2] for e in edges), m)
-    hi = _ints((e[3] for e in edges), m)
-    costs = [_ints((e[4][k] for e in edges), m) for k in range(levels)]
+    lo = ints((e[2] for e in edges), m)
+    hi = ints((e[3] for e in edges), m)
+    costs = [ints((e[4][k] for e in edges), m) for k in range(levels)]
     if lo is None or hi is None or any(c is None for c in costs):
         return None
     flows = None
@@ -188,4 +182,11 @@ def lexicographic(n: int, edges: list, levels: int) -> list[int] | None:
             pinned = cost + pot[tails] - pot[heads] != 0
             lo = np.where(pinned, flows, lo)
             hi = np.where(pinned, flows, hi)
+            # an edge can move inside the optimal face only along a residual cycle of
+            # unpinned edges: one whose ends lie in different strongly connected
+            # components keeps its flow in every optimum, so the next level need not see it
+            comp = residual_components(n, tails, heads, lo, hi, flows)
+            stuck = comp[tails] != comp[heads]
+            lo = np.where(stuck, flows, lo)
+            hi = np.where(stuck, flows, hi)
     return flows.tolist()

@@ -60,6 +60,10 @@ def _scaled(edges):
                  for (u, v, _, _), lo, hi in zip(edges, lows, highs)]
 
 
+def _is_none(x) -> bool:
+    return x is None
+
+
 class _Network:
     """The filling's network: the fixed edges once (as int64 arrays when they fit), the
     principals' edges with the bounds of each try.
@@ -71,14 +75,14 @@ class _Network:
 
     def __init__(self, n: int, fixed: list, principals: list[Principal]):
         self.n, self.fixed, self.principals, self.m = n, fixed, principals, len(fixed)
-        self.tails = np.array([e[0] for e in fixed] + [p.tail for p in principals], dtype=np.int64)
-        self.heads = np.array([e[1] for e in fixed] + [p.head for p in principals], dtype=np.int64)
-        self.native = native.ENABLED and all(
-            type(lo) is int and (hi is None or type(hi) is int) for _, _, lo, hi in fixed)
+        tails, heads, los, his = zip(*fixed)
+        self.tails = np.array(tails + tuple(p.tail for p in principals), dtype=np.int64)
+        self.heads = np.array(heads + tuple(p.head for p in principals), dtype=np.int64)
+        self.native = native.ENABLED and set(map(type, los)) <= {int} and set(map(type, his)) <= {int, type(None)}
         if self.native:
-            self.unbounded = np.array([hi is None for _, _, _, hi in fixed], dtype=bool)
-            self.flo = native.ints([lo for _, _, lo, _ in fixed])
-            self.fhi = native.ints([0 if hi is None else hi for _, _, _, hi in fixed])
+            self.unbounded = np.fromiter(map(_is_none, his), dtype=bool, count=len(his))
+            self.flo = native.ints(los, len(los))
+            self.fhi = native.ints((0 if hi is None else hi for hi in his), len(his))
             self.native = self.flo is not None and self.fhi is not None
         if self.native:
             self.fixed_sum = int(self.flo.sum()) + int(self.fhi.sum())
@@ -311,16 +315,16 @@ def integerise(n, fixed, principals, totals, tiebreak, exact_flow=True):
     """
     lo = {i: floor(totals[i]) for i in range(len(principals))}
     hi = {i: -floor(-totals[i]) for i in range(len(principals))}
-    edges = [(u, v, int(a), None if b is None else int(b)) for u, v, a, b in fixed]
-    edges += [(p.tail, p.head, lo[i], hi[i]) for i, p in enumerate(principals)]
-    _, scaled = _scaled(edges)
     m = len(fixed)
     order = sorted((i for i in lo if lo[i] != hi[i]), key=lambda i: (-(totals[i] - lo[i]), tiebreak[i]))
     if not exact_flow:
-        units = _greedy_by_min_cost(n, scaled, m, order)
+        units = _greedy_by_min_cost(n, fixed, principals, lo, hi, order)
         if units is not None:
             assert sum(units.values()) == sum(totals.values()), "integer totals differ from the exact ones"
             return units, None
+    edges = [(u, v, int(a), None if b is None else int(b)) for u, v, a, b in fixed]
+    edges += [(p.tail, p.head, lo[i], hi[i]) for i, p in enumerate(principals)]
+    _, scaled = _scaled(edges)
     # the set-aside pass reads this flow per offering, where the rules leave a choice:
     # the pure-Python flow keeps that choice what it has always been
     ok, flows, _ = _py_feasible_flow(n, scaled)
@@ -350,7 +354,7 @@ def integerise(n, fixed, principals, totals, tiebreak, exact_flow=True):
     return units, res
 
 
-def _greedy_by_min_cost(n, scaled, m, order) -> dict[int, int] | None:
+def _greedy_by_min_cost(n, fixed, principals, lo, hi, order) -> dict[int, int] | None:
     """The largest-remainder greedy of ``integerise`` as one min-cost circulation.
 
     The principals' ceilings that can be taken together are the bases of a matroid (the
@@ -359,12 +363,20 @@ def _greedy_by_min_cost(n, scaled, m, order) -> dict[int, int] | None:
     ``order``. Each rounded-up unit costs its position minus a constant larger than every
     position, so the cheapest flow first takes as many ceilings as fit, then the earliest.
     None when the compiled solver cannot take the numbers."""
-    cost = [0] * len(scaled)
+    if not native.ENABLED:
+        return None
+    m, count = len(fixed), len(principals)
+    tails, heads, los, his = zip(*fixed)
+    flo = [int(x) for x in los] + [lo[i] for i in range(count)]
+    fhi = [None if h is None else int(h) for h in his] + [hi[i] for i in range(count)]
+    big = 1 + sum(flo) + sum(h for h in fhi if h is not None)
+    cost = np.zeros(m + count, dtype=np.int64)
     bonus = len(order) + 1
-    for k, i in enumerate(order):
-        cost[m + i] = k - bonus
-    flows = native.min_cost_circulation(n, [e[0] for e in scaled], [e[1] for e in scaled],
-                                        [e[2] for e in scaled], [e[3] for e in scaled], cost)
+    cost[[m + i for i in order]] = np.arange(len(order), dtype=np.int64) - bonus
+    flows = native.min_cost_circulation(
+        n, np.array(tails + tuple(p.tail for p in principals), dtype=np.int64),
+        np.array(heads + tuple(p.head for p in principals), dtype=np.int64),
+        flo, [big if h is None else h for h in fhi], cost)
     if flows is None:
         return None
-    return {i: int(flows[m + i]) for i in range(len(scaled) - m)}
+    return {i: int(flows[m + i]) for i in range(count)}

@@ -260,22 +260,32 @@ def solve_linked(alloc, offerings, reqs) -> None:
         alloc.give(r, o, n)
         at[(r.group, o)] += n
     gdemand = {g: sum(r.units for r in by_group[g]) for g in groups}
-    desc = {g: Desc(levels[g], weights[g]) for g in groups}
+    shared: dict[tuple, Desc] = {}      # one rendering per distinct (level, weight)
+    desc = {}
+    for g in groups:
+        key = (levels[g], weights[g])
+        if key not in shared:
+            shared[key] = Desc(*key)
+        desc[g] = shared[key]
+    # what a row needs of its group, once per group (most rows have no floor)
+    why0 = {g: None if levels[g] is None else why_of(totals[g], 0, gdemand[g], desc[g].fair) for g in groups}
+    fractional = {g: type(totals[g]) is not int and totals[g].denominator != 1 for g in groups}
     by_offering: dict[str, list[str]] = defaultdict(list)
     for (g, o) in sorted(demand_at):
         by_offering[o].append(g)
     for o, gs in by_offering.items():
         floors_o = [phi.get((g, o), 0) for g in gs]
+        members = [members_at[(g, o)] for g in gs]
         alloc.blocks[o] = Rows(
             o, offerings, alloc.clamp(o), gs,
-            [sorted(members_at[(g, o)]) for g in gs],
+            [sorted(x) if len(x) > 1 else list(x) for x in members],
             [demand_at[(g, o)] for g in gs], [guar[(g, o)] for g in gs], floors_o,
             [set_aside.get((g, o)) for g in gs] if set_aside else None,
             [desc[g] for g in gs], [alloc.group_weight[g] for g in gs], [at[(g, o)] for g in gs],
             [gdemand[g] for g in gs], [group_units[g] for g in gs],
-            [None if levels[g] is None else why_of(totals[g], f, gdemand[g], desc[g].fair)
+            [why0[g] if not f or levels[g] is None else why_of(totals[g], f, gdemand[g], desc[g].fair)
              for g, f in zip(gs, floors_o)],
-            [Fraction(totals[g]).denominator != 1 for g in gs])
+            [fractional[g] for g in gs])
 
 
 def _set_aside_pass(alloc, offerings, small_groups, weights) -> dict[tuple[str, str], int]:

@@ -90,60 +90,67 @@ def _class_arcs(node, fixed, owner: int, key, g, eset, demand: int, phi) -> None
 
 
 def _group_stage(alloc, offerings, by_group, classes, phi, weights):
+    """Group totals (exact, with levels) and whole units. Also returns the network's shape
+    (node names, each group's class arcs, the arcs after them), which the org stage reuses:
+    a group of one org has the same arcs there."""
     rnd = alloc.rnd
     node = Nodes()
     groups = sorted(by_group)
-    fixed = []
+    arcs_of: dict[str, list] = defaultdict(list)
     for (g, eset), d in sorted(classes.items()):
-        _class_arcs(node, fixed, node(("g", g)), ("c", g, eset), g, eset, d, phi)
-    _floor_and_capacity_arcs(node, fixed, rnd, offerings, phi)
+        _class_arcs(node, arcs_of[g], node(("g", g)), ("c", g, eset), g, eset, d, phi)
+    tail: list = []
+    _floor_and_capacity_arcs(node, tail, rnd, offerings, phi)
+    fixed = [e for g in groups for e in arcs_of[g]] + tail
+    floor_of: dict[str, int] = defaultdict(int)
+    for (g, _), v in phi.items():
+        floor_of[g] += v
     principals = []
     for g in groups:
         d = sum(r.units for r in by_group[g])
-        fl = sum(v for (h, _), v in phi.items() if h == g)
-        principals.append(Principal(0, node(("g", g)), Fraction(d), Fraction(fl), weights[g]))
+        principals.append(Principal(0, node(("g", g)), Fraction(d), Fraction(floor_of[g]), weights[g]))
     totals, levels = lexmaxmin(len(node), fixed, principals)
     tiebreak = {i: (min(r.priority for r in by_group[g]), g) for i, g in enumerate(groups)}
     units, _ = integerise(len(node), fixed, principals, totals, tiebreak, exact_flow=False)
     return ({g: totals[i] for i, g in enumerate(groups)}, {g: levels[i] for i, g in enumerate(groups)},
-            {g: units[i] for i, g in enumerate(groups)})
+            {g: units[i] for i, g in enumerate(groups)}, (node, arcs_of, tail))
 
 
-def _org_stage(alloc, offerings, by_group, group_units, phi):
-    """Org totals inside each group (weights of the orgs), group totals held fixed."""
+def _org_stage(alloc, by_group, group_units, phi, shape):
+    """Org totals inside each group (weights of the orgs), group totals held fixed.
+
+    Only orgs of groups with several orgs here are principals: an org alone in its group has
+    its group's total, which the fixed edge s -> group already forces (and a constant
+    coordinate changes neither the lexicographic order nor the rounding of the others), and
+    its arcs are the group's arcs of the group stage."""
     rnd = alloc.rnd
-    by_org: dict[str, list] = defaultdict(list)
-    for g, reqs in by_group.items():
-        for r in reqs:
-            by_org[r.org].append(r)
-    if all(len({r.org for r in reqs}) == 1 for reqs in by_group.values()):
-        return {by_group[g][0].org: group_units[g] for g in by_group}
-    node = Nodes()
-    fixed = []
+    orgs_of = {g: sorted({r.org for r in reqs}) for g, reqs in by_group.items()}
+    shared = sorted(g for g, os in orgs_of.items() if len(os) > 1)
+    if not shared:
+        return {orgs_of[g][0]: group_units[g] for g in by_group}
+    node, arcs_of, tail = shape
+    fixed = [(0, node(("g", g)), group_units[g], group_units[g]) for g in sorted(by_group)]
+    shared_set = set(shared)
     for g in sorted(by_group):
-        fixed.append((0, node(("g", g)), group_units[g], group_units[g]))
+        if g not in shared_set:
+            fixed += arcs_of[g]
+    by_org: dict[str, list] = defaultdict(list)
     oclasses: dict[tuple, int] = defaultdict(int)
-    for org, reqs in by_org.items():
-        for r in reqs:
-            oclasses[(org, r.offerings)] += r.units
+    for g in shared:
+        for r in by_group[g]:
+            by_org[r.org].append(r)
+            oclasses[(r.org, r.offerings)] += r.units
     for (org, eset), d in sorted(oclasses.items()):
         _class_arcs(node, fixed, node(("org", org)), ("c", org, eset), rnd.orgs[org].group, eset, d, phi)
-    _floor_and_capacity_arcs(node, fixed, rnd, offerings, phi)
-    # only orgs of groups with several orgs here are principals: an org alone in its group
-    # has its group's total, which the fixed edge s -> group already forces (and a constant
-    # coordinate changes neither the lexicographic order nor the rounding of the others)
-    shared = {g for g, reqs in by_group.items() if len({r.org for r in reqs}) > 1}
-    orgs = sorted(o for o in by_org if rnd.orgs[o].group in shared)
-    for o in sorted(by_org):
-        if rnd.orgs[o].group not in shared:
-            fixed.append((node(("g", rnd.orgs[o].group)), node(("org", o)), 0, None))
+    fixed += tail
+    orgs = sorted(by_org)
     principals = [Principal(node(("g", rnd.orgs[o].group)), node(("org", o)),
                             Fraction(sum(r.units for r in by_org[o])), Fraction(0), rnd.orgs[o].weight)
                   for o in orgs]
     totals, _ = lexmaxmin(len(node), fixed, principals)
     tiebreak = {i: (min(r.priority for r in by_org[o]), o) for i, o in enumerate(orgs)}
     units, _ = integerise(len(node), fixed, principals, totals, tiebreak, exact_flow=False)
-    out = {o: group_units[rnd.orgs[o].group] for o in by_org if rnd.orgs[o].group not in shared}
+    out = {orgs_of[g][0]: group_units[g] for g in by_group if g not in shared_set}
     out.update({o: units[i] for i, o in enumerate(orgs)})
     return out
 
@@ -252,8 +259,8 @@ def solve_linked(alloc, offerings, reqs) -> None:
             set_aside = _set_aside_pass(alloc, offerings, small, weights)
             floors = {k: max(v, set_aside.get(k, 0)) for k, v in floors.items()}
     phi = _floor_flows(alloc, offerings, classes, floors)
-    totals, levels, group_units = _group_stage(alloc, offerings, by_group, classes, phi, weights)
-    org_units = _org_stage(alloc, offerings, by_group, group_units, phi)
+    totals, levels, group_units, shape = _group_stage(alloc, offerings, by_group, classes, phi, weights)
+    org_units = _org_stage(alloc, by_group, group_units, phi, shape)
     served = _request_stage(alloc, offerings, reqs, org_units, phi)
     at = defaultdict(int)
     for (r, o), n in served.items():

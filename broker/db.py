@@ -94,17 +94,33 @@ def close_session(_exc=None) -> None:
 def transaction(s: Session):
     """Run a unit of work: commit at the end, roll back on any error (nothing half-written).
 
-    Any read transaction the request opened is ended first so that the write transaction
-    starts fresh (and, on SQLite, with the write lock already held).
+    On SQLite a read transaction the request opened is ended first, so that the write
+    transaction starts with the write lock already held; both happen on the connection the
+    session holds (handing it back to the pool and taking it again would cost as much as the
+    writes). On PostgreSQL (READ COMMITTED: every statement sees what is committed when it
+    starts) it is simply continued: ending it would only cost a COMMIT, a pool check-out with
+    its ping, and a BEGIN.
     """
     if s.new or s.dirty or s.deleted:
         raise RuntimeError("changes made outside db.transaction(); make them inside it")
-    if s.in_transaction():
-        s.commit()  # ends the read transaction; nothing is pending
-    s.connection(execution_options={"parity_write": True})
+    if not s.in_transaction():
+        s.connection(execution_options={"parity_write": True})
+    elif s.get_bind().dialect.name == "sqlite":
+        conn = s.connection()
+        conn.exec_driver_sql("COMMIT")  # nothing is pending: only reads end here
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    outer = s.info.get("parity_write", False)
+    s.info["parity_write"] = True
     try:
         yield s
         s.commit()
     except BaseException:
         s.rollback()
         raise
+    finally:
+        s.info["parity_write"] = outer
+
+
+def writing(s: Session) -> bool:
+    """Whether ``s`` is inside ``transaction``: statements executed directly (Core) must be."""
+    return s.info.get("parity_write", False)

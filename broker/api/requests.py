@@ -196,9 +196,11 @@ def create_request(body: RequestCreate):
         r = svc.insert(s, g.principal, prepared)
         return RequestOut.of(s, r, live=False).model_dump(mode="json"), 201
 
-    # The hot path: one transaction, and the response is built from what it wrote.
+    # The hot path: one transaction, and the response is built from what it wrote. Creating
+    # a request touches nothing outside the database, so the key's unique constraint alone
+    # decides whether this is a retry.
     return idempotency.run(db.session(), g.principal, "requests.create", request.headers.get("Idempotency-Key"),
-                           body.model_dump(mode="json"), create)
+                           body.model_dump(mode="json"), create, look_first=False)
 
 
 @api.get("/requests/<int:request_id>", responses={"200": RequestDetail},

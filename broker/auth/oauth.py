@@ -16,12 +16,13 @@ from flask import Blueprint, Flask, current_app, g, request
 from sqlmodel import select
 
 from broker import db
+from broker.auth import tokens
 from broker.auth.principal import Principal
 from broker.auth.roles import ALL_SCOPES
 from broker.clock import now
 from broker.errors import ApiError
 from broker.extensions import csrf, limiter
-from broker.models import OAuthClient, OAuthToken, Org
+from broker.models import OAuthClient, OAuthToken
 from broker.models.oauth import hash_secret
 
 
@@ -42,17 +43,8 @@ def _save_token(token: dict, request) -> None:
         ))
 
 
-def _find_token(token_string: str) -> OAuthToken | None:
-    # The org comes in the same query: every authenticated call needs both.
-    row = db.session().exec(
-        select(OAuthToken, Org).join(Org, Org.id == OAuthToken.org_id)
-        .where(OAuthToken.access_token_hash == hash_secret(token_string))
-    ).first()
-    if row is None:
-        return None
-    token, org = row
-    token.__dict__["_org"] = org  # not a column: kept off the session's change tracking
-    return token
+def _find_token(token_string: str) -> tokens.BearerToken | None:
+    return tokens.find(db.session(), token_string)
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
@@ -138,10 +130,10 @@ def introspect_token():
     return authorization.create_endpoint_response(Introspection.ENDPOINT_NAME)
 
 
-def token_principal(token: OAuthToken) -> Principal:
-    org = token.__dict__.get("_org") or db.session().get(Org, token.org_id)
+def token_principal(token: tokens.BearerToken) -> Principal:
+    org = token.org
     return Principal(org_id=org.id, role=org.kind, scopes=frozenset(token.scope.split()),
-                     client_id=token.client_id, name=org.name)
+                     client_id=token.client_id, name=org.name, org=org)
 
 
 def bearer(scope: str | None = None, optional: bool = False):

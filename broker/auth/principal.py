@@ -13,9 +13,19 @@ from flask import g
 from sqlmodel import Session, select
 
 from broker.errors import ApiError
-from broker.models.base import OrgKind
+from broker.models.base import OrgKind, OrgStatus
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class OrgFacts:
+    """The caller's org as read when the request was authenticated (same request, same data)."""
+
+    id: int
+    name: str
+    kind: OrgKind
+    status: OrgStatus
 
 
 @dataclass(frozen=True)
@@ -26,6 +36,7 @@ class Principal:
     user_id: int | None = None
     client_id: str | None = None
     name: str = field(default="", compare=False)
+    org: OrgFacts | None = field(default=None, compare=False)  # saves re-reading it, when known
 
     @property
     def is_operator(self) -> bool:

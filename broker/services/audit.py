@@ -6,10 +6,16 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
+from broker import db
 from broker.auth.principal import Principal
+from broker.clock import now
 from broker.models import AuditEntry
+
+_INSERT = sa.insert(AuditEntry.__table__)
+_NO_ACTOR = {"actor_user_id": None, "actor_client_id": None, "actor_org_id": None}
 
 
 def snapshot(row: SQLModel | None) -> dict | None:
@@ -34,9 +40,13 @@ def _jsonable(v: Any) -> Any:
 
 
 def record(s: Session, actor: Principal | None, action: str, entity: str, entity_id: Any,
-           before: dict | None = None, after: dict | None = None) -> AuditEntry:
-    """Add an entry to the current transaction (it commits or rolls back with the change)."""
-    entry = AuditEntry(action=action, entity=entity, entity_id=str(entity_id), before=before,
-                       after=after, **(actor.audit_actor() if actor else {}))
-    s.add(entry)
-    return entry
+           before: dict | None = None, after: dict | None = None) -> None:
+    """Write an entry in the current transaction (it commits or rolls back with the change).
+
+    A plain INSERT, not an ORM object: entries are never read back in the transaction that
+    writes them, and every write request pays for one."""
+    if not db.writing(s):
+        raise RuntimeError("audit entries are written inside db.transaction()")
+    s.connection().execute(_INSERT, {"at": now(), "action": action, "entity": entity, "entity_id": str(entity_id),
+                                     "before": before, "after": after,
+                                     **(actor.audit_actor() if actor else _NO_ACTOR)})

@@ -10,28 +10,32 @@ import hashlib
 import json
 from typing import Callable
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from broker import db
 from broker.auth.principal import Principal
+from broker.clock import now
 from broker.errors import ApiError
 from broker.models import IdempotencyRecord
 
 MAX_KEY_LENGTH = 200
+_T = IdempotencyRecord.__table__
+_INSERT = sa.insert(_T)
+_FIND = sa.select(_T.c.request_hash, _T.c.status, _T.c.body).where(
+    _T.c.org_id == sa.bindparam("org_id"), _T.c.route == sa.bindparam("route"), _T.c.key == sa.bindparam("key"))
 
 
 def _hash(payload) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _find(s: Session, org_id: int, route: str, key: str) -> IdempotencyRecord | None:
-    return s.exec(select(IdempotencyRecord).where(
-        IdempotencyRecord.org_id == org_id, IdempotencyRecord.route == route,
-        IdempotencyRecord.key == key)).first()
+def _find(s: Session, org_id: int, route: str, key: str):
+    return s.connection().execute(_FIND, {"org_id": org_id, "route": route, "key": key}).first()
 
 
-def _replay(rec: IdempotencyRecord, digest: str) -> tuple[dict, int]:
+def _replay(rec, digest: str) -> tuple[dict, int]:
     if rec.request_hash != digest:
         raise ApiError("Idempotency-Key was already used with a different request body.",
                        status=422, type_="idempotency-key-reused",
@@ -40,8 +44,13 @@ def _replay(rec: IdempotencyRecord, digest: str) -> tuple[dict, int]:
 
 
 def run(s: Session, principal: Principal, route: str, key: str | None, payload,
-        create: Callable[[Session], tuple[dict, int]]) -> tuple[dict, int]:
-    """Run ``create`` in a transaction, once per (org, route, key)."""
+        create: Callable[[Session], tuple[dict, int]], *, look_first: bool = True) -> tuple[dict, int]:
+    """Run ``create`` in a transaction, once per (org, route, key).
+
+    With ``look_first=False`` a stored result is not looked up before trying: the unique
+    constraint alone decides, and a retry costs an attempt that is rolled back. That saves a
+    query on every first call, and is only for a ``create`` whose every effect is in this
+    transaction (not one that calls a payment provider, say)."""
     if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH):
         raise ApiError(f"Idempotency-Key must be 1–{MAX_KEY_LENGTH} characters.", status=400,
                        type_="bad-idempotency-key")
@@ -49,15 +58,15 @@ def run(s: Session, principal: Principal, route: str, key: str | None, payload,
         with db.transaction(s):
             return create(s)
     digest = _hash(payload)
-    existing = _find(s, principal.org_id, route, key)
+    existing = _find(s, principal.org_id, route, key) if look_first else None
     if existing is not None:
         return _replay(existing, digest)
     try:
         with db.transaction(s):
             body, status = create(s)
-            s.add(IdempotencyRecord(org_id=principal.org_id, route=route, key=key,
-                                    request_hash=digest, status=status,
-                                    body=json.dumps(body, default=str)))
+            s.connection().execute(_INSERT, {"org_id": principal.org_id, "route": route, "key": key,
+                                             "request_hash": digest, "status": status,
+                                             "body": json.dumps(body, default=str), "created_at": now()})
         return body, status
     except IntegrityError:
         rec = _find(s, principal.org_id, route, key)

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from broker.auth.principal import Principal, get_owned, owned
+from broker.auth.principal import OrgFacts, Principal, get_owned, owned
 from broker.catalog.codes import is_currency
 from broker.catalog.vocabulary import EXPERTISE, MODALITIES, TASK_TYPES, normalise_language
 from broker.clock import now
@@ -23,6 +24,9 @@ EDITABLE = ("task_type", "language", "expertise", "modality", "units", "max_unit
             "currency", "deadline", "earliest_start", "preferred_vendor_ids",
             "excluded_vendor_ids", "instructions_ref")
 OPEN = (RequestStatus.pending, RequestStatus.partial)
+_TABLE = CapacityRequest.__table__
+_INSERT = sa.insert(_TABLE).returning(_TABLE.c.id)
+_COLUMNS = tuple(c.name for c in _TABLE.columns if c.name != "id")
 
 
 def _bad(field: str, message: str) -> ApiError:
@@ -86,8 +90,8 @@ def clean(s: Session, data: dict, *, at: datetime, allocated: int = 0) -> dict:
     return out
 
 
-def _developer(s: Session, p: Principal) -> Org:
-    org = s.get(Org, p.org_id)
+def _developer(s: Session, p: Principal) -> Org | OrgFacts:
+    org = p.org or s.get(Org, p.org_id)
     if org.kind != OrgKind.developer:
         raise ApiError("Only developer organisations submit capacity requests.", status=403,
                        type_="forbidden")
@@ -109,10 +113,12 @@ def prepare(s: Session, p: Principal, data: dict) -> CapacityRequest:
 
 
 def insert(s: Session, p: Principal, req: CapacityRequest) -> CapacityRequest:
-    """Inside the write transaction: store a prepared request and its audit entry."""
+    """Inside the write transaction: store a prepared request and its audit entry.
+
+    Plain INSERTs (the submission hot path): the request is not added to the session, so
+    the returned object is a detached copy of what was written."""
     req.submitted_at = req.updated_at = now()
-    s.add(req)
-    s.flush()
+    req.id = s.connection().execute(_INSERT, {c: getattr(req, c) for c in _COLUMNS}).scalar_one()
     audit.record(s, p, "request.create", "capacity_request", req.id, after=audit.snapshot(req))
     return req
 

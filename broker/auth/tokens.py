@@ -1,0 +1,68 @@
+"""Looking up a bearer token with its org: every authenticated API call does this first.
+
+One Core query over plain columns (no ORM unit of work, no identity map) returns the token's
+facts and its org's; the result is a plain value, checked by authlib for expiry, revocation
+and scope on every request — nothing about a token's validity outlives the request.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from broker.auth.principal import OrgFacts
+from broker.clock import now
+from broker.models import OAuthToken, Org
+from broker.models.oauth import hash_secret
+
+_T, _O = OAuthToken.__table__, Org.__table__
+_LOOKUP = (sa.select(_T.c.id, _T.c.client_id, _T.c.scope, _T.c.issued_at, _T.c.expires_in, _T.c.revoked,
+                     _O.c.id, _O.c.name, _O.c.kind, _O.c.status)
+           .join_from(_T, _O, _O.c.id == _T.c.org_id)
+           .where(_T.c.access_token_hash == sa.bindparam("hash")))
+
+
+@dataclass(frozen=True)
+class BearerToken:
+    """An access token as authlib's TokenMixin sees it, with the facts of its org."""
+
+    id: int
+    client_id: str
+    scope: str
+    issued_at: datetime
+    expires_in: int
+    revoked: bool
+    org: OrgFacts
+
+    @property
+    def org_id(self) -> int:
+        return self.org.id
+
+    def get_client_id(self) -> str:
+        return self.client_id
+
+    def get_scope(self) -> str:
+        return self.scope
+
+    def get_expires_in(self) -> int:
+        return self.expires_in
+
+    def is_expired(self) -> bool:
+        return now() >= self.issued_at + timedelta(seconds=self.expires_in)
+
+    def is_revoked(self) -> bool:
+        return self.revoked
+
+    def check_client(self, client) -> bool:
+        return client.client_id == self.client_id
+
+
+def find(s: Session, token_string: str) -> BearerToken | None:
+    row = s.connection().execute(_LOOKUP, {"hash": hash_secret(token_string)}).first()
+    if row is None:
+        return None
+    tid, client_id, scope, issued_at, expires_in, revoked, org_id, name, kind, status = row
+    return BearerToken(tid, client_id, scope, issued_at, expires_in, bool(revoked),
+                       OrgFacts(org_id, name, kind, status))

@@ -33,9 +33,11 @@ PG_ADMIN = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@12
 BODY = {"task_type": "annotation", "units": 10, "max_unit_price_minor": 2000, "currency": "USD",
         "language": "en", "modality": "text"}
 
+# ``tid`` must stay a global: ``thread:set`` writes the thread's globals, and a local of the
+# same name would shadow it (every thread would then send the same keys, half the load
+# becoming replays of each other).
 LUA = """
 local n = 0
-local tid = 0
 function setup(thread) n = n + 1; thread:set("tid", n) end
 local count = 0
 function request()
@@ -139,12 +141,24 @@ def wrk(port: int, path: str, tok: str, seconds: int, conns: int, tmp: Path,
     if "Non-2xx" in out:
         raise SystemExit(f"non-2xx answers from {path}:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    completed = int(re.search(r"(\d+) requests in", out).group(1))
 
     def pct(label):
         m = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out)
         return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
 
-    return rps, pct("50"), pct("99")
+    return rps, pct("50"), pct("99"), completed
+
+
+def written(url: str) -> int:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as c:
+            return c.exec_driver_sql("SELECT count(*) FROM capacity_request").scalar()
+    finally:
+        engine.dispose()
 
 
 def measure(label: str, url: str, tmp: Path, args) -> dict:
@@ -162,7 +176,15 @@ def measure(label: str, url: str, tmp: Path, args) -> dict:
                                    ("token check+SELECT", "GET", "/api/v1/notifications?limit=1"),
                                    ("submit request", "POST", "/api/v1/requests")):
             wrk(port, path, tok, 2, args.connections, tmp, method)  # warm-up
-            out[name] = wrk(port, path, tok, args.seconds, args.connections, tmp, method)
+            before = written(url)
+            *out[name], completed = wrk(port, path, tok, args.seconds, args.connections, tmp, method)
+            if path == "/api/v1/requests":
+                # Every answer must be a new request, not a replay of an earlier key. Requests
+                # in flight when the warm-up or the run stopped add up to one row per
+                # connection each.
+                added = written(url) - before
+                if not 0 <= added - completed <= 2 * args.connections:
+                    raise SystemExit(f"{completed} submissions answered but {added} requests written")
             print(f"  {label} {name}: {out[name][0]:.0f} req/s", flush=True)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)  # graceful: in-flight requests finish

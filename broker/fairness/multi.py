@@ -10,7 +10,7 @@ cuts, so this ends exactly at the largest feasible level. Principals that cannot
 """
 from __future__ import annotations
 
-from collections import deque
+from collections import defaultdict, deque
 from dataclasses import dataclass
 from fractions import Fraction
 from math import floor, lcm
@@ -58,6 +58,17 @@ def _scaled(edges):
     big = 1 + sum(lows) + sum(h for h in highs if h is not None)
     return den, [(u, v, lo, big if hi is None else hi)
                  for (u, v, _, _), lo, hi in zip(edges, lows, highs)]
+
+
+def _claim_types(principals, cut) -> list[Claim]:
+    """The cut's principals as claims, equal (demand, floor, weight) merged into one claim
+    of their sum (the level meeting a budget depends only on the sums, and most principals
+    share a few weights and demands)."""
+    count: dict[tuple, int] = defaultdict(int)
+    for i in cut:
+        p = principals[i]
+        count[(p.demand, p.floor, p.weight)] += 1
+    return [Claim(k, d * c, f * c, w * c) for k, ((d, f, w), c) in enumerate(sorted(count.items()))]
 
 
 def _is_none(x) -> bool:
@@ -179,8 +190,7 @@ def lexmaxmin(n: int, fixed: list, principals: list[Principal]):
             cut = [i for i in active if side[principals[i].head] and not side[principals[i].tail]]
             assert cut, "infeasible without any active principal"
             budget = net.budget(side, lows, active_set)
-            claims = [Claim(i, principals[i].demand, principals[i].floor, principals[i].weight) for i in cut]
-            level = _max_level(claims, budget)
+            level = _max_level(_claim_types(principals, cut), budget)
         if first:   # everyone active reaches its demand
             for i in active:
                 totals[i], levels[i] = principals[i].demand, None

@@ -163,11 +163,12 @@ def lexicographic(n: int, edges: list, levels: int) -> list[int] | None:
     if not ENABLED:
         return None
     m = len(edges)
-    tails = np.fromiter((e[0] for e in edges), dtype=np.int64, count=m)
-    heads = np.fromiter((e[1] for e in edges), dtype=np.int64, count=m)
-    lo = ints((e[2] for e in edges), m)
-    hi = ints((e[3] for e in edges), m)
-    costs = [ints((e[4][k] for e in edges), m) for k in range(levels)]
+    t, h, los, his, cs = zip(*edges)
+    tails = np.array(t, dtype=np.int64)
+    heads = np.array(h, dtype=np.int64)
+    lo = ints(los, m)
+    hi = ints(his, m)
+    costs = [ints(c, m) for c in zip(*cs)][:levels]
     if lo is None or hi is None or any(c is None for c in costs):
         return None
     flows = None

@@ -249,8 +249,8 @@ def solve_linked(alloc, offerings, reqs) -> None:
     floors = {}
     guar = {}
     for (g, o), d in demand_at.items():
-        guar[(g, o)] = alloc.guarantee(alloc.members[g], o)
-        floors[(g, o)] = min(guar[(g, o)], d, alloc.clamp(o))
+        guar[(g, o)] = gu = alloc.group_guarantee.get((g, o), 0)
+        floors[(g, o)] = min(gu, d, alloc.clamp(o)) if gu else 0
     weights = alloc.effective_weights(groups, offerings)
     set_aside = {}
     if rnd.policy.small_set_aside > 0:
@@ -277,21 +277,30 @@ def solve_linked(alloc, offerings, reqs) -> None:
     # what a row needs of its group, once per group (most rows have no floor)
     why0 = {g: None if levels[g] is None else why_of(totals[g], 0, gdemand[g], desc[g].fair) for g in groups}
     fractional = {g: type(totals[g]) is not int and totals[g].denominator != 1 for g in groups}
-    by_offering: dict[str, list[str]] = defaultdict(list)
+    # the rows, one column per field, filled in (offering, group) order in one pass
+    cols: dict[str, list[list]] = {}
     for (g, o) in sorted(demand_at):
-        by_offering[o].append(g)
-    for o, gs in by_offering.items():
-        floors_o = [phi.get((g, o), 0) for g in gs]
-        members = [members_at[(g, o)] for g in gs]
+        c = cols.get(o)
+        if c is None:
+            c = cols[o] = [[] for _ in range(11)]
+        key = (g, o)
+        f = phi.get(key, 0)
+        x = members_at[key]
+        c[0].append(g)
+        c[1].append(sorted(x) if len(x) > 1 else list(x))
+        c[2].append(demand_at[key])
+        c[3].append(guar[key])
+        c[4].append(f)
+        c[5].append(set_aside.get(key))
+        c[6].append(at.get(key, 0))
+        c[7].append(why0[g] if not f or levels[g] is None else why_of(totals[g], f, gdemand[g], desc[g].fair))
+        c[8].append(desc[g])
+        c[9].append(gdemand[g])
+        c[10].append(group_units[g])
+    for o, (gs, members, demand, guarantee, floors_o, aside, units, why, ds, gd, gu) in cols.items():
         alloc.blocks[o] = Rows(
-            o, offerings, alloc.clamp(o), gs,
-            [sorted(x) if len(x) > 1 else list(x) for x in members],
-            [demand_at[(g, o)] for g in gs], [guar[(g, o)] for g in gs], floors_o,
-            [set_aside.get((g, o)) for g in gs] if set_aside else None,
-            [desc[g] for g in gs], [alloc.group_weight[g] for g in gs], [at[(g, o)] for g in gs],
-            [gdemand[g] for g in gs], [group_units[g] for g in gs],
-            [why0[g] if not f or levels[g] is None else why_of(totals[g], f, gdemand[g], desc[g].fair)
-             for g, f in zip(gs, floors_o)],
+            o, offerings, alloc.clamp(o), gs, members, demand, guarantee, floors_o,
+            aside if set_aside else None, ds, [alloc.group_weight[g] for g in gs], units, gd, gu, why,
             [fractional[g] for g in gs])
 
 

@@ -1,6 +1,7 @@
 """Writing the append-only audit log (who, what, when, before/after)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -18,11 +19,13 @@ _INSERT = sa.insert(AuditEntry.__table__)
 _NO_ACTOR = {"actor_user_id": None, "actor_client_id": None, "actor_org_id": None}
 
 
-def snapshot(row: SQLModel | None) -> dict | None:
-    """A JSON-safe copy of a row's columns, for the before/after of an entry."""
+def snapshot(row: SQLModel | Mapping[str, Any] | None) -> dict | None:
+    """A JSON-safe copy of a row's columns (a model, or its column values), for the
+    before/after of an entry."""
     if row is None:
         return None
-    return {k: _jsonable(v) for k, v in row.model_dump().items()}
+    values = row if isinstance(row, Mapping) else row.model_dump()
+    return {k: _jsonable(v) for k, v in values.items()}
 
 
 def _jsonable(v: Any) -> Any:

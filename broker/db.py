@@ -15,6 +15,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from broker import staged
+
 
 class UTCDateTime(sa.types.TypeDecorator):
     """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
@@ -113,8 +115,10 @@ def transaction(s: Session):
     s.info["parity_write"] = True
     try:
         yield s
+        staged.flush(s)
         s.commit()
     except BaseException:
+        staged.discard(s)
         s.rollback()
         raise
     finally:

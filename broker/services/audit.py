@@ -7,15 +7,14 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from broker import db
+from broker import db, staged
 from broker.auth.principal import Principal
 from broker.clock import now
 from broker.models import AuditEntry
 
-_INSERT = sa.insert(AuditEntry.__table__)
+_TABLE = AuditEntry.__table__
 _NO_ACTOR = {"actor_user_id": None, "actor_client_id": None, "actor_org_id": None}
 
 
@@ -44,12 +43,11 @@ def _jsonable(v: Any) -> Any:
 
 def record(s: Session, actor: Principal | None, action: str, entity: str, entity_id: Any,
            before: dict | None = None, after: dict | None = None) -> None:
-    """Write an entry in the current transaction (it commits or rolls back with the change).
+    """Add an entry to the current transaction (it commits or rolls back with the change).
 
-    A plain INSERT, not an ORM object: entries are never read back in the transaction that
-    writes them, and every write request pays for one."""
+    A staged row, not an ORM object: entries are never read back in the transaction that
+    writes them, and every write request pays for one (see ``broker.staged``)."""
     if not db.writing(s):
         raise RuntimeError("audit entries are written inside db.transaction()")
-    s.connection().execute(_INSERT, {"at": now(), "action": action, "entity": entity, "entity_id": str(entity_id),
-                                     "before": before, "after": after,
-                                     **(actor.audit_actor() if actor else _NO_ACTOR)})
+    staged.add(s, _TABLE, {"at": now(), "action": action, "entity": entity, "entity_id": str(entity_id),
+                           "before": before, "after": after, **(actor.audit_actor() if actor else _NO_ACTOR)})

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from broker import db
+from broker import db, staged
 from broker.auth.principal import Principal
 from broker.clock import now
 from broker.errors import ApiError
@@ -22,7 +22,6 @@ from broker.models import IdempotencyRecord
 
 MAX_KEY_LENGTH = 200
 _T = IdempotencyRecord.__table__
-_INSERT = sa.insert(_T)
 _FIND = sa.select(_T.c.request_hash, _T.c.status, _T.c.body).where(
     _T.c.org_id == sa.bindparam("org_id"), _T.c.route == sa.bindparam("route"), _T.c.key == sa.bindparam("key"))
 
@@ -64,9 +63,8 @@ def run(s: Session, principal: Principal, route: str, key: str | None, payload,
     try:
         with db.transaction(s):
             body, status = create(s)
-            s.connection().execute(_INSERT, {"org_id": principal.org_id, "route": route, "key": key,
-                                             "request_hash": digest, "status": status,
-                                             "body": json.dumps(body, default=str), "created_at": now()})
+            staged.add(s, _T, {"org_id": principal.org_id, "route": route, "key": key, "request_hash": digest,
+                               "status": status, "body": json.dumps(body, default=str), "created_at": now()})
         return body, status
     except IntegrityError:
         rec = _find(s, principal.org_id, route, key)

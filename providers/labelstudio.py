@@ -18,6 +18,7 @@ from typing import Iterator, Mapping, Sequence
 
 import requests
 
+from providers import http
 from providers import settings as cfg
 from providers.base import (Catalog, Event, OrderInfo, Placement, Progress, ProviderError,
                             SettingsError)
@@ -61,11 +62,11 @@ def _is_jwt(token: str) -> bool:
 class LabelStudioClient:
     """Thin REST client: authentication, JSON, errors as ``ProviderError``."""
 
-    def __init__(self, base_url: str, token: str, timeout: float):
+    def __init__(self, base_url: str, token: str, timeout: float, env: Mapping[str, str] | None = None):
         if not token:
             raise ProviderError("the Label Studio token is not set in the environment")
         self.base, self.token, self.timeout = base_url.rstrip("/"), token, timeout
-        self.http = requests.Session()
+        self.http = http.session(os.environ if env is None else env)
         self._auth: str | None = None
 
     def _authorization(self, fresh: bool = False) -> str:
@@ -89,6 +90,8 @@ class LabelStudioClient:
         except requests.Timeout:
             raise ProviderError(f"Label Studio gave no answer within {self.timeout:g} s") from None
         except requests.RequestException as e:
+            if http.refused(e):
+                raise ProviderError("refused to call Label Studio: its address is not public") from None
             raise ProviderError(f"cannot reach Label Studio: {e.__class__.__name__}") from None
 
     def call(self, method: str, path: str, **kw):
@@ -130,7 +133,7 @@ class LabelStudioAdapter:
 
     def _client(self, timeout: float) -> LabelStudioClient:
         token = self.env.get(self.settings["token_env"], "")
-        return LabelStudioClient(self.settings["base_url"], token, timeout)
+        return LabelStudioClient(self.settings["base_url"], token, timeout, self.env)
 
     @staticmethod
     def _title(order: OrderInfo) -> str:

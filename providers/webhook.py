@@ -24,6 +24,7 @@ from typing import Callable, Mapping, Sequence
 
 import requests
 
+from providers import http
 from providers import settings as cfg
 from providers.base import (Catalog, CapacityInfo, Event, OrderInfo, Placement, Progress,
                             ProviderError, SettingsError)
@@ -181,11 +182,13 @@ class WebhookAdapter:
         headers = {"Content-Type": "application/json", "User-Agent": "Parity-Webhooks/1",
                    SIGNATURE_HEADER: sign(body, self.secrets(), t), **headers}
         try:
-            r = requests.request(method, url, data=body, headers=headers, timeout=timeout,
-                                 allow_redirects=False)
+            with http.session(self.env) as s:
+                r = s.request(method, url, data=body, headers=headers, timeout=timeout, allow_redirects=False)
         except requests.Timeout:
             raise ProviderError(f"no answer from {url} within {timeout:g} s") from None
         except requests.RequestException as e:
+            if http.refused(e):
+                raise ProviderError(f"refused to call {url}: it resolves to an address that is not public") from None
             raise ProviderError(f"cannot reach {url}: {e.__class__.__name__}") from None
         if not 200 <= r.status_code < 300:
             raise ProviderError(f"{url} answered HTTP {r.status_code}")

@@ -146,7 +146,18 @@ def create_group(body: GroupIn):
     return _group_out(grp, members).model_dump(mode="json"), 201
 
 
-@api.put("/admin/orgs/<int:org_id>/group", security=ADMIN, summary="Put an org in a group, or none (operators)")
+class GroupAssigned(BaseModel):
+    org_id: int
+    group_id: int | None
+
+
+class WeightSet(BaseModel):
+    org_id: int
+    weight: str = Field(description="decimal, e.g. 1.5")
+
+
+@api.put("/admin/orgs/<int:org_id>/group", responses={"200": GroupAssigned}, security=ADMIN,
+         summary="Put an org in a group, or none (operators)")
 @bearer("admin")
 def assign_group(path: OrgPath, body: GroupAssign):
     s = db.session()
@@ -155,7 +166,8 @@ def assign_group(path: OrgPath, body: GroupAssign):
     return {"org_id": org.id, "group_id": org.group_id}
 
 
-@api.put("/admin/orgs/<int:org_id>/weight", security=ADMIN, summary="Set an org's policy weight (operators)")
+@api.put("/admin/orgs/<int:org_id>/weight", responses={"200": WeightSet}, security=ADMIN,
+         summary="Set an org's policy weight (operators)")
 @bearer("admin")
 def set_weight(path: OrgPath, body: WeightIn):
     s = db.session()

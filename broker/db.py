@@ -101,7 +101,8 @@ def transaction(s: Session):
     session holds (handing it back to the pool and taking it again would cost as much as the
     writes). On PostgreSQL (READ COMMITTED: every statement sees what is committed when it
     starts) it is simply continued: ending it would only cost a COMMIT, a pool check-out with
-    its ping, and a BEGIN.
+    its ping, and a BEGIN. Rows staged meanwhile (``broker.staged``) are inserted just before
+    the COMMIT, or dropped with a rollback.
     """
     if s.new or s.dirty or s.deleted:
         raise RuntimeError("changes made outside db.transaction(); make them inside it")

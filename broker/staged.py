@@ -19,6 +19,7 @@ _COMBINED: dict[tuple, sa.Insert] = {}
 
 
 def add(s: Session, table: sa.Table, values: dict) -> None:
+    """Queue a row (every row of one table with the same columns) for the current write."""
     s.info.setdefault(_KEY, []).append((table, values))
 
 

@@ -6,6 +6,7 @@ import pytest
 from sqlmodel import select
 
 from broker import db, staged
+from broker.clock import now
 from broker.models import AuditEntry, IdempotencyRecord
 from broker.services import audit
 
@@ -25,7 +26,7 @@ def test_staged_rows_are_written_in_order_with_the_transaction(app, make, entrie
                 audit.record(s, None, f"test.{i}", "org", dev.id, after={"i": i})
             staged.add(s, IdempotencyRecord.__table__, {"org_id": dev.id, "route": "test", "key": "k",
                                                         "request_hash": "h", "status": 201, "body": "{}",
-                                                        "created_at": make_time()})
+                                                        "created_at": now()})
         rec = s.exec(select(IdempotencyRecord).where(IdempotencyRecord.route == "test")).one()
         assert rec.org_id == dev.id and rec.status == 201
         after = s.exec(select(AuditEntry.after).where(AuditEntry.action == f"test.{entries - 1}")).one()
@@ -45,8 +46,3 @@ def test_rows_staged_in_a_failed_transaction_are_never_written(app, make):
     actions = _actions(app)
     assert "test.kept" in actions and "test.lost" not in actions
 
-
-def make_time():
-    from broker.clock import now
-
-    return now()

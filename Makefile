@@ -31,6 +31,7 @@ test: $(VENV)/.test-installed
 
 ## make bench: every benchmark in bench/ (not part of the test suite; prints numbers and the machine)
 bench: $(VENV)/.test-installed
+	@scripts/ensure-wrk
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/catalog.py
 	$(BIN)/python bench/submit.py

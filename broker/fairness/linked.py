@@ -14,7 +14,7 @@ from fractions import Fraction
 from math import floor
 
 from .flow import MaxFlow
-from .multi import Principal, integerise, lexmaxmin
+from .multi import Fixed, Principal, integerise, lexmaxmin
 from .numbers import Desc
 
 
@@ -101,7 +101,8 @@ def _group_stage(alloc, offerings, by_group, classes, phi, weights):
         _class_arcs(node, arcs_of[g], node(("g", g)), ("c", g, eset), g, eset, d, phi)
     tail: list = []
     _floor_and_capacity_arcs(node, tail, rnd, offerings, phi)
-    fixed = [e for g in groups for e in arcs_of[g]] + tail
+    fixed = Fixed(e for g in groups for e in arcs_of[g])
+    fixed += tail
     floor_of: dict[str, int] = defaultdict(int)
     for (g, _), v in phi.items():
         floor_of[g] += v
@@ -129,7 +130,7 @@ def _org_stage(alloc, by_group, group_units, phi, shape):
     if not shared:
         return {orgs_of[g][0]: group_units[g] for g in by_group}
     node, arcs_of, tail = shape
-    fixed = [(0, node(("g", g)), group_units[g], group_units[g]) for g in sorted(by_group)]
+    fixed = Fixed((0, node(("g", g)), group_units[g], group_units[g]) for g in sorted(by_group))
     shared_set = set(shared)
     for g in sorted(by_group):
         if g not in shared_set:

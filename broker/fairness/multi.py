@@ -75,6 +75,32 @@ def _is_none(x) -> bool:
     return x is None
 
 
+class Fixed(list):
+    """The fixed edges (u, v, lo, hi) of a stage's network, with their columns as arrays
+    computed once: the filling and the rounding of one stage both read them."""
+
+    _columns = None
+
+    def columns(self):
+        """(tails, heads, los, his as tuples; lo, hi (unbounded as 0) as int64 arrays or
+        None when a bound is not an int that fits; the unbounded mask)."""
+        if self._columns is None:
+            tails, heads, los, his = zip(*self)
+            lo = hi = None
+            unbounded = np.fromiter(map(_is_none, his), dtype=bool, count=len(his))
+            if set(map(type, los)) <= {int} and set(map(type, his)) <= {int, type(None)}:
+                lo = native.ints(los, len(los))
+                hi = native.ints((0 if h is None else h for h in his), len(his))
+                if lo is None or hi is None:
+                    lo = hi = None
+            self._columns = (tails, heads, los, his, lo, hi, unbounded)
+        return self._columns
+
+
+def _columns(fixed):
+    return (fixed if isinstance(fixed, Fixed) else Fixed(fixed)).columns()
+
+
 class _Network:
     """The filling's network: the fixed edges once (as int64 arrays when they fit), the
     principals' edges with the bounds of each try.
@@ -86,15 +112,10 @@ class _Network:
 
     def __init__(self, n: int, fixed: list, principals: list[Principal]):
         self.n, self.fixed, self.principals, self.m = n, fixed, principals, len(fixed)
-        tails, heads, los, his = zip(*fixed)
+        tails, heads, _, _, self.flo, self.fhi, self.unbounded = _columns(fixed)
         self.tails = np.array(tails + tuple(p.tail for p in principals), dtype=np.int64)
         self.heads = np.array(heads + tuple(p.head for p in principals), dtype=np.int64)
-        self.native = native.ENABLED and set(map(type, los)) <= {int} and set(map(type, his)) <= {int, type(None)}
-        if self.native:
-            self.unbounded = np.fromiter(map(_is_none, his), dtype=bool, count=len(his))
-            self.flo = native.ints(los, len(los))
-            self.fhi = native.ints((0 if hi is None else hi for hi in his), len(his))
-            self.native = self.flo is not None and self.fhi is not None
+        self.native = native.ENABLED and self.flo is not None
         if self.native:
             self.fixed_sum = int(self.flo.sum()) + int(self.fhi.sum())
 
@@ -328,7 +349,8 @@ def integerise(n, fixed, principals, totals, tiebreak, exact_flow=True):
     m = len(fixed)
     order = sorted((i for i in lo if lo[i] != hi[i]), key=lambda i: (-(totals[i] - lo[i]), tiebreak[i]))
     if not exact_flow:
-        units = _greedy_by_min_cost(n, fixed, principals, lo, hi, order)
+        ceilings = sum(totals.values()) - sum(lo.values())
+        units = _greedy_by_min_cost(n, fixed, principals, lo, hi, order, int(ceilings))
         if units is not None:
             assert sum(units.values()) == sum(totals.values()), "integer totals differ from the exact ones"
             return units, None
@@ -364,7 +386,7 @@ def integerise(n, fixed, principals, totals, tiebreak, exact_flow=True):
     return units, res
 
 
-def _greedy_by_min_cost(n, fixed, principals, lo, hi, order) -> dict[int, int] | None:
+def _greedy_by_min_cost(n, fixed, principals, lo, hi, order, ceilings: int) -> dict[int, int] | None:
     """The largest-remainder greedy of ``integerise`` as one min-cost circulation.
 
     The principals' ceilings that can be taken together are the bases of a matroid (the
@@ -372,21 +394,43 @@ def _greedy_by_min_cost(n, fixed, principals, lo, hi, order) -> dict[int, int] |
     in ``order`` whenever it still can is the cheapest basis for costs increasing along
     ``order``. Each rounded-up unit costs its position minus a constant larger than every
     position, so the cheapest flow first takes as many ceilings as fit, then the earliest.
-    None when the compiled solver cannot take the numbers."""
+
+    First, one feasibility check: if the first ``ceilings`` principals of the order can all
+    be at their ceiling together (the others at their floor), the greedy takes exactly them
+    (no flow can round up more, as the exact totals are a maximum flow), and the min-cost
+    flow is not needed — the usual case for groups. None when the compiled solver cannot
+    take the numbers."""
     if not native.ENABLED:
         return None
     m, count = len(fixed), len(principals)
-    tails, heads, los, his = zip(*fixed)
-    flo = [int(x) for x in los] + [lo[i] for i in range(count)]
-    fhi = [None if h is None else int(h) for h in his] + [hi[i] for i in range(count)]
-    big = 1 + sum(flo) + sum(h for h in fhi if h is not None)
+    tails, heads, _, _, flo, fhi, unbounded = _columns(fixed)
+    if flo is None:
+        return None
+    plo = native.ints([lo[i] for i in range(count)], count)
+    phi = native.ints([hi[i] for i in range(count)], count)
+    if plo is None or phi is None:
+        return None
+    big = 1 + int(flo.sum()) + int(fhi.sum()) + int(plo.sum()) + int(phi.sum())
+    if big >= native.LIMIT:
+        return None
+    lo_a = np.concatenate([flo, plo])
+    hi_a = np.concatenate([np.where(unbounded, big, fhi), phi])
+    tails = np.array(tails + tuple(p.tail for p in principals), dtype=np.int64)
+    heads = np.array(heads + tuple(p.head for p in principals), dtype=np.int64)
+    top = np.array([m + i for i in order[:ceilings]], dtype=np.int64)
+    rest = np.array([m + i for i in order[ceilings:]], dtype=np.int64)
+    try_lo, try_hi = lo_a.copy(), hi_a.copy()
+    if len(top):
+        try_lo[top] = hi_a[top]
+    if len(rest):
+        try_hi[rest] = lo_a[rest]
+    first = native.feasible_arrays(n, tails, heads, try_lo, try_hi)
+    if first is not None and first[0]:
+        return {i: int(first[1][m + i]) for i in range(count)}
     cost = np.zeros(m + count, dtype=np.int64)
     bonus = len(order) + 1
     cost[[m + i for i in order]] = np.arange(len(order), dtype=np.int64) - bonus
-    flows = native.min_cost_circulation(
-        n, np.array(tails + tuple(p.tail for p in principals), dtype=np.int64),
-        np.array(heads + tuple(p.head for p in principals), dtype=np.int64),
-        flo, [big if h is None else h for h in fhi], cost)
+    flows = native.min_cost_circulation(n, tails, heads, lo_a, hi_a, cost)
     if flows is None:
         return None
     return {i: int(flows[m + i]) for i in range(count)}

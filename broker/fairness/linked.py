@@ -156,6 +156,10 @@ def _org_stage(alloc, by_group, group_units, phi, shape):
     return out
 
 
+def _priority(r):
+    return r.priority
+
+
 def _request_stage(alloc, offerings, reqs, org_units, phi):
     """Route every org's units to its requests and offerings: oldest request first, then
     lowest unit price, then offering id, as three levels of a lexicographic min-cost flow.
@@ -181,30 +185,33 @@ def _request_stage(alloc, offerings, reqs, org_units, phi):
     by_org = defaultdict(list)
     for r in reqs:
         by_org[r.org].append(r)
+    # where a unit of group g's demand enters offering o: its floor node, or o itself
+    onode = {o: node(("o", o)) for o in offerings}
+    fnode = {k: node(("f", k[0], k[1])) for k, f in sorted(phi.items()) if f > 0}
+    singles = []            # (request, offering, edge): a request of one offering has no class
     req_arcs = {}           # class -> [(request, edge)] oldest first
-    off_arcs = {}
+    append = edges.append
     for org in sorted(by_org):
         on = node(("org", org))
         g = rnd.orgs[org].group
-        for rank, r in enumerate(sorted(by_org[org], key=lambda r: r.priority)):
-            if len(r.offerings) == 1:   # no class node: the request's arc ends at its offering
-                o = r.offerings[0]
-                target = node(("f", g, o)) if phi.get((g, o), 0) > 0 else node(("o", o))
-                off_arcs[("r", r.id)] = [(o, len(edges))]
-                req_arcs[("r", r.id)] = [(r, len(edges))]
-                edges.append((on, target, 0, r.units, (rank, 0, 0)))
+        for rank, r in enumerate(sorted(by_org[org], key=_priority)):
+            offs = r.offerings
+            if len(offs) == 1:
+                o = offs[0]
+                singles.append((r, o, len(edges)))
+                append((on, fnode.get((g, o)) or onode[o], 0, r.units, (rank, 0, 0)))
                 continue
-            cn = node(("c", org, r.offerings))
-            req_arcs.setdefault((org, r.offerings), []).append((r, len(edges)))
-            edges.append((on, cn, 0, r.units, (rank, 0, 0)))
-    for (org, eset) in sorted(k for k in req_arcs if k[0] != "r"):
+            cn = node(("c", org, offs))
+            req_arcs.setdefault((org, offs), []).append((r, len(edges)))
+            append((on, cn, 0, r.units, (rank, 0, 0)))
+    off_arcs = {}
+    for (org, eset) in sorted(req_arcs):
         cn = node(("c", org, eset))
         g = rnd.orgs[org].group
         arcs = off_arcs[(org, eset)] = []
         for o in eset:
-            target = node(("f", g, o)) if phi.get((g, o), 0) > 0 else node(("o", o))
             arcs.append((o, len(edges)))
-            edges.append((cn, target, 0, big, zero))
+            append((cn, fnode.get((g, o)) or onode[o], 0, big, zero))
     for (g, o), f in sorted(phi.items()):
         if f > 0:
             edges.append((node(("f", g, o)), node(("o", o)), f, big, zero))
@@ -215,7 +222,7 @@ def _request_stage(alloc, offerings, reqs, org_units, phi):
         edges.append((node(("o", o)), 1, 0, rnd.offerings[o].capacity, (0, rnd.offerings[o].unit_price, id_rank[o])))
     edges.append((1, 0, 0, total, zero))
     flows = lexicographic(len(node), edges, 3, 1)
-    out = {}
+    out = {(r, o): flows[i] for r, o, i in singles if flows[i]}
     for key, rs in req_arcs.items():
         left = [[o, flows[i]] for o, i in off_arcs[key] if flows[i] > 0]
         j = 0

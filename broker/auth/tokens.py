@@ -7,15 +7,14 @@ and scope on every request — nothing about a token's validity outlives the req
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from broker.auth.principal import OrgFacts
-from broker.clock import now
 from broker.models import OAuthToken, Org
-from broker.models.oauth import hash_secret
+from broker.models.oauth import TokenRules, hash_secret
 
 _T, _O = OAuthToken.__table__, Org.__table__
 _LOOKUP = (sa.select(_T.c.id, _T.c.client_id, _T.c.scope, _T.c.issued_at, _T.c.expires_in, _T.c.revoked,
@@ -25,7 +24,7 @@ _LOOKUP = (sa.select(_T.c.id, _T.c.client_id, _T.c.scope, _T.c.issued_at, _T.c.e
 
 
 @dataclass(frozen=True)
-class BearerToken:
+class BearerToken(TokenRules):
     """An access token as authlib's TokenMixin sees it, with the facts of its org."""
 
     id: int
@@ -39,24 +38,6 @@ class BearerToken:
     @property
     def org_id(self) -> int:
         return self.org.id
-
-    def get_client_id(self) -> str:
-        return self.client_id
-
-    def get_scope(self) -> str:
-        return self.scope
-
-    def get_expires_in(self) -> int:
-        return self.expires_in
-
-    def is_expired(self) -> bool:
-        return now() >= self.issued_at + timedelta(seconds=self.expires_in)
-
-    def is_revoked(self) -> bool:
-        return self.revoked
-
-    def check_client(self, client) -> bool:
-        return client.client_id == self.client_id
 
 
 def find(s: Session, token_string: str) -> BearerToken | None:

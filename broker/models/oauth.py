@@ -61,18 +61,11 @@ class OAuthClient(SQLModel, table=True):
         return grant_type == "client_credentials"
 
 
-class OAuthToken(SQLModel, table=True):
-    __tablename__ = "oauth_token"
-    id: int | None = Field(default=None, primary_key=True)
-    client_id: str = Field(foreign_key="oauth_client.client_id", index=True)
-    org_id: int = Field(foreign_key="org.id")
-    access_token_hash: str = Field(max_length=64, unique=True)
-    scope: str = Field(max_length=500)
-    issued_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
-    expires_in: int
-    revoked: bool = False
+class TokenRules:
+    """authlib's TokenMixin over the fields client_id, scope, issued_at, expires_in and
+    revoked: the one place that says when a token is expired or revoked. Shared by the
+    stored row and the plain value the request path reads (``broker.auth.tokens``)."""
 
-    # --- authlib TokenMixin interface --------------------------------------------------
     def get_client_id(self) -> str:
         return self.client_id
 
@@ -90,3 +83,15 @@ class OAuthToken(SQLModel, table=True):
 
     def check_client(self, client) -> bool:
         return client.client_id == self.client_id
+
+
+class OAuthToken(TokenRules, SQLModel, table=True):
+    __tablename__ = "oauth_token"
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: str = Field(foreign_key="oauth_client.client_id", index=True)
+    org_id: int = Field(foreign_key="org.id")
+    access_token_hash: str = Field(max_length=64, unique=True)
+    scope: str = Field(max_length=500)
+    issued_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    expires_in: int
+    revoked: bool = False

@@ -5,6 +5,7 @@ import logging
 from pathlib import Path
 
 from flask_openapi3 import Info, OpenAPI
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from broker import config, db, errors
 from broker.extensions import csrf, limiter
@@ -47,6 +48,12 @@ def create_app(cfg: dict | None = None) -> OpenAPI:
     for noisy in ("alembic", "apscheduler"):  # their INFO lines drown the job summaries
         logging.getLogger(noisy).setLevel(logging.WARNING)
     _fill_scope_descriptions()
+
+    if app.config["PROXY_HOPS"]:
+        # behind a proxy every caller would otherwise share its address: rate limits, the
+        # audit log and login lockouts need the client's own (only as many hops as trusted)
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     db.init_app(app)
     csrf.init_app(app)

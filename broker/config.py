@@ -18,6 +18,7 @@ SETTINGS: dict[str, tuple[str | None, str]] = {
     "MAX_CONTENT_LENGTH": ("1048576", "largest accepted request body in bytes (413 above it)"),
     "RATELIMIT_STORAGE_URI": ("memory://", "Flask-Limiter storage; use redis://… when running several hosts"),
     "SESSION_COOKIE_SECURE": ("0", "1 to mark the session cookie Secure (set it behind TLS)"),
+    "PARITY_PROXY_HOPS": ("0", "reverse proxies in front of Parity whose X-Forwarded-For/-Proto/-Host to trust (0: none)"),
     "STRIPE_API_KEY": (None, "enables Stripe; without it payments are kept in Parity's own ledger"),
     "STRIPE_WEBHOOK_SECRET": (None, "signing secret of the Stripe webhook endpoint"),
     "STRIPE_API_BASE": (None, "override of the Stripe API address (tests use a local fake)"),
@@ -51,6 +52,16 @@ def _secret_key(instance: Path) -> str:
     return key
 
 
+def _hops(value: str) -> int:
+    try:
+        hops = int(value)
+    except ValueError:
+        hops = -1
+    if not 0 <= hops <= 5:
+        raise ValueError(f"PARITY_PROXY_HOPS must be a whole number from 0 to 5, not {value!r}")
+    return hops
+
+
 def load(overrides: dict | None = None) -> dict:
     """Build the Flask config mapping."""
     overrides = dict(overrides or {})
@@ -65,6 +76,7 @@ def load(overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": int(env["MAX_CONTENT_LENGTH"]),
         "RATELIMIT_STORAGE_URI": env["RATELIMIT_STORAGE_URI"],
         "SESSION_COOKIE_SECURE": env["SESSION_COOKIE_SECURE"] == "1",
+        "PROXY_HOPS": _hops(env["PARITY_PROXY_HOPS"]),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "STRIPE_API_KEY": env["STRIPE_API_KEY"],

@@ -167,3 +167,44 @@ def test_a_database_outage_is_a_clean_503_with_retry_after(tmp_path):
     page = c.get("/catalog")
     assert page.status_code == 503 and page.headers["Retry-After"] == "5" and page.mimetype == "text/html"
     assert c.get("/readyz").status_code == 503
+
+
+def _limited_behind(app, hops: int):
+    from broker.app import create_app
+
+    overrides = {k: app.config[k] for k in ("DATABASE_URL", "INSTANCE_PATH", "SECRET_KEY")}
+    return create_app({**overrides, "TESTING": True, "RATELIMIT_ENABLED": True, "PROXY_HOPS": hops})
+
+
+def _token_attempts(c, cid, forwarded_for: str, n: int) -> list[int]:
+    return [c.post("/oauth/token", data={"grant_type": "client_credentials"}, auth=(cid, "not the secret"),
+                   headers={"X-Forwarded-For": forwarded_for}).status_code for _ in range(n)]
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_limit(app, make):
+    """PARITY_PROXY_HOPS=1: the address the proxy reports is the one limited, so one
+    abusive client does not lock out everyone else behind the same proxy."""
+    cid, _ = make.client_credentials(make.org())
+    proxied = _limited_behind(app, 1)
+    try:
+        c = proxied.test_client()
+        assert _token_attempts(c, cid, "203.0.113.7", 31)[-1] == 429
+        assert _token_attempts(c, cid, "198.51.100.9", 1) == [401]      # another client: not limited
+    finally:
+        proxied.extensions["db_engine"].dispose()
+
+
+def test_without_trusted_proxies_forwarded_headers_are_ignored(limited, make):
+    """The default (0 hops): a client cannot dodge its limit by inventing X-Forwarded-For."""
+    cid, _ = make.client_credentials(make.org())
+    c = limited.test_client()
+    codes = [_token_attempts(c, cid, f"192.0.2.{i}", 1)[0] for i in range(31)]
+    assert codes[-1] == 429
+
+
+def test_proxy_hops_must_be_a_small_whole_number(monkeypatch):
+    from broker import config
+
+    monkeypatch.setenv("PARITY_PROXY_HOPS", "many")
+    with pytest.raises(ValueError, match="PARITY_PROXY_HOPS"):
+        config.load({"INSTANCE_PATH": "/tmp/parity-proxy-hops-test"})

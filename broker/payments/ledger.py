@@ -17,6 +17,7 @@ Accounts (``{org}`` is an org id):
 | ``platform:fees`` | revenue | the platform fee |
 | ``cash:stripe`` / ``cash:bank`` | asset | Parity's balance at Stripe / settled by hand |
 | ``stripe:disputed`` | asset | funds Stripe withdrew for a dispute |
+| ``platform:refunds_outside_parity`` | expense | refunds made in Stripe's dashboard beyond what an order held |
 """
 from __future__ import annotations
 
@@ -55,6 +56,7 @@ FEES = "platform:fees"
 CASH_STRIPE = "cash:stripe"
 CASH_BANK = "cash:bank"
 DISPUTED = "stripe:disputed"
+REFUNDS_OUTSIDE = "platform:refunds_outside_parity"
 
 
 def fee_of(gross_minor: int, rate: Decimal) -> int:

@@ -3,7 +3,8 @@ update the ledger.
 
 Events handled: checkout.session.completed / async_payment_succeeded / async_payment_failed /
 expired, payment_intent.succeeded / payment_failed, transfer.created / reversed,
-refund.created / updated, charge.dispute.created / closed, account.updated. Others are
+refund.created / updated (Parity's own, and refunds made in Stripe's dashboard),
+charge.dispute.created / closed, account.updated. Others are
 acknowledged and ignored. The event row and every ledger change commit together, so a
 delivery processed twice (Stripe retries) changes nothing the second time.
 """
@@ -123,6 +124,8 @@ def _release_seen(s, obj) -> str:
     """A transfer or refund Stripe made for us: record it if our own record was lost (crash)."""
     txn = (obj.get("metadata") or {}).get("parity_ledger_txn")
     order = _order(s, obj)
+    if not txn and order is not None and obj.get("object") == "refund":
+        return _outside_refund(s, order, obj)
     if not txn or order is None:
         return "not ours"
     if ledger.posted(s, txn):
@@ -141,6 +144,33 @@ def _release_seen(s, obj) -> str:
         ledger.post(s, txn, "refund", order.currency, legs, order_id=order.id,
                     idempotency_key=f"parity-{txn}", external_id=obj["id"])
     return "recorded"
+
+
+def _outside_refund(s, order: Order, obj) -> str:
+    """A refund someone made in Stripe's dashboard (no Parity metadata): the money has left,
+    so the ledger follows. Up to what the order still holds it is a refund of undelivered
+    units (held → refund due → sent, as Parity's own refunds); beyond that the vendor's
+    earnings are not touched and the platform bears it (``platform:refunds_outside_parity``,
+    for the operator to settle with the parties)."""
+    rid, status = obj["id"], obj.get("status")
+    if status != "succeeded":
+        return f"outside refund {status}: not booked"
+    if ledger.posted(s, f"outside-refund:{rid}") or ledger.posted(s, f"outside-refund-excess:{rid}"):
+        return "already recorded"
+    amount = int(obj.get("amount") or 0)
+    dev = order.developer_org_id
+    covered = min(amount, max(ledger.order_money(s, order).held, 0))
+    if covered:
+        ledger.post(s, f"outside-refund-due:{rid}", "refund_due", order.currency,
+                    {ledger.held(dev): covered, ledger.refund_due(dev): -covered}, order_id=order.id, external_id=rid)
+        ledger.post(s, f"outside-refund:{rid}", "refund", order.currency,
+                    {ledger.refund_due(dev): covered, ledger.CASH_STRIPE: -covered}, order_id=order.id, external_id=rid)
+    if amount > covered:
+        log.warning("stripe refund %s of order %s exceeds what it held by %s", rid, order.id, amount - covered)
+        ledger.post(s, f"outside-refund-excess:{rid}", "refund", order.currency,
+                    {ledger.REFUNDS_OUTSIDE: amount - covered, ledger.CASH_STRIPE: covered - amount},
+                    order_id=order.id, external_id=rid)
+    return f"outside refund {amount}" + (f" ({amount - covered} beyond what was held)" if amount > covered else "")
 
 
 def _transfer_reversed(s, obj) -> str:

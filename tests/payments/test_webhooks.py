@@ -157,3 +157,38 @@ def test_account_updated_enables_payouts_that_were_waiting(stripe_app, client, m
     unknown = fake_stripe.event("account.updated", {"id": "acct_nobody", "object": "account",
                                                     "payouts_enabled": True})
     assert post_event(client, unknown).json["result"] == "unknown account"
+
+
+def _outside_refund(fake, amount: int, status: str = "succeeded", rid: str = "re_dashboard_1") -> dict:
+    pi = fake.of("payment_intent")[0]["id"]
+    return {"id": rid, "object": "refund", "amount": amount, "currency": "usd", "payment_intent": pi,
+            "status": status, "metadata": {}}
+
+
+def test_a_refund_made_in_the_stripe_dashboard_is_booked_once(stripe_app, client, market, fake_stripe):
+    """Someone refunds 2 000 of a 2 500 order in Stripe's dashboard after 4 of its 10 units
+    were delivered: the 1 500 still held becomes a refund sent, the 500 beyond it is the
+    platform's, the vendor's earnings stay, and every ledger invariant holds."""
+    order = paid_order(stripe_app, client, market, fake_stripe)
+    deliver(stripe_app, market, order.id, 4)
+    before = money(stripe_app, order.id)
+    assert (before.charged, before.earned, before.held) == (2500, 1000, 1500)
+
+    pending = _outside_refund(fake_stripe, 2000, status="pending")
+    assert post_event(client, fake_stripe.event("refund.created", pending)).json["result"].endswith("not booked")
+    done = _outside_refund(fake_stripe, 2000)
+    evt = fake_stripe.event("refund.updated", done)
+    assert post_event(client, evt).json["result"] == "outside refund 2000 (500 beyond what was held)"
+    assert post_event(client, evt).json["result"] == "duplicate"
+    again = fake_stripe.event("refund.updated", done)      # another delivery, a new event id
+    assert again["id"] != evt["id"]
+    assert post_event(client, again).json["result"] == "already recorded"
+
+    m = money(stripe_app, order.id)
+    assert (m.held, m.refunded, m.refund_sent, m.vendor_share) == (0, 1500, 1500, before.vendor_share)
+    with stripe_app.app_context():
+        from broker.payments import ledger
+
+        s = db.session()
+        assert ledger.balance(s, ledger.REFUNDS_OUTSIDE) == 500
+        assert ledger.check_all(s) == []

@@ -6,10 +6,10 @@ from flask.cli import FlaskGroup
 
 
 def register(app: Flask) -> None:
-    from broker.cli import accounts, database, demo, reports, rounds, scheduler, settings
+    from broker.cli import accounts, database, demo, payments, reports, rounds, scheduler, settings
 
     for group in (database.cli, accounts.users, accounts.clients, demo.cli, scheduler.cli,
-                  settings.cli, rounds.cli, reports.cli):
+                  settings.cli, rounds.cli, reports.cli, payments.cli):
         app.cli.add_command(group)
 
 

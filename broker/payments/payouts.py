@@ -72,7 +72,7 @@ def owe_refund(s: Session, order: Order, *, reason: str) -> str | None:
 
 # --- release -------------------------------------------------------------------------
 
-def _pending(s: Session, order_ids=None) -> list[tuple[str, int, str, int]]:
+def pending(s: Session, order_ids=None) -> list[tuple[str, int, str, int]]:
     """Accruals not yet released: (accrual txn, order id, kind, amount), oldest first."""
     stmt = select(LedgerEntry).where(
         ((LedgerEntry.kind == "earn") & LedgerEntry.account.like("vendor:%:payable"))
@@ -97,7 +97,7 @@ def release_due(s: Session, order_ids=None) -> list[str]:
     """Send every accrued payout and refund not sent yet; one transaction each. Returns a
     line per item (sent, waiting, or failed and left for the next run)."""
     out = []
-    for accrual, order_id, kind, amount in _pending(s, order_ids):
+    for accrual, order_id, kind, amount in pending(s, order_ids):
         try:
             with db.transaction(s):
                 out.append(_release_one(s, accrual, order_id, kind, amount))

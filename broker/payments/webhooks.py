@@ -131,7 +131,7 @@ def _release_seen(s, obj) -> str:
     if ledger.posted(s, txn):
         return "already recorded"
     accrual = ("earn:" if txn.startswith("payout:") else "refund-due:") + txn.split(":", 1)[1]
-    pending = {a: amount for a, _, _, amount in payouts._pending(s, [order.id])}
+    pending = {a: amount for a, _, _, amount in payouts.pending(s, [order.id])}
     if pending.get(accrual) != obj.get("amount"):
         log.warning("stripe %s for %s does not match a pending accrual", obj.get("id"), txn)
         return "no matching accrual"

@@ -1,6 +1,6 @@
 """Benchmark of the fairness engine on seeded synthetic rounds.
 
-    python bench/engine.py [--sizes 1000,10000,100000] [--seed 7]
+    python bench/engine.py [--sizes 1000,10000,100000] [--seed 7] [--repeat 3]
 
 Prints the machine (CPU model, cores, Python, load average) and, for each size and
 eligibility mode, the wall and CPU time of ``allocate`` (validation included) and the peak
@@ -15,6 +15,7 @@ import os
 import platform
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -93,6 +94,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--modes", default="single,multi")
     parser.add_argument("--timeout", type=float, default=900)
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run each case this many times (fresh process each) and print the median")
     parser.add_argument("--case", nargs=2, metavar=("SIZE", "MODE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case:
@@ -106,10 +109,14 @@ def main() -> None:
         for size in map(int, args.sizes.split(",")):
             label = "1 offering each" if mode == "single" else "30% at 2-5 offerings"
             try:
-                out = subprocess.run([sys.executable, __file__, "--seed", str(args.seed), "--case", str(size), mode],
-                                     capture_output=True, text=True, timeout=args.timeout, check=True).stdout
-                wall, cpu, peak = map(float, out.split())
-                print(f"{size:>9} {label:<28} {wall:>8.2f} {cpu:>8.2f} {peak:>9.1f}", flush=True)
+                runs = []
+                for _ in range(max(1, args.repeat)):
+                    out = subprocess.run([sys.executable, __file__, "--seed", str(args.seed), "--case", str(size), mode],
+                                         capture_output=True, text=True, timeout=args.timeout, check=True).stdout
+                    runs.append(tuple(map(float, out.split())))
+                wall, cpu, peak = (statistics.median(r[k] for r in runs) for k in range(3))
+                spread = f"  (walls {', '.join(f'{r[0]:.2f}' for r in runs)})" if len(runs) > 1 else ""
+                print(f"{size:>9} {label:<28} {wall:>8.2f} {cpu:>8.2f} {peak:>9.1f}{spread}", flush=True)
             except subprocess.TimeoutExpired:
                 print(f"{size:>9} {label:<28} {'>' + str(int(args.timeout)):>8} {'-':>8} {'-':>9}", flush=True)
     print("load average at end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))

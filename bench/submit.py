@@ -3,7 +3,7 @@ audit entry and idempotency record in one transaction) through gunicorn, on SQLi
 PostgreSQL, beside a bare endpoint of the same app doing one INSERT + COMMIT, measured in the
 same run.
 
-    .venv/bin/python bench/submit.py [--seconds 8] [--connections 16] [--no-postgres]
+    .venv/bin/python bench/submit.py [--seconds 8] [--connections 16] [--rounds 3] [--no-postgres]
 
 Load: wrk with a Lua script giving every request its own Idempotency-Key. Loopback only,
 bounded duration; temporary databases are removed at the end. Target (issue 5): submission at
@@ -20,6 +20,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -168,28 +169,32 @@ def measure(label: str, url: str, tmp: Path, args) -> dict:
     env = {**os.environ, "DATABASE_URL": url, "PARITY_INSTANCE_PATH": str(instance), "SECRET_KEY": "bench",
            "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
     proc, port = serve(env)
-    out = {}
+    runs: dict[str, list[tuple]] = {}
     try:
         tok = token(port, cid, secret)
-        # The middle line is context, not a target: the bearer-token check plus one SELECT.
-        for name, method, path in (("bare INSERT+COMMIT", "POST", "/bench/bare"),
-                                   ("token check+SELECT", "GET", "/api/v1/notifications?limit=1"),
-                                   ("submit request", "POST", "/api/v1/requests")):
-            wrk(port, path, tok, 2, args.connections, tmp, method)  # warm-up
-            before = written(url)
-            *out[name], completed = wrk(port, path, tok, args.seconds, args.connections, tmp, method)
-            if path == "/api/v1/requests":
-                # Every answer must be a new request, not a replay of an earlier key. Requests
-                # in flight when the warm-up or the run stopped add up to one row per
-                # connection each.
-                added = written(url) - before
-                if not 0 <= added - completed <= 2 * args.connections:
-                    raise SystemExit(f"{completed} submissions answered but {added} requests written")
-            print(f"  {label} {name}: {out[name][0]:.0f} req/s", flush=True)
+        # Rounds of the three endpoints one after the other, so that a change of the machine's
+        # load during the run touches all three alike; the medians are reported.
+        for k in range(args.rounds):
+            # The middle line is context, not a target: the bearer-token check plus one SELECT.
+            for name, method, path in (("bare INSERT+COMMIT", "POST", "/bench/bare"),
+                                       ("token check+SELECT", "GET", "/api/v1/notifications?limit=1"),
+                                       ("submit request", "POST", "/api/v1/requests")):
+                wrk(port, path, tok, 2, args.connections, tmp, method)  # warm-up
+                before = written(url)
+                *result, completed = wrk(port, path, tok, args.seconds, args.connections, tmp, method)
+                if path == "/api/v1/requests":
+                    # Every answer must be a new request, not a replay of an earlier key.
+                    # Requests in flight when the warm-up or the run stopped add up to one row
+                    # per connection each.
+                    added = written(url) - before
+                    if not 0 <= added - completed <= 2 * args.connections:
+                        raise SystemExit(f"{completed} submissions answered but {added} requests written")
+                runs.setdefault(name, []).append(tuple(result))
+                print(f"  {label} round {k + 1} {name}: {result[0]:.0f} req/s", flush=True)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)  # graceful: in-flight requests finish
         proc.wait(timeout=30)
-    return out
+    return {name: tuple(statistics.median(r[i] for r in rs) for i in range(3)) for name, rs in runs.items()}
 
 
 def pg_database() -> tuple[str, callable] | None:
@@ -218,12 +223,15 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=8)
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--no-postgres", action="store_true")
+    ap.add_argument("--rounds", type=int, default=1, help="measure the three endpoints this many times "
+                    "in turn and report the medians")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed (apt-get install wrk)")
     print(f"machine: {machine()}")
-    print(f"load: wrk, {args.connections} connections, {args.seconds}s each; gunicorn 2 sync workers; "
-          "each submission carries a fresh Idempotency-Key")
+    print(f"load: wrk, {args.connections} connections, {args.seconds}s each, {args.rounds} round(s); "
+          "gunicorn 2 sync workers; each submission carries a fresh Idempotency-Key")
+    print("load average at start: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     tmp = Path(tempfile.mkdtemp(prefix="parity-bench-submit-"))
     results = {}
     try:
@@ -244,6 +252,7 @@ def main() -> None:
             print(f"{dbname:11} {name:20} {rps:8.0f} {p50:8.2f} {p99:8.2f} {rps / bare:8.2f}")
         ratio = rows["submit request"][0] / bare
         print(f"{dbname}: target submission ≥ 0.5 × bare — {'met' if ratio >= 0.5 else 'NOT met'} ({ratio:.2f})")
+    print("load average at end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
 if __name__ == "__main__":

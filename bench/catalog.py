@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import platform
 import random
 import re
 import shutil
@@ -27,21 +26,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.machine import describe as machine  # noqa: E402
 
 API_PATH = "/api/v1/offerings?task_type=preference_ranking&language=en&sort=price&limit=50"
 PAGE_PATH = "/catalog?task_type=preference_ranking&language=en&sort=price"
-
-
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}; {os.cpu_count()} cores; Python {platform.python_version()}; {platform.system()} {platform.release()}"
 
 
 def load_market(url: str, n: int = 1000) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
 import resource
 import statistics
@@ -23,17 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.machine import describe  # noqa: E402
 from broker.fairness import allocate  # noqa: E402
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def synthetic_round(n_requests: int, multi_share: float, seed: int, n_offerings: int = 500,
@@ -101,9 +91,7 @@ def main() -> None:
     if args.case:
         run_case(int(args.case[0]), args.case[1], args.seed)
         return
-    print(f"machine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()} "
-          f"({platform.python_implementation()}), {platform.system()} {platform.machine()}")
-    print("load average at start: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    print(f"machine: {describe()}")
     print(f"{'requests':>9} {'eligibility':<28} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9}  (peak = max RSS)")
     for mode in args.modes.split(","):
         for size in map(int, args.sizes.split(",")):

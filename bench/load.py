@@ -23,7 +23,6 @@ an unexpected error. The database is dropped at the end and PostgreSQL is left r
 from __future__ import annotations
 
 import argparse
-import base64
 import http.client
 import json
 import os
@@ -43,7 +42,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.submit import free_port, machine  # noqa: E402
+from bench.submit import free_port, machine, token as get_token  # noqa: E402
 
 PG_ADMIN = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 BIN = ROOT / ".venv" / "bin"
@@ -112,18 +111,6 @@ def start_scheduler(env: dict) -> subprocess.Popen:
     log = open(env["PARITY_INSTANCE_PATH"] + "/scheduler.log", "ab")
     return subprocess.Popen([str(BIN / "flask"), "--app", "wsgi", "scheduler", "run"], cwd=ROOT, env=env,
                             start_new_session=True, stdout=log, stderr=log)
-
-
-def get_token(port: int, cid: str, secret: str) -> str:
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    basic = base64.b64encode(f"{cid}:{secret}".encode()).decode()
-    c.request("POST", "/oauth/token", "grant_type=client_credentials",
-              {"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"})
-    r = c.getresponse()
-    body = json.loads(r.read())
-    if r.status != 200:
-        raise SystemExit(f"token: {r.status} {body}")
-    return body["access_token"]
 
 
 def sign_in(port: int) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import sys
 import tempfile
@@ -24,22 +23,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.machine import describe as machine  # noqa: E402
 
 import sqlalchemy as sa  # noqa: E402
 
 PERIOD = "2026-W46"
 START = datetime(2026, 11, 9, tzinfo=timezone.utc)
 PG_ADMIN = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-
-
-def machine() -> str:
-    cpu = "?"
-    try:
-        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{platform.node()} · {cpu} · {os.cpu_count()} CPUs · {mem:.1f} GiB · Python {platform.python_version()}"
 
 
 def _load() -> str:

@@ -15,7 +15,6 @@ import argparse
 import http.client
 import json
 import os
-import platform
 import re
 import shutil
 import signal
@@ -30,6 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.machine import describe as machine  # noqa: E402
 PG_ADMIN = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 BODY = {"task_type": "annotation", "units": 10, "max_unit_price_minor": 2000, "currency": "USD",
         "language": "en", "modality": "text"}
@@ -48,15 +48,6 @@ function request()
   return wrk.format("%(method)s", "%(path)s", h, '%(body)s')
 end
 """
-
-
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    return f"{cpu}; {os.cpu_count()} cores; Python {platform.python_version()}; {platform.system()} {platform.release()}"
 
 
 def prepare(url: str, instance: Path) -> tuple[str, str]:
@@ -231,7 +222,6 @@ def main() -> None:
     print(f"machine: {machine()}")
     print(f"load: wrk, {args.connections} connections, {args.seconds}s each, {args.rounds} round(s); "
           "gunicorn 2 sync workers; each submission carries a fresh Idempotency-Key")
-    print("load average at start: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     tmp = Path(tempfile.mkdtemp(prefix="parity-bench-submit-"))
     results = {}
     try:

@@ -98,11 +98,9 @@ def _preview(s, fields: dict):
     return eligibility.resolve(s, c, now())
 
 
-@bp.route("/new", methods=["GET", "POST"])
-@login_required("developer")
-def new():
-    s = db.session()
-    form = _form(s)
+def _form_flow(s, form, editing, save):
+    """The request form, new or edited: a valid POST previews the eligible offerings; with
+    action=submit it also saves (``save(fields)`` returns the flash text and the request id)."""
     resolution = None
     if form.validate_on_submit():
         try:
@@ -110,15 +108,27 @@ def new():
             resolution = _preview(s, fields)
             if request.form.get("action") == "submit":
                 with db.transaction(s):
-                    req = svc.create(s, g.principal, fields)
-                flash(f"Request #{req.id} submitted.")
-                return redirect(url_for("requests.detail", request_id=req.id))
+                    message, request_id = save(fields)
+                flash(message)
+                return redirect(url_for("requests.detail", request_id=request_id))
         except ApiError as e:
             flash(e.detail, "error")
-            return render_template("requests/form.html", form=form, resolution=resolution, editing=None), 422
+            return render_template("requests/form.html", form=form, resolution=resolution, editing=editing), 422
     elif request.method == "POST":
-        return render_template("requests/form.html", form=form, resolution=None, editing=None), 422
-    return render_template("requests/form.html", form=form, resolution=resolution, editing=None)
+        return render_template("requests/form.html", form=form, resolution=None, editing=editing), 422
+    return render_template("requests/form.html", form=form, resolution=resolution, editing=editing)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required("developer")
+def new():
+    s = db.session()
+
+    def save(fields):
+        req = svc.create(s, g.principal, fields)
+        return f"Request #{req.id} submitted.", req.id
+
+    return _form_flow(s, _form(s), None, save)
 
 
 @bp.route("/<int:request_id>/edit", methods=["GET", "POST"])
@@ -132,20 +142,12 @@ def edit(request_id: int):
         form.max_unit_price.data = str(Decimal(req.max_unit_price_minor).scaleb(-exp))
         form.deadline.data = req.deadline.replace(tzinfo=None) if req.deadline else None
         form.earliest_start.data = req.earliest_start.replace(tzinfo=None) if req.earliest_start else None
-    resolution = None
-    if form.validate_on_submit():
-        try:
-            fields = _fields(form)
-            resolution = _preview(s, fields)
-            if request.form.get("action") == "submit":
-                with db.transaction(s):
-                    svc.edit(s, g.principal, req.id, fields)
-                flash(f"Request #{req.id} updated.")
-                return redirect(url_for("requests.detail", request_id=req.id))
-        except ApiError as e:
-            flash(e.detail, "error")
-            return render_template("requests/form.html", form=form, resolution=resolution, editing=req), 422
-    return render_template("requests/form.html", form=form, resolution=resolution, editing=req)
+
+    def save(fields):
+        svc.edit(s, g.principal, req.id, fields)
+        return f"Request #{req.id} updated.", req.id
+
+    return _form_flow(s, form, req, save)
 
 
 @bp.get("")

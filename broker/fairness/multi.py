@@ -341,8 +341,11 @@ def integerise(n, fixed, principals, totals, tiebreak, exact_flow=True):
 
     Returns (units per principal, Residual holding an integer flow that realises them).
     The units do not depend on which residual cycle is pushed (a cycle through an edge exists
-    iff some feasible flow within the current bounds is larger there), the flow does: with
-    ``exact_flow`` False a depth-first search finds the cycles, and the flow is some flow.
+    iff some feasible flow within the current bounds is larger there), the flow does. With
+    ``exact_flow`` False only the units are wanted: they come from ``_greedy_by_min_cost``
+    (compiled; the Residual is then None), else from a depth-first search for the cycles.
+    With ``exact_flow`` True (the set-aside pass reads the flow) the breadth-first search
+    fixes which flow.
     """
     lo = {i: floor(totals[i]) for i in range(len(principals))}
     hi = {i: -floor(-totals[i]) for i in range(len(principals))}

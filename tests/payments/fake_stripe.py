@@ -336,7 +336,7 @@ class FakeStripe:
             if req.method == "POST":
                 self.finish_onboarding(parts[2])
                 return Response(status=303, headers={"Location": req.args["return_url"]})
-            page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Fake Stripe onboarding</title></head>
+            page = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Fake Stripe onboarding</title></head>
 <body><main><h1>Fake Stripe Connect onboarding</h1><form method="post">
 <button type="submit">Finish onboarding</button></form></main></body></html>"""
             return Response(page, mimetype="text/html")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from tests.helpers import auth, csrf_from, login
-from tests.payments.conftest import deliver, onboard, post_event
+from tests.payments.conftest import deliver, post_event
 
 
 def test_confirm_is_idempotent_and_scoped(app, client, make, market):

@@ -1,0 +1,62 @@
+"""Canonical JSON bytes and digests: the one module every signer, hasher and publisher uses. Pure.
+
+Three forms, each for a reason:
+- ``jcs``: RFC 8785 (JSON Canonicalization Scheme), exactly as the maintained ``rfc8785``
+  package writes it. Every document Parity signs or logs for outsiders (reports, log
+  entries, receipts, price files) uses it, so any JCS library reproduces its digest.
+- ``legacy``: ``json.dumps(sort_keys=True)``, the form of documents published before RFC
+  8785 was adopted. Kept only so those stay verifiable by the form they declare.
+- ``compact``: deterministic bytes for bulk documents whose exact bytes are stored and
+  hashed as they are (round inputs and outputs); fast, sorted keys, no insignificant space.
+
+``digest`` is ``sha256:`` + the hex SHA-256 of bytes; ``round_figures`` rounds every
+non-integer number to 6 decimals, as the design reference asks before canonicalisation.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+
+import orjson
+import rfc8785
+
+DECIMALS = 6
+DIGEST_PREFIX = "sha256:"
+
+
+def round_figures(value, decimals: int = DECIMALS):
+    """A copy of ``value`` with every float rounded to ``decimals`` (ints, bools, strings kept)."""
+    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("a published figure is never NaN or infinity")
+        rounded = round(value, decimals)
+        return 0.0 if rounded == 0 else rounded  # no "-0.0" in a published figure
+    if isinstance(value, dict):
+        return {str(k): round_figures(v, decimals) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [round_figures(v, decimals) for v in value]
+    raise TypeError(f"not a JSON value: {type(value).__name__}")
+
+
+def jcs(value) -> bytes:
+    """RFC 8785 canonical bytes of a JSON value."""
+    return rfc8785.dumps(value)
+
+
+def legacy(value) -> bytes:
+    """The pre-RFC 8785 form: sorted keys by code point, Python's float text, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode("utf-8")
+
+
+def compact(value) -> bytes:
+    """Deterministic compact bytes for bulk documents (orjson, keys sorted)."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def digest(data: bytes) -> str:
+    """``sha256:`` + the hex SHA-256 of ``data``."""
+    return DIGEST_PREFIX + hashlib.sha256(data).hexdigest()

@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from broker import staged
+from broker import insert_at_commit
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -101,7 +101,7 @@ def transaction(s: Session):
     session holds (handing it back to the pool and taking it again would cost as much as the
     writes). On PostgreSQL (READ COMMITTED: every statement sees what is committed when it
     starts) it is simply continued: ending it would only cost a COMMIT, a pool check-out with
-    its ping, and a BEGIN. Rows staged meanwhile (``broker.staged``) are inserted just before
+    its ping, and a BEGIN. Rows staged meanwhile (``broker.insert_at_commit``) are inserted just before
     the COMMIT, or dropped with a rollback.
     """
     if s.new or s.dirty or s.deleted:
@@ -116,10 +116,10 @@ def transaction(s: Session):
     s.info["parity_write"] = True
     try:
         yield s
-        staged.flush(s)
+        insert_at_commit.flush(s)
         s.commit()
     except BaseException:
-        staged.discard(s)
+        insert_at_commit.discard(s)
         s.rollback()
         raise
     finally:

@@ -9,7 +9,7 @@ later, and within the window the event id de-duplicates it.
 
 Outbound events carry a stable ``id`` (also in ``Parity-Event-Id``): retries resend the same
 id, so the vendor processes each event once. Retrying, backoff and the dead-letter list are
-Parity's (``broker.services.providers``); this module makes one attempt per call.
+Parity's (``broker.services.vendor_systems``); this module makes one attempt per call.
 """
 from __future__ import annotations
 

@@ -14,7 +14,8 @@ from pydantic import AwareDatetime, BaseModel, Field
 from broker import db
 from broker.api.schemas import CachedSchema, PROBLEM_RESPONSES, PageQuery, StrictInput, decode_cursor, encode_cursor
 from broker.auth.oauth import bearer
-from broker.catalog import codes, vocabulary
+from broker.catalog import money, vocabulary
+from broker.catalog.iso import is_currency
 from broker.catalog.wire import iso
 from broker.clock import now
 from broker.errors import ApiError
@@ -94,7 +95,7 @@ def filters_from(q, ids: tuple[int, ...] = ()) -> catalog.Filters:
             raise offerings.invalid([{"field": "language", "message": "not a BCP 47 language tag"}])
     if (q.price_min is not None or q.price_max is not None) and not q.currency:
         raise offerings.invalid([{"field": "currency", "message": "a price range needs a currency"}])
-    if q.currency and not codes.is_currency(q.currency):
+    if q.currency and not is_currency(q.currency):
         raise offerings.invalid([{"field": "currency", "message": "not an ISO 4217 currency code"}])
     return catalog.Filters(q=q.q or None, task_type=q.task_type, modality=q.modality, language=language,
                            expertise=q.expertise, unit=q.unit, currency=q.currency, price_min=q.price_min,
@@ -112,7 +113,7 @@ def item_json(r: dict) -> dict:
         "calibration_required": r["calibration_required"], "content_risk": r["content_risk"],
         "quality": r["quality"],
         "price": {"amount_minor": r["amount_minor"], "currency": r["currency"],
-                  "display": codes.format_money(r["amount_minor"], r["currency"])},
+                  "display": money.format_money(r["amount_minor"], r["currency"])},
         "price_since": iso(r["price_since"]), "capacity_this_period": r["capacity"],
         "effective_hourly_pay_minor": r["effective_hourly_pay_minor"], "pay_currency": r["pay_currency"],
         "annotator_share": r["annotator_share"], "pay_floor": r["pay_floor"],
@@ -156,7 +157,7 @@ def _search(s, query: CatalogQuery, t) -> dict:
             "next_cursor": encode_cursor({"s": query.sort, "k": after}) if after else None,
             "period": period_of(t),
             "pay_floor": {"amount_minor": floor.amount_minor, "currency": floor.currency,
-                          "display": codes.format_money(floor.amount_minor, floor.currency)}}
+                          "display": money.format_money(floor.amount_minor, floor.currency)}}
 
 
 class CompareQuery(CachedSchema):
@@ -173,7 +174,7 @@ def compare(query: CompareQuery):
     rows.sort(key=lambda r: order[r["id"]])
     return {"items": [item_json(r) for r in rows], "next_cursor": None, "period": period_of(now()),
             "pay_floor": {"amount_minor": floor.amount_minor, "currency": floor.currency,
-                          "display": codes.format_money(floor.amount_minor, floor.currency)}}
+                          "display": money.format_money(floor.amount_minor, floor.currency)}}
 
 
 # --- one offering ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from broker.api.schemas import PROBLEM_RESPONSES, StrictInput
 from broker.auth.oauth import bearer
 from broker.clock import now
 from broker.errors import ApiError
-from broker.services import providers
+from broker.services import vendor_systems
 
 api = APIBlueprint("api_providers", __name__, url_prefix="/api/v1/providers",
                    abp_tags=[Tag(name="providers")], abp_responses=PROBLEM_RESPONSES)
@@ -92,7 +92,7 @@ class ReplayOut(BaseModel):
 def _connection_out(conn) -> dict:
     return ConnectionOut(id=conn.id, vendor_org_id=conn.vendor_org_id, adapter=conn.adapter,
                          settings=conn.settings,
-                         callback_url=providers.callback_url(conn) if conn.adapter == "webhook" else None,
+                         callback_url=vendor_systems.callback_url(conn) if conn.adapter == "webhook" else None,
                          last_success_at=conn.last_success_at, last_error=conn.last_error,
                          last_error_at=conn.last_error_at).model_dump(mode="json")
 
@@ -101,7 +101,7 @@ def _connection_out(conn) -> dict:
           summary="Signed progress callback from a webhook vendor (Parity-Signature header)")
 def callback(path: ConnectionPath):
     # No bearer token: the HMAC signature over the raw body is the authentication.
-    out = providers.receive_callback(db.session(), path.connection_id, request.get_data(cache=True),
+    out = vendor_systems.receive_callback(db.session(), path.connection_id, request.get_data(cache=True),
                                      request.headers.get("Parity-Signature"), now())
     return CallbackOut(**out).model_dump(mode="json")
 
@@ -110,7 +110,7 @@ def callback(path: ConnectionPath):
          summary="Your vendor system connection")
 @bearer("catalog:write")
 def get_connection():
-    conn = providers.connection_of(db.session(), g.principal.org_id)
+    conn = vendor_systems.connection_of(db.session(), g.principal.org_id)
     if conn is None:
         raise ApiError("No connection yet: you work through Parity (the manual adapter).", status=404,
                        type_="not-found")
@@ -123,7 +123,7 @@ def get_connection():
 def put_connection(body: ConnectionIn):
     s = db.session()
     with db.transaction(s):
-        conn = providers.connect(s, g.principal, vendor_org_id=g.principal.org_id, adapter=body.adapter,
+        conn = vendor_systems.connect(s, g.principal, vendor_org_id=g.principal.org_id, adapter=body.adapter,
                                  settings=body.settings)
     return _connection_out(conn)
 
@@ -132,7 +132,7 @@ def put_connection(body: ConnectionIn):
          summary="Health of every vendor connection (operators)")
 @bearer("admin")
 def health():
-    rows = providers.health(db.session(), g.principal)
+    rows = vendor_systems.health(db.session(), g.principal)
     return HealthList(items=[HealthRow(**r) for r in rows]).model_dump(mode="json")
 
 
@@ -140,7 +140,7 @@ def health():
          summary="Events that failed every attempt (operators)")
 @bearer("admin")
 def dead_letters():
-    rows = providers.dead_letters(db.session(), g.principal)
+    rows = vendor_systems.dead_letters(db.session(), g.principal)
     return DeadLetterList(items=[DeadLetter(event_id=e.event_id, vendor=name, kind=e.kind, order_id=e.order_id,
                                             attempts=e.attempts, last_error=e.last_error,
                                             created_at=e.created_at) for e, name in rows]).model_dump(mode="json")
@@ -152,5 +152,5 @@ def dead_letters():
 def replay(path: EventPath):
     s = db.session()
     with db.transaction(s):
-        ev = providers.replay(s, g.principal, path.event_id, now())
+        ev = vendor_systems.replay(s, g.principal, path.event_id, now())
     return ReplayOut(event_id=ev.event_id, status=ev.status, next_attempt_at=ev.next_attempt_at).model_dump(mode="json")

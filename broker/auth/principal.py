@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from flask import g
 from sqlmodel import Session, select
 
 from broker.errors import ApiError
@@ -53,18 +52,6 @@ class Principal:
     def audit_actor(self) -> dict:
         return {"actor_user_id": self.user_id, "actor_client_id": self.client_id,
                 "actor_org_id": self.org_id}
-
-
-def current() -> Principal | None:
-    return g.get("principal")
-
-
-def require_principal() -> Principal:
-    p = current()
-    if p is None:
-        raise ApiError("Authentication is required.", status=401, type_="unauthenticated",
-                       headers={"WWW-Authenticate": "Bearer"})
-    return p
 
 
 def owned(stmt, model, principal: Principal, column: str = "org_id"):

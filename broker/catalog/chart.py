@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
-from broker.catalog.codes import format_money
+from broker.catalog.money import format_money
 
 W, H = 560, 180
 PAD_L, PAD_R, PAD_T, PAD_B = 78, 14, 14, 30

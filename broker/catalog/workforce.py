@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from broker.catalog import codes, vocabulary
+from broker.catalog import iso, vocabulary
 from broker.catalog.payfloor import PayFloor, status as pay_status
 
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -49,11 +49,11 @@ def validate(d: dict) -> list[dict]:
         errors.append({"field": "headcount", "message": "must be a whole number of at least 1"})
     _shares(errors, "employment_mix", d.get("employment_mix", {}), vocabulary.EMPLOYMENT_TYPES,
             "employment type")
-    _shares(errors, "countries", d.get("countries", {}), codes.COUNTRIES, "ISO 3166-1 alpha-2 country")
+    _shares(errors, "countries", d.get("countries", {}), iso.COUNTRIES, "ISO 3166-1 alpha-2 country")
     pay = d.get("median_hourly_pay_minor")
     if not isinstance(pay, int) or isinstance(pay, bool) or pay <= 0:
         errors.append({"field": "median_hourly_pay_minor", "message": "pay must be positive (minor units)"})
-    if not codes.is_currency(d.get("pay_currency")):
+    if not iso.is_currency(d.get("pay_currency")):
         errors.append({"field": "pay_currency", "message": "not an ISO 4217 currency code"})
     for f in ("share_below_minimum_wage", "share_below_living_wage", "share_domain_experts"):
         v = d.get(f)

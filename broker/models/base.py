@@ -25,7 +25,7 @@ def json_field(default_factory=dict) -> Any:
 
 
 def currency_field() -> Any:
-    # ISO 4217 alphabetic code; validated by broker.money.
+    # ISO 4217 alphabetic code; the services check it with broker.catalog.iso.is_currency.
     return Field(max_length=3, min_length=3)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel
 
-from broker import db, staged
+from broker import db, insert_at_commit
 from broker.auth.principal import Principal
 from broker.clock import now
 from broker.models import AuditEntry
@@ -46,8 +46,8 @@ def record(s: Session, actor: Principal | None, action: str, entity: str, entity
     """Add an entry to the current transaction (it commits or rolls back with the change).
 
     A staged row, not an ORM object: entries are never read back in the transaction that
-    writes them, and every write request pays for one (see ``broker.staged``)."""
+    writes them, and every write request pays for one (see ``broker.insert_at_commit``)."""
     if not db.writing(s):
         raise RuntimeError("audit entries are written inside db.transaction()")
-    staged.add(s, _TABLE, {"at": now(), "action": action, "entity": entity, "entity_id": str(entity_id),
+    insert_at_commit.add(s, _TABLE, {"at": now(), "action": action, "entity": entity, "entity_id": str(entity_id),
                            "before": before, "after": after, **(actor.audit_actor() if actor else _NO_ACTOR)})

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from broker import db, staged
+from broker import db, insert_at_commit
 from broker.auth.principal import Principal
 from broker.clock import now
 from broker.errors import ApiError
@@ -63,7 +63,7 @@ def run(s: Session, principal: Principal, route: str, key: str | None, payload,
     try:
         with db.transaction(s):
             body, status = create(s)
-            staged.add(s, _T, {"org_id": principal.org_id, "route": route, "key": key, "request_hash": digest,
+            insert_at_commit.add(s, _T, {"org_id": principal.org_id, "route": route, "key": key, "request_hash": digest,
                                "status": status, "body": json.dumps(body, default=str), "created_at": now()})
         return body, status
     except IntegrityError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from broker.auth.principal import Principal, get_owned
-from broker.catalog import codes, vocabulary
+from broker.catalog import iso, vocabulary
 from broker.errors import ApiError
 from broker.models import Offering, OfferingLanguage, OrgKind
 from broker.services import audit
@@ -57,7 +57,7 @@ def validate(data: dict) -> tuple[dict, list[str] | None]:
     for key in set(security) - SECURITY_KEYS:
         errors.append({"field": f"security.{key}", "message": "unknown security fact"})
     res = security.get("data_residency")
-    if res not in (None, "") and not codes.is_country(res) and res != "EU":
+    if res not in (None, "") and not iso.is_country(res) and res != "EU":
         errors.append({"field": "security.data_residency", "message": "an ISO 3166-1 country code or EU"})
     for key in SECURITY_KEYS - {"data_residency"}:
         if key in security and not isinstance(security[key], bool):
@@ -67,7 +67,7 @@ def validate(data: dict) -> tuple[dict, list[str] | None]:
         if (pay is None) != (cur is None):
             errors.append({"field": "pay_currency" if cur is None else "effective_hourly_pay_minor",
                            "message": "give the hourly pay and its currency together"})
-        if cur is not None and not codes.is_currency(cur):
+        if cur is not None and not iso.is_currency(cur):
             errors.append({"field": "pay_currency", "message": "not an ISO 4217 currency code"})
     languages = None
     if "languages" in data:

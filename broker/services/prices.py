@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from broker.auth.principal import Principal
-from broker.catalog import codes
+from broker.catalog.iso import is_currency
 from broker.errors import ApiError
 from broker.models import Price
 from broker.services import audit
@@ -36,7 +36,7 @@ def set_price(s: Session, actor: Principal, offering_id: int, *, amount_minor: i
     errors = []
     if not isinstance(amount_minor, int) or isinstance(amount_minor, bool) or not 0 < amount_minor <= MAX_AMOUNT_MINOR:
         errors.append({"field": "amount_minor", "message": "must be a positive whole number of minor units"})
-    if not codes.is_currency(currency):
+    if not is_currency(currency):
         errors.append({"field": "currency", "message": "not an ISO 4217 currency code"})
     if start.tzinfo is None:
         errors.append({"field": "effective_from", "message": "give a time zone (UTC offset)"})

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from broker.auth.principal import OrgFacts, Principal, get_owned, owned
-from broker.catalog.codes import is_currency
+from broker.catalog.iso import is_currency
 from broker.catalog.vocabulary import EXPERTISE, MODALITIES, TASK_TYPES, normalise_language
 from broker.clock import now
 from broker.errors import ApiError

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from broker.auth.principal import Principal
-from broker.catalog import codes, vocabulary
+from broker.catalog import iso, vocabulary
 from broker.errors import ApiError
 from broker.models import Org, OrgKind, OrgStatus, VendorProfile
 from broker.services import audit
@@ -23,7 +23,7 @@ def validate(data: dict) -> list[dict]:
         errors.append({"field": "legal_name", "message": "required"})
     if data.get("vendor_kind") not in vocabulary.VENDOR_KINDS:
         errors.append({"field": "vendor_kind", "message": "must be one of: " + ", ".join(vocabulary.VENDOR_KINDS)})
-    if not codes.is_country(data.get("hq_country")):
+    if not iso.is_country(data.get("hq_country")):
         errors.append({"field": "hq_country", "message": "not an ISO 3166-1 alpha-2 country code"})
     website = data.get("website") or ""
     if website and not website.startswith(("https://", "http://")):

@@ -1,6 +1,8 @@
 """Server-rendered pages. One module per area; each calls the same services as the API."""
 from flask import Flask, g
 
+from broker.catalog.iso import COUNTRIES
+from broker.catalog.money import format_money
 from broker.extensions import csrf
 
 # (endpoint, label, role or None for everyone): pages add themselves to the main menu here.
@@ -30,6 +32,8 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(providers.bp)
     csrf.exempt(payments.hooks)  # Stripe signs its webhooks; there is no browser session
+    # every page may show an amount or a country's name
+    app.jinja_env.globals.update(format_money=format_money, COUNTRIES=COUNTRIES)
 
     @app.context_processor
     def _nav():

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from broker import db
 from broker.api.offerings import CatalogQuery, filters_from
-from broker.catalog import codes, payfloor, vocabulary
+from broker.catalog import money, payfloor, vocabulary
 from broker.catalog.chart import PricePoint, price_history_svg
 from broker.catalog.wire import iso
 from broker.clock import now
@@ -33,7 +33,7 @@ def _query() -> tuple[CatalogQuery | None, str | None]:
     try:
         for k in ("price_min", "price_max"):
             if k in args:
-                args[k] = codes.parse_money(args[k], args.get("currency", "USD"))
+                args[k] = money.parse_money(args[k], args.get("currency", "USD"))
         return CatalogQuery(**args), None
     except ValueError as e:  # pydantic's ValidationError is a ValueError too
         if isinstance(e, ValidationError):
@@ -44,7 +44,7 @@ def _query() -> tuple[CatalogQuery | None, str | None]:
 
 def _context(q: CatalogQuery | None) -> dict:
     filter_args = {k: v for k, v in request.args.items() if k in FILTER_KEYS and v.strip()}
-    return {"vocab": vocabulary, "codes": codes, "payfloor": payfloor, "args": request.args,
+    return {"vocab": vocabulary, "payfloor": payfloor, "args": request.args,
             "filter_args": filter_args}
 
 
@@ -80,7 +80,7 @@ def compare():
     rows, _ = catalog.search(s, catalog.Filters(ids=ids), now=now(), floor=floor, limit=MAX_COMPARE) if ids else ([], None)
     order = {oid: i for i, oid in enumerate(ids)}
     rows.sort(key=lambda r: order[r["id"]])
-    return render_template("catalog/compare.html", rows=rows, floor=floor, vocab=vocabulary, codes=codes,
+    return render_template("catalog/compare.html", rows=rows, floor=floor, vocab=vocabulary,
                            payfloor=payfloor)
 
 
@@ -105,15 +105,14 @@ def offering(offering_id: int):
     floor = catalog.pay_floor(s)
     return render_template("catalog/offering.html", o=o, vendor=vendor, svg=svg, history=history,
                            current=prices.current(s, o.id, t), capacity=cap,
-                           languages=offerings.languages_of(s, o.id), vocab=vocabulary, codes=codes,
+                           languages=offerings.languages_of(s, o.id), vocab=vocabulary,
                            pay=payfloor.status(o.effective_hourly_pay_minor, o.pay_currency, floor),
                            payfloor=payfloor, floor=floor)
 
 
 @bp.get("/vendors")
 def vendor_directory():
-    return render_template("catalog/vendors.html", rows=vendors.directory(db.session()), vocab=vocabulary,
-                           codes=codes)
+    return render_template("catalog/vendors.html", rows=vendors.directory(db.session()), vocab=vocabulary)
 
 
 @bp.get("/vendors/<int:vendor_id>")
@@ -133,7 +132,7 @@ def vendor_page(vendor_id: int):
                            latest=latest, summary=workforce.summary(latest, floor) if latest else None,
                            older=disclosures[1:], stakes=vendors.stakes_in(s, org.id),
                            reservations=vendors.reservations_at(s, org.id, period_of(t)), floor=floor,
-                           vocab=vocabulary, codes=codes, payfloor=payfloor)
+                           vocab=vocabulary, payfloor=payfloor)
 
 
 CSV_COLUMNS = ("offering_id", "title", "vendor_id", "vendor", "task_type", "modality", "expertise", "unit",
@@ -162,7 +161,7 @@ def export_csv():
     for r in rows:
         w.writerow([_cell(v) for v in (
             r["id"], r["title"], r["vendor_org_id"], r["vendor_name"], r["task_type"], r["modality"],
-            r["expertise"], r["unit"], " ".join(r["languages"]), codes.decimal_string(r["amount_minor"], r["currency"]),
+            r["expertise"], r["unit"], " ".join(r["languages"]), money.decimal_string(r["amount_minor"], r["currency"]),
             r["currency"], r["amount_minor"], iso(r["price_since"]), r["turnaround_days"], r["capacity"],
             r["effective_hourly_pay_minor"], r["pay_currency"], r["pay_floor"])])
     return Response(out.getvalue(), mimetype="text/csv",

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from broker import db
 from broker.auth.session_login import login_required
-from broker.catalog.codes import format_money
+from broker.catalog.money import format_money
 from broker.errors import ApiError
 from broker.services import notifications, orders as svc
 

@@ -11,7 +11,7 @@ from broker import db
 from broker.auth.session_login import login_required
 from broker.clock import now
 from broker.errors import ApiError
-from broker.services import providers
+from broker.services import vendor_systems
 from providers import registry
 
 bp = Blueprint("providers", __name__)
@@ -65,8 +65,8 @@ class ConnectionForm(FlaskForm):
 @login_required("operator")
 def operator():
     s = db.session()
-    return render_template("providers/operator.html", rows=providers.health(s, g.principal),
-                           dead=providers.dead_letters(s, g.principal))
+    return render_template("providers/operator.html", rows=vendor_systems.health(s, g.principal),
+                           dead=vendor_systems.dead_letters(s, g.principal))
 
 
 @bp.post("/admin/providers/dead-letters/<event_id>/replay")
@@ -75,7 +75,7 @@ def replay(event_id: str):
     s = db.session()
     try:
         with db.transaction(s):
-            providers.replay(s, g.principal, event_id[:64], now())
+            vendor_systems.replay(s, g.principal, event_id[:64], now())
         flash(f"Event {event_id} is queued again; the next push sends it.")
     except ApiError as e:
         flash(e.detail, "error")
@@ -86,13 +86,13 @@ def replay(event_id: str):
 @login_required("vendor")
 def vendor():
     s = db.session()
-    conn = providers.connection_of(s, g.principal.org_id)
+    conn = vendor_systems.connection_of(s, g.principal.org_id)
     form = ConnectionForm()
     status = 200
     if form.validate_on_submit():
         try:
             with db.transaction(s):
-                conn = providers.connect(s, g.principal, vendor_org_id=g.principal.org_id,
+                conn = vendor_systems.connect(s, g.principal, vendor_org_id=g.principal.org_id,
                                          adapter=form.adapter.data, settings=form.settings())
             flash(f"Connected with the {conn.adapter} adapter.")
             return redirect(url_for("providers.vendor"))
@@ -103,7 +103,7 @@ def vendor():
         status = 400
     else:
         form.fill(conn)
-    health = [r for r in providers.health(s, g.principal)]
+    health = [r for r in vendor_systems.health(s, g.principal)]
     return render_template("providers/vendor.html", form=form, conn=conn, health=health[0] if health else None,
-                           callback=providers.callback_url(conn) if conn and conn.adapter == "webhook" else None,
+                           callback=vendor_systems.callback_url(conn) if conn and conn.adapter == "webhook" else None,
                            describe=registry.describe, names=registry.NAMES), status

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from broker import db
 from broker.auth.session_login import login_required
-from broker.catalog.codes import format_money, minor_exponent
+from broker.catalog.money import format_money, minor_exponent
 from broker.catalog.vocabulary import EXPERTISE, MODALITIES, TASK_TYPES
 from broker.clock import now
 from broker.errors import ApiError

@@ -11,7 +11,7 @@ from sqlmodel import select
 from broker import db
 from broker.auth.principal import get_owned
 from broker.auth.session_login import login_required
-from broker.catalog import codes, payfloor, vocabulary
+from broker.catalog import money, payfloor, vocabulary
 from broker.clock import now
 from broker.errors import ApiError
 from broker.models import Offering
@@ -34,7 +34,7 @@ def _refused(e: ApiError) -> None:
 
 def _money(text: str, currency: str, field: str) -> int:
     try:
-        return codes.parse_money(text, (currency or "").upper())
+        return money.parse_money(text, (currency or "").upper())
     except ValueError as e:
         raise offerings.invalid([{"field": field, "message": str(e)}]) from None
 
@@ -64,7 +64,7 @@ def vendor_disclosure_summary(org_id: int) -> dict | None:
 @login_required("vendor")
 def home():
     return render_template("vendor/home.html", rows=vendor_overview(g.principal.org_id),
-                           disclosure=vendor_disclosure_summary(g.principal.org_id), codes=codes, vocab=vocabulary)
+                           disclosure=vendor_disclosure_summary(g.principal.org_id), vocab=vocabulary)
 
 
 def _offering_data(form: OfferingForm) -> dict:
@@ -123,7 +123,7 @@ def _edit_context(s, o: Offering, form=None, price_form=None, cap_form=None) -> 
                             data_residency=o.security.get("data_residency", ""), nda=o.security.get("nda"),
                             secure_facility=o.security.get("secure_facility"),
                             pii_allowed=o.security.get("pii_allowed"),
-                            hourly_pay=codes.decimal_string(o.effective_hourly_pay_minor, o.pay_currency)
+                            hourly_pay=money.decimal_string(o.effective_hourly_pay_minor, o.pay_currency)
                             if o.effective_hourly_pay_minor else "")
     price_form = price_form or PriceForm(currency=current.currency if current else "USD")
     cap_form = cap_form or CapacityForm()
@@ -134,7 +134,7 @@ def _edit_context(s, o: Offering, form=None, price_form=None, cap_form=None) -> 
 
     svg, _ = price_chart(s, o)
     return {"o": o, "form": form, "price_form": price_form, "cap_form": cap_form, "history": history,
-            "current": current, "cap_rows": cap_rows, "svg": svg, "codes": codes}
+            "current": current, "cap_rows": cap_rows, "svg": svg}
 
 
 def _period_choices(t) -> list[SelectChoice]:
@@ -177,7 +177,7 @@ def set_price(offering_id: int):
                 currency = form.currency.data.strip().upper()
                 p = prices.set_price(s, g.principal, o.id, amount_minor=_money(form.amount.data, currency, "amount"),
                                      currency=currency, now=now())
-            flash(f"New price {codes.format_money(p.amount_minor, p.currency)} is in effect; the old one is kept in the history.")
+            flash(f"New price {money.format_money(p.amount_minor, p.currency)} is in effect; the old one is kept in the history.")
             return redirect(url_for("vendor.edit_offering", offering_id=o.id))
         except ApiError as e:
             _refused(e)
@@ -287,9 +287,3 @@ def disclosure():
             _refused(e)
             return render_template("vendor/disclosure.html", form=form), e.status
     return render_template("vendor/disclosure.html", form=form), 400 if _posted() else 200
-
-
-@bp.app_template_global()
-def vendor_codes():
-    """The money formatter for the dashboard panels (rendered by the shared dashboard view)."""
-    return codes

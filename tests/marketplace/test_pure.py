@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from broker.catalog import codes, payfloor, vocabulary, workforce
+from broker.catalog import iso, money, payfloor, vocabulary, workforce
 from broker.catalog.chart import PricePoint, price_history_svg
 
 pytestmark = pytest.mark.pure
@@ -19,15 +19,15 @@ VALID = {"quarter": "2026-Q3", "headcount": 10, "employment_mix": {"employee": 3
 
 
 def test_money_is_exact_per_currency():
-    assert codes.format_money(1250, "USD") == "12.50 USD"
-    assert codes.format_money(1250, "JPY") == "1,250 JPY"
-    assert codes.format_money(1250, "KWD") == "1.250 KWD"
-    assert codes.parse_money("12.5", "USD") == 1250 and codes.parse_money("0.001", "KWD") == 1
+    assert money.format_money(1250, "USD") == "12.50 USD"
+    assert money.format_money(1250, "JPY") == "1,250 JPY"
+    assert money.format_money(1250, "KWD") == "1.250 KWD"
+    assert money.parse_money("12.5", "USD") == 1250 and money.parse_money("0.001", "KWD") == 1
     for bad in ("1.234", "-1", "nan", "1e400", "twelve"):
         with pytest.raises(ValueError):
-            codes.parse_money(bad, "USD")
-    assert codes.is_currency("EUR") and not codes.is_currency("XAU") and not codes.is_currency("usd")
-    assert codes.is_country("KE") and not codes.is_country("XX")
+            money.parse_money(bad, "USD")
+    assert iso.is_currency("EUR") and not iso.is_currency("XAU") and not iso.is_currency("usd")
+    assert iso.is_country("KE") and not iso.is_country("XX")
 
 
 def test_language_tags_are_normalised():

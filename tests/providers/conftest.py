@@ -15,7 +15,7 @@ from broker.auth.roles import ROLE_SCOPES
 from broker.models import (Allocation, Capacity, CapacityRequest, Offering, Order, OrgKind, Price,
                            Round)
 from broker.periods import period_of
-from broker.services import providers as svc
+from broker.services import vendor_systems as svc
 
 SECRET = "whsec-test-current-0123456789"
 OLD_SECRET = "whsec-test-previous-9876543210"

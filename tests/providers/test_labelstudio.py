@@ -22,7 +22,7 @@ from sqlmodel import select
 
 from broker import db
 from broker.models import Delivery, Order, OrderStatus, ProviderEvent
-from broker.services import providers as svc
+from broker.services import vendor_systems as svc
 from tests.providers.conftest import operator_principal
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from broker import db
 from broker.models import ProviderConnection, ProviderEvent
-from broker.services import providers as svc
+from broker.services import vendor_systems as svc
 from tests.helpers import csrf_from, login
 from tests.providers.vendor_server import VendorSystem
 from tests.providers.conftest import SECRET

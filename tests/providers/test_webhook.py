@@ -12,7 +12,7 @@ from sqlmodel import select
 from broker import db
 from broker.models import AuditEntry, Capacity, Delivery, Order, OrderStatus, ProviderConnection, ProviderEvent
 from broker.periods import period_of
-from broker.services import providers as svc
+from broker.services import vendor_systems as svc
 from providers import webhook
 from tests.helpers import auth
 from tests.providers.conftest import OLD_SECRET, SECRET

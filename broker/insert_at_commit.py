@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import Session
 
-_KEY = "parity_staged"
+_KEY = "parity_insert_at_commit"
 MAX_COMBINED = 4  # tables in one statement; keeps the statement shapes few
 _COMBINED: dict[tuple, sa.Insert] = {}
 

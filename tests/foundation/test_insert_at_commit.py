@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from broker import db, staged
+from broker import db, insert_at_commit
 from broker.clock import now
 from broker.models import AuditEntry, IdempotencyRecord
 from broker.services import audit
@@ -16,7 +16,7 @@ def _actions(app) -> list[str]:
         return list(db.session().exec(select(AuditEntry.action).order_by(AuditEntry.id)))
 
 
-@pytest.mark.parametrize("entries", [1, 3, staged.MAX_COMBINED + 3])  # one statement, or one per table (ordered)
+@pytest.mark.parametrize("entries", [1, 3, insert_at_commit.MAX_COMBINED + 3])  # one statement, or one per table (ordered)
 def test_staged_rows_are_written_in_order_with_the_transaction(app, make, entries):
     dev = make.org()
     with app.app_context():
@@ -24,7 +24,7 @@ def test_staged_rows_are_written_in_order_with_the_transaction(app, make, entrie
         with db.transaction(s):
             for i in range(entries):
                 audit.record(s, None, f"test.{i}", "org", dev.id, after={"i": i})
-            staged.add(s, IdempotencyRecord.__table__, {"org_id": dev.id, "route": "test", "key": "k",
+            insert_at_commit.add(s, IdempotencyRecord.__table__, {"org_id": dev.id, "route": "test", "key": "k",
                                                         "request_hash": "h", "status": 201, "body": "{}",
                                                         "created_at": now()})
         rec = s.exec(select(IdempotencyRecord).where(IdempotencyRecord.route == "test")).one()

@@ -36,7 +36,7 @@ def load_market(url: str, n: int = 1000) -> None:
     """1,000 offerings from 40 vendors, with prices, languages and this week's capacity."""
     from broker import db, migrate
     from broker.app import create_app
-    from broker.auth.principal import Principal
+    from broker.access.principal import Principal
     from broker.catalog import vocabulary
     from broker.clock import now
     from broker.models import OrgKind

@@ -81,6 +81,6 @@ def create_app(cfg: dict | None = None) -> OpenAPI:
 
 
 def _fill_scope_descriptions() -> None:
-    from broker.auth.roles import ALL_SCOPES
+    from broker.access.roles import ALL_SCOPES
 
     SECURITY_SCHEMES["oauth2"]["flows"]["clientCredentials"]["scopes"] = dict(ALL_SCOPES)

@@ -7,7 +7,6 @@ and own their transaction.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import timezone
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
@@ -16,28 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from broker import insert_at_commit
-
-
-class UTCDateTime(sa.types.TypeDecorator):
-    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(timezone.utc)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+from broker.models.types import UTCDateTime  # noqa: F401 — the migrations name it broker.db.UTCDateTime
 
 
 def make_engine(url: str) -> Engine:

@@ -18,7 +18,7 @@ def _url() -> str:
 def _render_item(type_, obj, autogen_context):
     # Our own column types are rendered by import path so migrations do not depend on
     # how a module happened to be imported.
-    if type_ == "type" and obj.__class__.__module__ == "broker.db":
+    if type_ == "type" and obj.__class__.__module__ == "broker.models.types":  # re-exported by broker.db
         autogen_context.imports.add("import broker.db")
         return f"broker.db.{obj.__class__.__name__}()"
     return False

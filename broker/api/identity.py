@@ -11,7 +11,7 @@ from sqlmodel import select
 from broker import db
 from broker.api.schemas import PROBLEM_RESPONSES
 from broker.auth.oauth import bearer
-from broker.auth.principal import owned
+from broker.access.principal import owned
 from broker.models import OAuthClient, Org
 
 api = APIBlueprint("api_identity", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="identity")],

@@ -12,7 +12,7 @@ from sqlmodel import select
 from broker import db
 from broker.api.schemas import PROBLEM_RESPONSES, PageQuery, decode_cursor, encode_cursor
 from broker.auth.oauth import bearer
-from broker.auth.principal import get_owned
+from broker.access.principal import get_owned
 from broker.errors import ApiError
 from broker.models import Allocation, Order
 from broker.models.ledger import Payment

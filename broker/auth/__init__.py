@@ -1,1 +1,2 @@
-"""Who is calling, and what they may do: sessions for people, OAuth 2.0 tokens for clients."""
+"""Signing in: sessions for people (password or single sign-on) and OAuth 2.0 tokens for
+clients. The Flask side of identity; what a caller may do is in broker.access."""

@@ -16,9 +16,9 @@ from flask import Blueprint, Flask, current_app, g, request
 from sqlmodel import select
 
 from broker import db
-from broker.auth import tokens
-from broker.auth.principal import Principal
-from broker.auth.roles import ALL_SCOPES
+from broker.access import tokens
+from broker.access.principal import Principal
+from broker.access.roles import ALL_SCOPES
 from broker.clock import now
 from broker.errors import ApiError
 from broker.extensions import csrf, limiter

@@ -11,9 +11,9 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from broker import db
-from broker.auth.passwords import verify_password
-from broker.auth.principal import Principal
-from broker.auth.roles import ROLE_SCOPES
+from broker.access.passwords import verify_password
+from broker.access.principal import Principal
+from broker.access.roles import ROLE_SCOPES
 from broker.clock import now
 from broker.extensions import limiter
 from broker.models import Org, User

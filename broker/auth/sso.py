@@ -18,7 +18,8 @@ from sqlmodel import select
 
 from broker import db
 from broker.models import Org, OrgStatus, User
-from broker.services import accounts, audit
+from broker import audit
+from broker.services import accounts
 
 bp = Blueprint("sso", __name__, url_prefix="/sso")
 oauth = OAuth()

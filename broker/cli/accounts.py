@@ -4,7 +4,7 @@ from flask.cli import with_appcontext
 from sqlmodel import select
 
 from broker import db
-from broker.auth.roles import ALL_SCOPES
+from broker.access.roles import ALL_SCOPES
 from broker.errors import ApiError
 from broker.models import Org, OrgKind
 from broker.services import accounts
@@ -67,7 +67,7 @@ def create_client(org_slug, name, scopes):
 def revoke_client(client_id):
     from broker.clock import now
     from broker.models import OAuthClient, OAuthToken
-    from broker.services import audit
+    from broker import audit
 
     s = db.session()
     client = s.exec(select(OAuthClient).where(OAuthClient.client_id == client_id)).first()

@@ -29,12 +29,13 @@ from typing import Callable
 from sqlmodel import Session, select
 
 from broker import clock, db
-from broker.auth.principal import Principal
-from broker.auth.roles import ROLE_SCOPES
+from broker.access.principal import Principal
+from broker.access.roles import ROLE_SCOPES
 from broker.demo import market
 from broker.models import Capacity, CapacityRequest, Offering, Order, OrderStatus, Org, RequestStatus, User
 from broker.periods import cutoff_of, next_period, period_end, period_of, period_start, periods_from
-from broker.services import audit, capacity, orders, requests, schedule
+from broker import audit
+from broker.services import capacity, orders, requests, schedule
 from broker.services import rounds
 from broker.reports import publish
 

@@ -32,8 +32,8 @@ from flask import current_app
 
 from broker import db
 from broker.clock import as_utc, now
-from broker.auth.principal import Principal
-from broker.auth.roles import ROLE_SCOPES
+from broker.access.principal import Principal
+from broker.access.roles import ROLE_SCOPES
 from broker.demo import history, market
 from broker.demo.logins import DEMO_LOGINS
 from broker.models import (
@@ -41,7 +41,8 @@ from broker.models import (
     Report, RequestStatus, Round, User,
 )
 from broker.periods import period_end, period_of, periods_from
-from broker.services import accounts, audit, capacity, groups, schedule, vendors, workforce
+from broker import audit
+from broker.services import accounts, capacity, groups, schedule, vendors, workforce
 from broker.services import offerings as catalog_offerings
 
 MARKER_SLUG = market.OPERATOR[0]

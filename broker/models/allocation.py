@@ -8,7 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from broker.db import UTCDateTime
+from broker.models.types import UTCDateTime
 from broker.models.base import created_at_field, enum_type, json_field, utc_field
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Field
 
 from broker.clock import now
-from broker.db import UTCDateTime
+from broker.models.types import UTCDateTime
 
 
 def created_at_field() -> Any:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Field, SQLModel
 
 from broker.clock import now
-from broker.db import UTCDateTime
+from broker.models.types import UTCDateTime
 from broker.models.base import created_at_field, utc_field
 
 
@@ -64,7 +64,7 @@ class OAuthClient(SQLModel, table=True):
 class TokenRules:
     """authlib's TokenMixin over the fields client_id, scope, issued_at, expires_in and
     revoked: the one place that says when a token is expired or revoked. Shared by the
-    stored row and the plain value the request path reads (``broker.auth.tokens``)."""
+    stored row and the plain value the request path reads (``broker.access.tokens``)."""
 
     def get_client_id(self) -> str:
         return self.client_id

@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from broker.db import UTCDateTime
+from broker.models.types import UTCDateTime
 from broker.models.base import created_at_field, json_field, utc_field
 
 

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from broker.auth.principal import Principal
+from broker.access.principal import Principal
 from broker.clock import now
 from broker.errors import ApiError
 from broker.models import Notification, Offering, Order, OrderStatus, Org, OrgStatus
@@ -23,7 +23,7 @@ from broker.models.ledger import Payment
 from broker.payments import ledger
 from broker.payments.stripe_gateway import GatewayError, gateway
 from broker.policy import current_params
-from broker.services import audit
+from broker import audit
 
 # Checkout sessions live at most 24 h at Stripe (and at least 30 min).
 MAX_CHECKOUT_SECONDS = 24 * 3600

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from broker.auth.principal import Principal
+from broker.access.principal import Principal
 from broker.clock import now
 from broker.errors import ApiError
 from broker.models import LedgerEntry, Order, Org, OrgKind, VendorProfile
 from broker.models.ledger import ConnectAccount
 from broker.payments import payouts
 from broker.payments.stripe_gateway import GatewayError, gateway
-from broker.services import audit
+from broker import audit
 
 
 def account_of(s: Session, org_id: int) -> ConnectAccount | None:

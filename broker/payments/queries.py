@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from broker.auth.principal import Principal, owned
+from broker.access.principal import Principal, owned
 from broker.models import LedgerEntry, Offering, Order, OrgKind
 from broker.models.ledger import Payment
 from broker.payments import ledger

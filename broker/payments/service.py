@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from broker import db
-from broker.auth.principal import Principal
+from broker.access.principal import Principal
 from broker.errors import ApiError
 from broker.models import Delivery, Order
 from broker.models.ledger import Payment

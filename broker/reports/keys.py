@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from broker.clock import now
 from broker.models import SigningKey
 from broker.reports import signing
-from broker.services import audit
+from broker import audit
 
 
 def current(s: Session, instance_path: str) -> tuple[str, bytes]:

@@ -22,7 +22,7 @@ from broker.clock import now
 from broker.models import Allocation, Capacity, Report, Round
 from broker.periods import period_end, validate_period
 from broker.reports import build, canonical, keys, signing
-from broker.services import audit
+from broker import audit
 
 PUBLISH_LOCK_KEY = 0x504152495459 + 6
 

@@ -53,7 +53,7 @@ def _publish_reports(scheduled_for: datetime) -> str:
 def registry() -> list[Job]:
     """Every scheduled job. Later features append theirs here."""
     from broker.services import broker_jobs
-    from broker.services.providers import jobs as provider_jobs
+    from broker.services.vendor_systems import jobs as provider_jobs
 
     return [
         Job("purge_expired_tokens", purge_expired_tokens, {"trigger": "interval", "hours": 1}),

@@ -6,13 +6,13 @@ import secrets
 
 from sqlmodel import Session, select
 
-from broker.auth.passwords import MIN_LENGTH, hash_password
-from broker.auth.principal import Principal
-from broker.auth.roles import ROLE_SCOPES
+from broker.access.passwords import MIN_LENGTH, hash_password
+from broker.access.principal import Principal
+from broker.access.roles import ROLE_SCOPES
 from broker.errors import ApiError
 from broker.models import OAuthClient, Org, OrgKind, OrgStatus, User
 from broker.models.oauth import hash_secret
-from broker.services import audit
+from broker import audit
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 

@@ -6,11 +6,11 @@ from datetime import datetime
 
 from sqlmodel import Session, func, select
 
-from broker.auth.principal import Principal
+from broker.access.principal import Principal
 from broker.errors import ApiError
 from broker.models import Allocation, Capacity, Guarantee
 from broker.periods import period_end, period_of, periods_from, validate_period
-from broker.services import audit
+from broker import audit
 from broker.services.offerings import get_for_change, invalid
 from broker.services.orders import holds_capacity
 

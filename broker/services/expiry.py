@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from broker.models import CapacityRequest, Notification, RequestStatus
-from broker.services import audit
+from broker import audit
 
 OPEN = (RequestStatus.pending, RequestStatus.partial)
 

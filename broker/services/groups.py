@@ -12,13 +12,14 @@ from decimal import Decimal, InvalidOperation
 
 from sqlmodel import Session, func, select
 
-from broker.auth.principal import Principal
+from broker.access.principal import Principal
 from broker.errors import ApiError
 from broker.models import (Allocation, Capacity, Guarantee, Offering, Org, OrgGroup, OrgKind, Round,
                            Stake)
 from broker.periods import validate_period
 from broker.policy import current_params
-from broker.services import audit, schedule
+from broker import audit
+from broker.services import schedule
 from broker.clock import now
 
 

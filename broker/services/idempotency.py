@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from broker import db, insert_at_commit
-from broker.auth.principal import Principal
+from broker.access.principal import Principal
 from broker.clock import now
 from broker.errors import ApiError
 from broker.models import IdempotencyRecord

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from broker.auth.principal import Principal, get_owned
+from broker.access.principal import Principal, get_owned
 from broker.catalog import iso, vocabulary
 from broker.errors import ApiError
 from broker.models import Offering, OfferingLanguage, OrgKind
-from broker.services import audit
+from broker import audit
 
 FIELDS = ("title", "task_type", "modality", "expertise", "unit", "description", "quality",
           "turnaround_days", "calibration_required", "security", "content_risk",

@@ -9,12 +9,12 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from broker.auth.principal import Principal
+from broker.access.principal import Principal
 from broker.clock import now
 from broker.errors import ApiError
 from broker.models import Allocation, Delivery, Notification, Offering, Order, OrderStatus, OrgKind
 from broker.periods import period_end
-from broker.services import audit
+from broker import audit
 
 LIVE = (OrderStatus.offered, OrderStatus.accepted)
 

@@ -10,13 +10,13 @@ import re
 
 from sqlmodel import Session, func, select
 
-from broker.auth.principal import Principal
+from broker.access.principal import Principal
 from broker.clock import now
 from broker.errors import ApiError
 from broker.models import PolicyVersion
 from broker.periods import cutoff_of, next_period, period_of
 from broker.policy import PARAMETERS, current_params
-from broker.services import audit
+from broker import audit
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 

@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from broker.auth.principal import Principal
+from broker.access.principal import Principal
 from broker.catalog.iso import is_currency
 from broker.errors import ApiError
 from broker.models import Price
-from broker.services import audit
+from broker import audit
 from broker.services.offerings import get_for_change, invalid
 
 MAX_SCHEDULE_AHEAD = timedelta(days=365)

@@ -11,13 +11,14 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from broker.auth.principal import OrgFacts, Principal, get_owned, owned
+from broker.access.principal import OrgFacts, Principal, get_owned, owned
 from broker.catalog.iso import is_currency
 from broker.catalog.vocabulary import EXPERTISE, MODALITIES, TASK_TYPES, normalise_language
 from broker.clock import now
 from broker.errors import ApiError
 from broker.models import CapacityRequest, Org, OrgKind, OrgStatus, RequestStatus
-from broker.services import audit, waiting
+from broker import audit
+from broker.services import waiting
 
 MAX_UNITS = 1_000_000
 MAX_PRICE_MINOR = 10**12

@@ -19,11 +19,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from broker import db
-from broker.auth.principal import Principal
+from broker.access.principal import Principal
 from broker.fairness import allocate, dumps_result
 from broker.models import Allocation, Notification, Order, RequestStatus, Round
 from broker.periods import period_end
-from broker.services import audit, schedule
+from broker import audit
+from broker.services import schedule
 from broker.services.round_input import Pseudonyms, Snapshot, snapshot
 
 __all__ = ["Pseudonyms", "Snapshot", "dry_run", "estimate_run", "run", "run_due", "snapshot", "summary"]

@@ -20,12 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from broker import db
-from broker.auth.principal import Principal
-from broker.auth.roles import ROLE_SCOPES
+from broker.access.principal import Principal
+from broker.access.roles import ROLE_SCOPES
 from broker.clock import now
 from broker.errors import ApiError
 from broker.models import Offering, Order, OrderStatus, Org, OrgKind, ProviderConnection, ProviderEvent
-from broker.services import audit, capacity, orders
+from broker import audit
+from broker.services import capacity, orders
 from providers import registry, webhook
 from providers.base import Event, OrderInfo, Progress, ProviderError, SettingsError
 from providers.fanout import fan_out

@@ -5,11 +5,11 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from broker.auth.principal import Principal
+from broker.access.principal import Principal
 from broker.catalog import iso, vocabulary
 from broker.errors import ApiError
 from broker.models import Org, OrgKind, OrgStatus, VendorProfile
-from broker.services import audit
+from broker import audit
 from broker.services.offerings import invalid
 
 OWNERSHIP_THRESHOLD = 5.0  # owners above 5 % are disclosed

@@ -5,11 +5,11 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from broker.auth.principal import Principal
+from broker.access.principal import Principal
 from broker.catalog import workforce as rules
 from broker.errors import ApiError
 from broker.models import OrgKind, WorkforceDisclosure
-from broker.services import audit
+from broker import audit
 from broker.services.offerings import invalid
 
 FIELDS = ("headcount", "employment_mix", "countries", "median_hourly_pay_minor", "pay_currency",

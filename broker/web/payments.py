@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_te
 from flask_wtf import FlaskForm
 
 from broker import db
-from broker.auth.principal import get_owned
+from broker.access.principal import get_owned
 from broker.auth.session_login import login_required
 from broker.errors import ApiError
 from broker.models import Order

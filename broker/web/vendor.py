@@ -9,7 +9,7 @@ from flask import Blueprint, flash, g, redirect, render_template, url_for
 from sqlmodel import select
 
 from broker import db
-from broker.auth.principal import get_owned
+from broker.access.principal import get_owned
 from broker.auth.session_login import login_required
 from broker.catalog import money, payfloor, vocabulary
 from broker.clock import now

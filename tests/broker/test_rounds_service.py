@@ -6,8 +6,8 @@ import json
 from sqlmodel import select
 
 from broker import db
-from broker.auth.principal import Principal
-from broker.auth.roles import ROLE_SCOPES
+from broker.access.principal import Principal
+from broker.access.roles import ROLE_SCOPES
 from broker.fairness import allocate, dumps_result
 from broker.models import Allocation, AuditEntry, CapacityRequest, Notification, Order, OrgKind, Round
 from broker.periods import cutoff_of, next_period, period_of

@@ -13,7 +13,7 @@ from sqlmodel import func, select
 
 from broker import db
 from broker.models import AuditEntry, CapacityRequest, IdempotencyRecord, Org, OrgStatus, Price
-from broker.services import audit
+from broker import audit
 from tests.broker.conftest import request_body
 from tests.helpers import auth
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from broker.auth.principal import Principal
+from broker.access.principal import Principal
 from broker.clock import now
 from broker.models import OrgKind
 from broker.services import accounts, offerings, prices

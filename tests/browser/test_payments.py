@@ -90,8 +90,8 @@ def test_developer_pays_through_checkout_and_vendor_sees_the_payout(live_server,
         assert "onboarding is complete" in vpage.locator("[role=status]").inner_text()
 
         from broker import db
-        from broker.auth.principal import Principal
-        from broker.auth.roles import ROLE_SCOPES
+        from broker.access.principal import Principal
+        from broker.access.roles import ROLE_SCOPES
         from broker.payments import service
         from broker.services import orders
 

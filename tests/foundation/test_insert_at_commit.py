@@ -8,7 +8,7 @@ from sqlmodel import select
 from broker import db, insert_at_commit
 from broker.clock import now
 from broker.models import AuditEntry, IdempotencyRecord
-from broker.services import audit
+from broker import audit
 
 
 def _actions(app) -> list[str]:

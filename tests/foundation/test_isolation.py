@@ -23,8 +23,8 @@ def test_get_owned_reports_another_orgs_row_as_missing(make, app):
     import pytest
 
     from broker import db
-    from broker.auth.principal import Principal, get_owned
-    from broker.auth.roles import ROLE_SCOPES
+    from broker.access.principal import Principal, get_owned
+    from broker.access.roles import ROLE_SCOPES
     from broker.errors import ApiError
     from broker.models import OAuthClient, OrgKind
 

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 from broker import db
-from broker.auth.principal import Principal
-from broker.auth.roles import ROLE_SCOPES
+from broker.access.principal import Principal
+from broker.access.roles import ROLE_SCOPES
 from broker.models import (Allocation, CapacityRequest, Capacity, Offering, Order, OrderStatus, OrgKind,
                            Price, Round)
 from broker.payments import ledger

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 
 from broker import db
-from broker.auth.principal import Principal
-from broker.auth.roles import ROLE_SCOPES
+from broker.access.principal import Principal
+from broker.access.roles import ROLE_SCOPES
 from broker.models import (Allocation, Capacity, CapacityRequest, Offering, Order, OrgKind, Price,
                            Round)
 from broker.periods import period_of

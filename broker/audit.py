@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session, SQLModel
 
 from broker import db, insert_at_commit
-from broker.auth.principal import Principal
+from broker.access.principal import Principal
 from broker.clock import now
 from broker.models import AuditEntry
 

@@ -12,7 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from broker.auth.principal import OrgFacts
+from broker.access.principal import OrgFacts
 from broker.models import OAuthToken, Org
 from broker.models.oauth import TokenRules, hash_secret
 

@@ -4,11 +4,21 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from flask.cli import FlaskGroup
 from flask_openapi3 import Info, OpenAPI
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from broker import config, db, errors
+from broker import config, db, http_errors
+from broker.access import tokens
+from broker.api import register as register_api
+from broker.auth import oauth, session_login, sso
+from broker.cli import register as register_cli
 from broker.extensions import csrf, limiter
+from broker.jobs import Jobs
+from broker.payments import jobs as payments_jobs
+from broker.reports import jobs as reports_jobs
+from broker.services import broker_jobs, vendor_systems
+from broker.web import register as register_web
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,7 +44,7 @@ def create_app(cfg: dict | None = None) -> OpenAPI:
         info=API_INFO,
         security_schemes=SECURITY_SCHEMES,
         validation_error_status=422,
-        validation_error_callback=errors.validation_problem,
+        validation_error_callback=http_errors.validation_problem,
         doc_prefix="/api/v1",
         doc_url="/openapi.json",
         doc_ui=False,
@@ -58,26 +68,33 @@ def create_app(cfg: dict | None = None) -> OpenAPI:
     db.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    errors.register(app)
-
-    from broker.auth import oauth, session_login, sso
+    http_errors.register(app)
 
     oauth.init_app(app)
     session_login.init_app(app)
     sso.init_app(app)
 
     from broker import health
-    from broker.api import register as register_api
-    from broker.web import register as register_web
 
     app.register_blueprint(health.bp)
     register_api(app)
     register_web(app)
-
-    from broker.cli import register as register_cli
-
     register_cli(app)
+    app.extensions["parity_jobs"] = _jobs()
     return app
+
+
+def _jobs() -> Jobs:
+    """Each domain adds its scheduled jobs; the scheduler runs what is here."""
+    jobs = Jobs()
+    for domain in (tokens, broker_jobs, vendor_systems, reports_jobs, payments_jobs):
+        domain.register_jobs(jobs)
+    return jobs
+
+
+def main() -> None:
+    """The ``parity`` console script: the same commands without ``--app``."""
+    FlaskGroup(create_app=lambda: create_app(), help="Parity operator commands.")()
 
 
 def _fill_scope_descriptions() -> None:

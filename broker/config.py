@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Mapping
 
 # name -> (default, description). A default of None means "unset".
 SETTINGS: dict[str, tuple[str | None, str]] = {
@@ -93,3 +94,19 @@ def load(overrides: dict | None = None) -> dict:
     }
     cfg.update(overrides)
     return cfg
+
+
+SETTINGS_KEY = "parity_settings"
+
+
+def settings_of(s) -> Mapping:
+    """The settings of the app that opened session ``s``.
+
+    ``broker.db.session`` attaches the app's config to each session it opens, so services and
+    jobs, which take a session, get their settings (secret key, Stripe, public URL) with it
+    and never reach for Flask's ``current_app``.
+    """
+    try:
+        return s.info[SETTINGS_KEY]
+    except KeyError:
+        raise RuntimeError("this session carries no settings: open it with broker.db.session()") from None

@@ -14,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from broker import insert_at_commit
+from broker import config, insert_at_commit
 from broker.models.types import UTCDateTime  # noqa: F401 — the migrations name it broker.db.UTCDateTime
 
 
@@ -61,6 +61,7 @@ def engine() -> Engine:
 def session() -> Session:
     if "db_session" not in g:
         g.db_session = Session(engine(), expire_on_commit=False)
+        g.db_session.info[config.SETTINGS_KEY] = current_app.config  # see config.settings_of
     return g.db_session
 
 

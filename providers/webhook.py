@@ -24,6 +24,7 @@ from typing import Callable, Mapping, Sequence
 
 import requests
 
+from broker import canonical
 from providers import http
 from providers import settings as cfg
 from providers.base import (Catalog, CapacityInfo, Event, OrderInfo, Placement, Progress,
@@ -98,7 +99,7 @@ def body_of(event: Event, callback_url: str = "") -> bytes:
     }
     if callback_url:
         doc["callback_url"] = callback_url
-    return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+    return canonical.jcs(doc)
 
 
 # ---- inbound progress callbacks (pure) --------------------------------------------------------

@@ -7,12 +7,15 @@ and scope on every request — nothing about a token's validity outlives the req
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, delete, select
 
+from broker import db
 from broker.access.principal import OrgFacts
+from broker.clock import now
+from broker.jobs import Jobs
 from broker.models import OAuthToken, Org
 from broker.models.oauth import TokenRules, hash_secret
 
@@ -47,3 +50,19 @@ def find(s: Session, token_string: str) -> BearerToken | None:
     tid, client_id, scope, issued_at, expires_in, revoked, org_id, name, kind, status = row
     return BearerToken(tid, client_id, scope, issued_at, expires_in, bool(revoked),
                        OrgFacts(org_id, name, kind, status))
+
+
+def purge_expired(s: Session, scheduled_for: datetime) -> str:
+    """Drop access tokens that expired more than a day ago (they can never be used again)."""
+    cutoff = now() - timedelta(days=1)
+    with db.transaction(s):
+        # Tokens live at most a day, so only those issued over two days ago can qualify.
+        old = s.exec(select(OAuthToken).where(OAuthToken.issued_at < cutoff - timedelta(days=1)))
+        expired = [t.id for t in old if t.issued_at + timedelta(seconds=t.expires_in) < cutoff]
+        if expired:
+            s.exec(delete(OAuthToken).where(OAuthToken.id.in_(expired)))
+    return f"purged {len(expired)} expired tokens"
+
+
+def register_jobs(jobs: Jobs) -> None:
+    jobs.every("purge_expired_tokens", purge_expired, hours=1)

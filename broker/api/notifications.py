@@ -9,8 +9,9 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import AwareDatetime, BaseModel, Field
 
 from broker import db
-from broker.api.schemas import PROBLEM_RESPONSES, PageQuery, encode_cursor
-from broker.api.cursors import cursor_id
+from broker.api import pagination
+from broker.api.pagination import PageQuery
+from broker.api.schemas import PROBLEM_RESPONSES
 from broker.auth.oauth import bearer
 from broker.services import notifications as svc
 
@@ -40,9 +41,7 @@ class NotificationQuery(PageQuery):
          summary="What changed for your org, newest first")
 @bearer(None)
 def list_notifications(query: NotificationQuery):
-    rows = svc.list_for(db.session(), g.principal.org_id, since=query.since, limit=query.limit + 1,
-                        after_id=cursor_id(query.cursor))
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
+    rows, cursor = pagination.by_id(query, "notifications", lambda after_id, limit: svc.list_for(
+        db.session(), g.principal.org_id, since=query.since, limit=limit, after_id=after_id))
     return NotificationPage(items=[NotificationOut(**n.model_dump()) for n in rows],
-                            next_cursor=encode_cursor({"id": rows[-1].id}) if more else None).model_dump(mode="json")
+                            next_cursor=cursor).model_dump(mode="json")

@@ -12,7 +12,9 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import AwareDatetime, BaseModel, Field
 
 from broker import db
-from broker.api.schemas import CachedSchema, PROBLEM_RESPONSES, PageQuery, StrictInput, decode_cursor, encode_cursor
+from broker.api import pagination
+from broker.api.pagination import PageQuery
+from broker.api.schemas import CachedSchema, PROBLEM_RESPONSES, StrictInput
 from broker.auth.oauth import bearer
 from broker.catalog import money, vocabulary
 from broker.catalog.iso import is_currency
@@ -120,16 +122,10 @@ def item_json(r: dict) -> dict:
     }
 
 
-def _keyset(cursor: str | None, sort: str) -> list | None:
-    pos = decode_cursor(cursor)
-    if pos is None:
-        return None
-    keys = pos.get("k")
-    if pos.get("s") != sort or not isinstance(keys, list) or len(keys) != len(catalog.SORTS[sort]) \
-            or not all(isinstance(k, (int, str)) and not isinstance(k, bool) for k in keys):
-        raise ApiError("cursor: does not belong to this sort order.", status=400, type_="bad-cursor",
-                       errors=[{"field": "cursor", "message": "invalid cursor"}])
-    return keys
+def _keyset_shape(sort: str) -> tuple[str, ...]:
+    """Cursor key kinds of a sort order (catalog.SORTS): currency text, amounts, the id last."""
+    kinds = {"currency": pagination.TEXT, "id": pagination.ID}
+    return tuple(kinds.get(col.name, pagination.INT) for col, _ in catalog.SORTS[sort])
 
 
 def _cache() -> catalog_cache.PageCache:
@@ -152,9 +148,10 @@ def search(query: CatalogQuery):
 def _search(s, query: CatalogQuery, t) -> dict:
     floor = catalog.pay_floor(s)
     rows, after = catalog.search(s, filters_from(query), now=t, floor=floor, limit=query.limit,
-                                 after=_keyset(query.cursor, query.sort))
+                                 after=pagination.decode(query.cursor, f"offerings:{query.sort}",
+                                                           _keyset_shape(query.sort)))
     return {"items": [item_json(r) for r in rows],
-            "next_cursor": encode_cursor({"s": query.sort, "k": after}) if after else None,
+            "next_cursor": pagination.encode(f"offerings:{query.sort}", after) if after else None,
             "period": period_of(t),
             "pay_floor": {"amount_minor": floor.amount_minor, "currency": floor.currency,
                           "display": money.format_money(floor.amount_minor, floor.currency)}}

@@ -10,8 +10,9 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from broker import db
 from broker.api.inputs import BrokerInput
-from broker.api.schemas import PROBLEM_RESPONSES, PageQuery, encode_cursor
-from broker.api.cursors import cursor_id
+from broker.api import pagination
+from broker.api.pagination import PageQuery
+from broker.api.schemas import PROBLEM_RESPONSES
 from broker.auth.oauth import bearer
 from broker.models import Order
 from broker.services import orders as svc
@@ -89,12 +90,9 @@ def detail(s, o: Order) -> dict:
          summary="Your orders (vendor: to fulfil; developer: placed for you)")
 @bearer("orders:read")
 def list_orders(query: OrderQuery):
-    rows = svc.list_for(db.session(), g.principal, status=query.status, limit=query.limit + 1,
-                        after_id=cursor_id(query.cursor))
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
-    return OrderPage(items=[OrderOut.of(o) for o in rows],
-                     next_cursor=encode_cursor({"id": rows[-1].id}) if more else None).model_dump(mode="json")
+    rows, cursor = pagination.by_id(query, "orders", lambda after_id, limit: svc.list_for(
+        db.session(), g.principal, status=query.status, limit=limit, after_id=after_id))
+    return OrderPage(items=[OrderOut.of(o) for o in rows], next_cursor=cursor).model_dump(mode="json")
 
 
 @api.get("/<int:order_id>", responses={"200": OrderDetail}, security=[{"oauth2": ["orders:read"]}],

@@ -8,10 +8,11 @@ from typing import Literal
 from flask import g, request
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
-from sqlmodel import select
 
 from broker import db
-from broker.api.schemas import PROBLEM_RESPONSES, PageQuery, StrictInput, decode_cursor, encode_cursor
+from broker.api import pagination
+from broker.api.pagination import PageQuery
+from broker.api.schemas import PROBLEM_RESPONSES, StrictInput
 from broker.auth.oauth import bearer
 from broker.errors import ApiError
 from broker.models import Org, OrgKind, OrgStatus
@@ -62,17 +63,10 @@ class OrgPath(BaseModel):
 
 @api.get("", responses={"200": OrgPage}, summary="List organisations (public)")
 def list_orgs(query: OrgQuery):
-    stmt = select(Org).where(Org.status == OrgStatus.approved).order_by(Org.id)
-    if query.kind:
-        stmt = stmt.where(Org.kind == OrgKind(query.kind))
-    after = decode_cursor(query.cursor)
-    if after:
-        stmt = stmt.where(Org.id > int(after.get("id", 0)))
-    rows = list(db.session().exec(stmt.limit(query.limit + 1)))
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
-    return OrgPage(items=[OrgOut.of(o) for o in rows],
-                   next_cursor=encode_cursor({"id": rows[-1].id}) if more else None).model_dump(mode="json")
+    kind = OrgKind(query.kind) if query.kind else None
+    rows, cursor = pagination.by_id(query, "orgs", lambda after_id, limit: accounts.approved_orgs(
+        db.session(), kind=kind, after_id=after_id, limit=limit))
+    return OrgPage(items=[OrgOut.of(o) for o in rows], next_cursor=cursor).model_dump(mode="json")
 
 
 @api.get("/<int:org_id>", responses={"200": OrgOut}, summary="One organisation (public)")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import g, request
+from flask import g, request, url_for
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
-from sqlmodel import select
 
 from broker import db
-from broker.api.schemas import PROBLEM_RESPONSES, PageQuery, decode_cursor, encode_cursor
+from broker.api import pagination
+from broker.api.pagination import PageQuery
+from broker.api.schemas import PROBLEM_RESPONSES
 from broker.auth.oauth import bearer
 from broker.access.principal import get_owned
 from broker.errors import ApiError
@@ -18,6 +19,7 @@ from broker.models import Allocation, Order
 from broker.models.ledger import Payment
 from broker.payments import charges, ledger, queries, service
 from broker.services import idempotency
+from broker.services.queries import order_of_allocation
 
 api = APIBlueprint("api_payments", __name__, url_prefix="/api/v1/payments",
                    abp_tags=[Tag(name="payments")], abp_responses=PROBLEM_RESPONSES)
@@ -107,17 +109,12 @@ class PaymentPath(BaseModel):
     payment_id: int = ID
 
 
-def _page(rows, limit, out):
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return {"items": [out(r).model_dump(mode="json") for r in rows],
-            "next_cursor": encode_cursor({"id": rows[-1].id}) if more else None}
 
 
-def _after(cursor) -> int | None:
-    pos = decode_cursor(cursor)
-    return int(pos.get("id", 0)) or None if pos else None
-
+def checkout_urls(order_id: int) -> dict[str, str]:
+    """Where Stripe Checkout sends the payer back: the order's return page, or the list."""
+    return {"success_url": url_for("payments.checkout_return", order_id=order_id, _external=True),
+            "cancel_url": url_for("payments.index", _external=True)}
 
 @api.post("/allocations/<int:allocation_id>/confirm", responses={"200": PaymentOut},
           security=[{"oauth2": ["requests:write"]}], summary="Confirm an allocation and pay for it")
@@ -127,12 +124,12 @@ def confirm(path: AllocationPath):
     returns the same payment; send an Idempotency-Key to make a retry explicit."""
     s = db.session()
     alloc = get_owned(s, Allocation, path.allocation_id, g.principal, what="allocation")
-    order = s.exec(select(Order).where(Order.allocation_id == alloc.id)).first()
+    order = order_of_allocation(s, alloc.id)
     if order is None:
         raise ApiError(f"Allocation {alloc.id} has no order yet.", status=409, type_="no-order")
 
     def create(tx):
-        pay = service.on_allocation_confirmed(tx, tx.get(Order, order.id), g.principal)
+        pay = service.on_allocation_confirmed(tx, tx.get(Order, order.id), g.principal, **checkout_urls(order.id))
         return PaymentOut.of(pay).model_dump(mode="json"), 200
 
     return idempotency.run(s, g.principal, "payments.confirm", request.headers.get("Idempotency-Key"),
@@ -143,8 +140,9 @@ def confirm(path: AllocationPath):
          summary="Your invoices and receipts (newest first)")
 @bearer("ledger:read")
 def list_invoices(query: PageQuery):
-    rows = queries.payments(db.session(), g.principal, after_id=_after(query.cursor), limit=query.limit + 1)
-    return _page(rows, query.limit, PaymentOut.of)
+    rows, cursor = pagination.by_id(query, "invoices", lambda after_id, limit: queries.payments(
+        db.session(), g.principal, after_id=after_id, limit=limit))
+    return {"items": [PaymentOut.of(r).model_dump(mode="json") for r in rows], "next_cursor": cursor}
 
 
 @api.post("/invoices/<int:payment_id>/paid", responses={"200": PaymentOut},
@@ -162,8 +160,10 @@ def mark_paid(path: PaymentPath):
          summary="Ledger lines of your orders (newest first)")
 @bearer("ledger:read")
 def list_ledger(query: PageQuery):
-    rows = queries.entries(db.session(), g.principal, after_id=_after(query.cursor), limit=query.limit + 1)
-    return _page(rows, query.limit, lambda e: EntryOut(**e.model_dump(include=set(EntryOut.model_fields))))
+    rows, cursor = pagination.by_id(query, "ledger", lambda after_id, limit: queries.entries(
+        db.session(), g.principal, after_id=after_id, limit=limit))
+    return {"items": [EntryOut(**e.model_dump(include=set(EntryOut.model_fields))).model_dump(mode="json")
+                      for e in rows], "next_cursor": cursor}
 
 
 @api.get("/payouts", responses={"200": PayoutList}, security=[{"oauth2": ["ledger:read"]}],
@@ -179,7 +179,7 @@ def list_payouts():
 @bearer("ledger:read")
 def order_money(path: OrderPath):
     s = db.session()
-    order = s.exec(queries.visible_orders(g.principal).where(Order.id == path.order_id)).first()
+    order = queries.visible_order(s, g.principal, path.order_id)
     if order is None:
         raise ApiError(f"No order {path.order_id} is visible to you.", status=404, type_="not-found")
     m = ledger.order_money(s, order)

@@ -92,7 +92,7 @@ class ReplayOut(BaseModel):
 def _connection_out(conn) -> dict:
     return ConnectionOut(id=conn.id, vendor_org_id=conn.vendor_org_id, adapter=conn.adapter,
                          settings=conn.settings,
-                         callback_url=vendor_systems.callback_url(conn) if conn.adapter == "webhook" else None,
+                         callback_url=vendor_systems.callback_url(db.session(), conn) if conn.adapter == "webhook" else None,
                          last_success_at=conn.last_success_at, last_error=conn.last_error,
                          last_error_at=conn.last_error_at).model_dump(mode="json")
 

@@ -11,7 +11,9 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, ConfigDict, Field
 
 from broker import db
-from broker.api.schemas import PROBLEM_RESPONSES, PageQuery, decode_cursor, encode_cursor
+from broker.api import pagination
+from broker.api.pagination import PageQuery
+from broker.api.schemas import PROBLEM_RESPONSES
 from broker.errors import ApiError
 from broker.models import Report
 from broker.reports import csvexport, store
@@ -85,11 +87,9 @@ def _report(report_id: int) -> Report:
 
 @api.get("", responses={"200": ReportPage}, summary="Published reports, newest first (public)")
 def list_reports(query: ReportQuery):
-    after = decode_cursor(query.cursor)
-    rows, more = store.page(db.session(), limit=query.limit, before_id=int(after.get("id", 0)) if after else None,
-                            series=query.series, period=query.period)
-    return {"items": [ReportOut.of(r).out() for r in rows],
-            "next_cursor": encode_cursor({"id": rows[-1].id}) if more else None}
+    rows, cursor = pagination.by_id(query, "reports", lambda before_id, limit: store.page(
+        db.session(), limit=limit, before_id=before_id, series=query.series, period=query.period))
+    return {"items": [ReportOut.of(r).out() for r in rows], "next_cursor": cursor}
 
 
 @api.get("/<int:report_id>", responses={"200": ReportOut}, summary="One report's metadata and links (public)")

@@ -10,14 +10,14 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from broker import db
 from broker.api.inputs import BrokerInput, Id
-from broker.api.schemas import PROBLEM_RESPONSES, PageQuery, encode_cursor
-from broker.api.cursors import cursor_id
+from broker.api import pagination
+from broker.api.pagination import PageQuery
+from broker.api.schemas import PROBLEM_RESPONSES
 from broker.auth.oauth import bearer
 from broker.clock import now
 from broker.extensions import limiter
-from broker.models import Allocation, CapacityRequest
-from broker.services import eligibility, groups, idempotency, requests as svc, waiting
-from sqlmodel import select
+from broker.models import CapacityRequest
+from broker.services import eligibility, groups, idempotency, queries, requests as svc, waiting
 
 api = APIBlueprint("api_requests", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="requests")],
                    abp_responses=PROBLEM_RESPONSES)
@@ -160,7 +160,7 @@ def preview_of(s, body: Criteria) -> dict:
 
 
 def detail(s, r: CapacityRequest) -> dict:
-    allocs = s.exec(select(Allocation).where(Allocation.request_id == r.id).order_by(Allocation.id)).all()
+    allocs = queries.allocations_of(s, r.id)
     base = RequestOut.of(s, r).model_dump()
     return RequestDetail(**base, queue=waiting.queue(s, r),
                          allocations=[AllocationOut(**a.model_dump()) for a in allocs]).model_dump(mode="json")
@@ -178,12 +178,9 @@ def preview(body: Criteria):
 @bearer("requests:read")
 def list_requests(query: RequestQuery):
     s = db.session()
-    rows = svc.list_for(s, g.principal, status=query.status, limit=query.limit + 1,
-                        after_id=cursor_id(query.cursor))
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
-    return RequestPage(items=[RequestOut.of(s, r) for r in rows],
-                       next_cursor=encode_cursor({"id": rows[-1].id}) if more else None).model_dump(mode="json")
+    rows, cursor = pagination.by_id(query, "requests", lambda after_id, limit: svc.list_for(
+        s, g.principal, status=query.status, limit=limit, after_id=after_id))
+    return RequestPage(items=[RequestOut.of(s, r) for r in rows], next_cursor=cursor).model_dump(mode="json")
 
 
 @api.post("/requests", responses={"201": RequestOut}, security=[{"oauth2": ["requests:write"]}],

@@ -8,12 +8,12 @@ from datetime import datetime
 from flask import Response, g, url_for
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
-from sqlmodel import select
 
 from broker import db
 from broker.api.inputs import BrokerInput
-from broker.api.schemas import PROBLEM_RESPONSES, PageQuery, encode_cursor
-from broker.api.cursors import cursor_id
+from broker.api import pagination
+from broker.api.pagination import PageQuery
+from broker.api.schemas import PROBLEM_RESPONSES
 from broker.auth.oauth import bearer
 from broker.clock import now
 from broker.errors import ApiError
@@ -68,17 +68,9 @@ class RunResult(BaseModel):
 
 @api.get("", responses={"200": RoundPage}, summary="Rounds, newest first (public)")
 def list_rounds(query: RoundQuery):
-    stmt = select(Round).order_by(Round.id.desc())
-    if query.period:
-        stmt = stmt.where(Round.period == query.period)
-    after = cursor_id(query.cursor)
-    if after:
-        stmt = stmt.where(Round.id < after)
-    rows = list(db.session().exec(stmt.limit(query.limit + 1)))
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
-    return RoundPage(items=[RoundOut.of(r) for r in rows],
-                     next_cursor=encode_cursor({"id": rows[-1].id}) if more else None).model_dump(mode="json")
+    rows, cursor = pagination.by_id(query, "rounds", lambda before_id, limit: svc.recent(
+        db.session(), period=query.period, before_id=before_id, limit=limit))
+    return RoundPage(items=[RoundOut.of(r) for r in rows], next_cursor=cursor).model_dump(mode="json")
 
 
 def _round(round_id: int) -> Round:

@@ -1,12 +1,8 @@
-"""Shared API schema pieces: strict input models, problem documents, pagination."""
+"""Shared API schema pieces: strict input models, problem documents (pagination: ``pagination``)."""
 from __future__ import annotations
 
-import base64
-import json
+from pydantic import BaseModel, ConfigDict
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from broker.errors import ApiError
 
 
 class StrictInput(BaseModel):
@@ -40,30 +36,6 @@ class CachedSchema(BaseModel):
             cached = super().model_json_schema()
             setattr(cls, "_plain_schema", cached)
         return cached
-
-
-class PageQuery(CachedSchema):
-    model_config = ConfigDict(extra="forbid")
-    limit: int = Field(default=50, ge=1, le=200, description="page size (1–200)")
-    cursor: str | None = Field(default=None, max_length=200, description="opaque cursor from next_cursor")
-
-
-def encode_cursor(position: dict) -> str:
-    return base64.urlsafe_b64encode(json.dumps(position, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> dict | None:
-    if not cursor:
-        return None
-    try:
-        pad = "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(cursor + pad))
-        if not isinstance(value, dict):
-            raise ValueError
-        return value
-    except ValueError:
-        raise ApiError("cursor: not a cursor this API issued.", status=400, type_="bad-cursor",
-                       errors=[{"field": "cursor", "message": "invalid cursor"}]) from None
 
 
 def _problem(description: str) -> dict:

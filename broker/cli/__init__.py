@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask.cli import FlaskGroup
 
 
 def register(app: Flask) -> None:
@@ -11,10 +10,3 @@ def register(app: Flask) -> None:
     for group in (database.cli, accounts.users, accounts.clients, demo.cli, scheduler.cli,
                   settings.cli, rounds.cli, reports.cli, payments.cli):
         app.cli.add_command(group)
-
-
-def main() -> None:
-    """The ``parity`` console script: the same commands without ``--app``."""
-    from broker.app import create_app
-
-    FlaskGroup(create_app=lambda: create_app(), help="Parity operator commands.")()

@@ -6,7 +6,6 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from broker import db
-from broker.clock import now
 from broker.periods import validate_period
 from broker.reports import keys, publish
 
@@ -61,9 +60,3 @@ def rotate_key():
     keys.forget_private(current_app.instance_path, retired)
     click.echo(f"new signing key {kid}" + (f"; retired {', '.join(retired)}" if retired else ""))
 
-
-def publish_job(scheduled_for) -> str:
-    """Scheduler job: publish every closed period not yet published (idempotent)."""
-    out = publish.publish_due(db.session(), instance_path=current_app.instance_path, at=now())
-    done = [p for p in out if p.report is not None and not p.skipped]
-    return f"published {len(done)} reports" + (f" for {sorted({p.period for p in done})}" if done else "")

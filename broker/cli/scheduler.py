@@ -21,6 +21,7 @@ def run(once):
 
 
 @cli.command("jobs", help="List the scheduled jobs and their triggers.")
+@with_appcontext
 def jobs():
-    for job in registry():
+    for job in registry(current_app):
         click.echo(f"{job.name:28} {job.trigger}")

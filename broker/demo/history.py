@@ -32,7 +32,7 @@ from broker import clock, db
 from broker.access.principal import Principal
 from broker.access.roles import ROLE_SCOPES
 from broker.demo import market
-from broker.models import Capacity, CapacityRequest, Offering, Order, OrderStatus, Org, RequestStatus, User
+from broker.models import OPEN_REQUEST_STATUSES, Capacity, CapacityRequest, Offering, Order, OrderStatus, Org, RequestStatus, User
 from broker.periods import cutoff_of, next_period, period_end, period_of, period_start, periods_from
 from broker import audit
 from broker.services import capacity, orders, requests, schedule
@@ -163,7 +163,7 @@ def _work(s: Session, week: str, orgs, actor, progress) -> bool:
         todo = s.exec(select(Order).where(Order.period == week, Order.status == OrderStatus.offered)
                       .order_by(Order.id)).all()
         open_requests = s.exec(select(CapacityRequest).where(
-            CapacityRequest.status.in_((RequestStatus.pending, RequestStatus.partial)),
+            CapacityRequest.status.in_(OPEN_REQUEST_STATUSES),
             CapacityRequest.submitted_at < cutoff).order_by(CapacityRequest.id)).all()
         if not todo and not open_requests:
             return False

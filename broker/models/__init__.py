@@ -14,7 +14,7 @@ from broker.models.provider_event import ProviderEvent
 from broker.models.org import Org, OrgGroup, Stake
 from broker.models.policy import PolicyVersion
 from broker.models.report import Report, SigningKey
-from broker.models.request import CapacityRequest, RequestStatus
+from broker.models.request import OPEN_REQUEST_STATUSES, CapacityRequest, RequestStatus
 from broker.models.reservation import Guarantee
 from broker.models.round import Round
 from broker.models.user import User
@@ -23,7 +23,7 @@ from broker.models.vendor import VendorProfile, WorkforceDisclosure
 metadata = SQLModel.metadata
 
 __all__ = [
-    "Allocation", "AuditEntry", "Capacity", "CapacityRequest", "Delivery", "Guarantee",
+    "OPEN_REQUEST_STATUSES", "Allocation", "AuditEntry", "Capacity", "CapacityRequest", "Delivery", "Guarantee",
     "IdempotencyRecord", "JobRun", "LedgerEntry", "Notification", "OAuthClient", "OAuthToken",
     "Offering", "OfferingLanguage", "Order", "OrderStatus", "Org", "OrgGroup", "OrgKind",
     "OrgStatus", "PolicyVersion", "Price", "ProviderConnection", "ProviderEvent", "Report", "RequestStatus",

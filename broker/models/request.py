@@ -19,6 +19,10 @@ class RequestStatus(str, enum.Enum):
     expired = "expired"
 
 
+# Requests a round may still allocate to.
+OPEN_REQUEST_STATUSES = (RequestStatus.pending, RequestStatus.partial)
+
+
 class CapacityRequest(SQLModel, table=True):
     __tablename__ = "capacity_request"
     __table_args__ = (

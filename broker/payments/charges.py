@@ -20,7 +20,8 @@ from broker.clock import now
 from broker.errors import ApiError
 from broker.models import Notification, Offering, Order, OrderStatus, Org, OrgStatus
 from broker.models.ledger import Payment
-from broker.payments import ledger
+from broker.payments import ledger, payouts
+from broker.payments.ledger import payment_of
 from broker.payments.stripe_gateway import GatewayError, gateway
 from broker.policy import current_params
 from broker import audit
@@ -33,10 +34,6 @@ def number_of(order: Order) -> str:
     return f"INV-{order.period}-{order.id}"
 
 
-def payment_of(s: Session, order_id: int) -> Payment | None:
-    return s.exec(select(Payment).where(Payment.order_id == order_id)).first()
-
-
 def due_at(s: Session, order: Order):
     if order.payment_due_at is not None:
         return order.payment_due_at
@@ -44,9 +41,10 @@ def due_at(s: Session, order: Order):
     return order.created_at + timedelta(hours=hours)
 
 
-def start(s: Session, order: Order, principal: Principal | None, *, success_url: str | None = None,
-          cancel_url: str | None = None) -> Payment:
-    """Take payment for ``order`` (idempotent: an open or settled payment is returned as is)."""
+def start(s: Session, order: Order, principal: Principal | None, *, success_url: str,
+          cancel_url: str) -> Payment:
+    """Take payment for ``order`` (idempotent: an open or settled payment is returned as is).
+    A Stripe Checkout sends the payer back to ``success_url`` or ``cancel_url``."""
     if order.status == OrderStatus.released:
         raise ApiError(f"Order {order.id} was released: {_release_reason(s, order)}", status=409,
                        type_="order-released")
@@ -56,7 +54,7 @@ def start(s: Session, order: Order, principal: Principal | None, *, success_url:
         return pay
     org = s.get(Org, order.developer_org_id)
     amount = order.units * order.unit_price_minor
-    gw = gateway()
+    gw = gateway(s)
     if org.invoice_terms_days is not None and org.status == OrgStatus.approved:
         return _invoice_with_terms(s, order, org, pay, amount, principal)
     if gw is None:
@@ -95,11 +93,6 @@ def _invoice_with_terms(s, order, org, pay, amount, principal) -> Payment:
 
 
 def _checkout(s, gw, order, pay, amount, principal, success_url, cancel_url) -> Payment:
-    if not success_url or not cancel_url:
-        from flask import url_for
-
-        success_url = success_url or url_for("payments.checkout_return", order_id=order.id, _external=True)
-        cancel_url = cancel_url or url_for("payments.index", _external=True)
     off = s.get(Offering, order.offering_id)
     attempt = (pay.attempts + 1) if pay is not None else 1
     due = due_at(s, order)
@@ -138,14 +131,10 @@ def record_paid(s: Session, order: Order, *, payment_intent: str | None, externa
         s.add(pay)
         audit.record(s, principal, "payment.paid", "payment", pay.id, before, audit.snapshot(pay))
     if order.status == OrderStatus.released:
-        from broker.payments import payouts
-
         payouts.owe_refund(s, order, reason="paid after the order was released")
     else:
         order.payment_status = "paid"
         s.add(order)
-        from broker.payments import payouts
-
         payouts.accrue_earnings(s, order)  # units delivered before the money arrived
     return True
 
@@ -223,7 +212,7 @@ def release_unpaid(s: Session, at) -> list[int]:
             s.add(pay)
         else:
             s.add(Payment(order_id=order.id, org_id=order.developer_org_id, number=number_of(order),
-                          method="invoice" if gateway() is None else "checkout", status="void",
+                          method="invoice" if gateway(s) is None else "checkout", status="void",
                           amount_minor=order.units * order.unit_price_minor, currency=order.currency,
                           due_at=due, reason=reason))
         s.add(Notification(org_id=order.developer_org_id, kind="order.released", created_at=at,

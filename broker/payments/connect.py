@@ -28,7 +28,7 @@ def onboarding_link(s: Session, org: Org, principal: Principal, *, email: str | 
     """The URL of Stripe's hosted onboarding for ``org`` (creating its account the first time)."""
     if org.kind != OrgKind.vendor:
         raise ApiError("Only vendor organisations are paid out.", status=403, type_="forbidden")
-    gw = gateway()
+    gw = gateway(s)
     if gw is None:
         raise ApiError("Stripe is not configured here: payouts are recorded in Parity's ledger and "
                        "settled by hand.", status=409, type_="stripe-not-configured")
@@ -56,7 +56,7 @@ def onboarding_link(s: Session, org: Org, principal: Principal, *, email: str | 
 def refresh(s: Session, org_id: int) -> ConnectAccount | None:
     """Ask Stripe how far onboarding went (the return page calls this)."""
     acct = account_of(s, org_id)
-    gw = gateway()
+    gw = gateway(s)
     if acct is None or gw is None:
         return acct
     try:

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from broker import db
+from sqlmodel import Session
+
 from broker.clock import now
+from broker.jobs import Jobs
+from broker.payments import service
 
 
-def settle_tick(scheduled_for: datetime) -> str:
-    from broker.payments import service
-
-    return service.settle(db.session(), now())
+def settle_tick(s: Session, scheduled_for: datetime) -> str:
+    return service.settle(s, now())
 
 
-def jobs() -> list:
-    from broker.scheduler.jobs import Job
-
-    return [Job("payments_settle", settle_tick, {"trigger": "interval", "minutes": 5})]
+def register_jobs(jobs: Jobs) -> None:
+    jobs.every("payments_settle", settle_tick, minutes=5)

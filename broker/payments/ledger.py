@@ -28,6 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlmodel import Session, func, select
 
 from broker.models import LedgerEntry, Order
+from broker.models.ledger import Payment
 
 KINDS = ("charge", "settlement", "earn", "payout", "refund_due", "refund", "reversal", "dispute")
 
@@ -188,3 +189,8 @@ def check_all(s: Session) -> list[str]:
     for order in s.exec(select(Order).where(Order.id.in_(ids))) if ids else []:
         problems += check_order(s, order)
     return problems
+
+
+def payment_of(s: Session, order_id: int) -> Payment | None:
+    """The payment taken (or being taken) for an order: at most one per order."""
+    return s.exec(select(Payment).where(Payment.order_id == order_id)).first()

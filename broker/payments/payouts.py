@@ -20,6 +20,7 @@ from sqlalchemy import event
 from sqlmodel import Session, select
 
 from broker import db
+from broker.config import SETTINGS_KEY, settings_of
 from broker.models import LedgerEntry, Order
 from broker.models.ledger import ConnectAccount
 from broker.payments import ledger
@@ -115,7 +116,7 @@ def _release_one(s: Session, accrual: str, order_id: int, kind: str, amount: int
     if ledger.posted(s, txn):
         return f"{accrual}: already released"
     key = f"parity-{txn}"
-    gw = gateway()
+    gw = gateway(s)
     if kind == "earn":
         return _pay_vendor(s, gw, order, txn, key, amount)
     return _refund(s, gw, order, txn, key, amount)
@@ -139,10 +140,8 @@ def _pay_vendor(s, gw, order: Order, txn: str, key: str, amount: int) -> str:
 
 
 def _refund(s, gw, order: Order, txn: str, key: str, amount: int) -> str:
-    from broker.payments.charges import payment_of
-
     owed = ledger.refund_due(order.developer_org_id)
-    pay = payment_of(s, order.id)
+    pay = ledger.payment_of(s, order.id)
     legs = {owed: amount}
     external = None
     if pay is not None and pay.method == "invoice_terms":
@@ -189,7 +188,7 @@ def _release_after_commit(s: Session) -> None:
     if not ids:
         return
     try:
-        with Session(s.get_bind(), expire_on_commit=False) as fresh:
+        with Session(s.get_bind(), expire_on_commit=False, info={SETTINGS_KEY: settings_of(s)}) as fresh:
             release_due(fresh, ids)
     except Exception:  # noqa: BLE001 — the delivery is committed; the scheduler retries
         log.exception("releasing payouts for orders %s failed; the scheduler will retry", sorted(ids))

@@ -36,6 +36,10 @@ def visible_orders(principal: Principal):
     return owned(select(Order), Order, principal, _order_column(principal))
 
 
+def visible_order(s: Session, principal: Principal, order_id: int) -> Order | None:
+    return s.exec(visible_orders(principal).where(Order.id == order_id)).first()
+
+
 def orders(s: Session, principal: Principal, limit: int = 200) -> list[tuple[Order, Offering, Payment | None]]:
     stmt = visible_orders(principal).order_by(Order.id.desc()).limit(limit)
     rows = s.exec(stmt).all()

@@ -30,7 +30,7 @@ DELIVERY_GRACE = timedelta(hours=24)
 
 
 def on_allocation_confirmed(s: Session, order: Order, principal: Principal | None, *,
-                            success_url: str | None = None, cancel_url: str | None = None) -> Payment:
+                            success_url: str, cancel_url: str) -> Payment:
     if principal is not None and not principal.is_operator and principal.org_id != order.developer_org_id:
         raise ApiError(f"No order {order.id} is visible to you.", status=404, type_="not-found")
     return charges.start(s, order, principal, success_url=success_url, cancel_url=cancel_url)

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import stripe
-from flask import current_app, has_app_context
+from sqlmodel import Session
+
+from broker.config import settings_of
 
 NETWORK_RETRIES = 2
 TIMEOUT_SECONDS = 20
@@ -99,16 +101,15 @@ class StripeGateway:
             "metadata": {"parity_order_id": str(order_id), "parity_ledger_txn": ledger_txn}}, key)
 
 
-def gateway() -> StripeGateway | None:
-    """The configured gateway, or None in the embedded mode (no STRIPE_API_KEY)."""
-    if not has_app_context():
-        return None
-    cfg = current_app.config
+def gateway(s: Session) -> StripeGateway | None:
+    """The gateway configured in the settings ``s`` carries, or None in the embedded mode
+    (no STRIPE_API_KEY)."""
+    cfg = settings_of(s)
     if not cfg.get("STRIPE_API_KEY"):
         return None
     return StripeGateway.from_config(cfg["STRIPE_API_KEY"], cfg.get("STRIPE_API_BASE"),
                                      int(cfg.get("STRIPE_NETWORK_RETRIES", NETWORK_RETRIES)))
 
 
-def mode() -> str:
-    return "stripe" if gateway() is not None else "embedded"
+def mode(s: Session) -> str:
+    return "stripe" if gateway(s) is not None else "embedded"

@@ -15,11 +15,11 @@ the distinct (class, value) pairs with their counts rather than every row.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from broker.catalog.wire import iso
 from broker.models import (Allocation, Capacity, Delivery, Offering, Order, OrderStatus, Org, Price,
                            Stake, VendorProfile, WorkforceDisclosure)
 from broker.periods import period_end, period_start
@@ -185,7 +185,7 @@ def price_changes(s: Session, period: str) -> list[dict]:
         .where(PRICE.c.effective_from >= start, PRICE.c.effective_from < end)
         .order_by(PRICE.c.effective_from, PRICE.c.offering_id)).all()
     return [{"offering": f"off-{r[0]}", "task_type": r[1], "unit": r[2],
-             "effective_from": _iso(r[3]), "amount_minor": int(r[4]), "currency": r[5],
+             "effective_from": iso(r[3]), "amount_minor": int(r[4]), "currency": r[5],
              "previous_amount_minor": int(r[6]) if r[6] is not None else None} for r in rows]
 
 
@@ -262,10 +262,3 @@ def disclosures(s: Session, quarter: str) -> list[tuple[Org, WorkforceDisclosure
                   .join(W, sa.and_(W.vendor_org_id == Org.id, W.quarter == latest.c.q), isouter=True)
                   .where(Org.kind == OrgKind.vendor).order_by(Org.id)).all()
     return [(o, w) for o, w in rows]
-
-
-def _iso(t: datetime | None) -> str | None:
-    if t is None:
-        return None
-    from broker.clock import as_utc
-    return as_utc(t).isoformat().replace("+00:00", "Z")

@@ -13,10 +13,13 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from broker.catalog.wire import iso
+from broker.config import settings_of
 from broker.models import Org, OrgKind, Round
 from broker.periods import period_start
 from broker.reports import aggregate, metrics, rounddata
 from broker.reports.methodology import METHODOLOGY
+from broker.services.round_input import Pseudonyms
 
 SCHEMA_VERSION = "1.0"
 SERIES = ("access", "pricing", "workforce")
@@ -35,14 +38,14 @@ def policy_for(s: Session, period: str) -> tuple[int, dict]:
 
 def rounds_of(s: Session, period: str) -> list[dict]:
     rows = s.exec(select(Round).where(Round.period == period).order_by(Round.ran_at, Round.id)).all()
-    return [{"id": r.id, "kind": r.kind, "ran_at": aggregate._iso(r.ran_at),
+    return [{"id": r.id, "kind": r.kind, "ran_at": iso(r.ran_at),
              "input_digest": r.input_digest, "output_digest": r.output_digest,
              "input": json.loads(r.input_json), "output": json.loads(r.output_json)} for r in rows]
 
 
 def _header(series: str, period: str, policy_version: int, params: dict, at: datetime) -> dict:
     return {"series": series, "period": period, "schema_version": SCHEMA_VERSION,
-            "policy_version": policy_version, "generated_at": aggregate._iso(at),
+            "policy_version": policy_version, "generated_at": iso(at),
             "methodology": METHODOLOGY[series],
             "parameters": {"small_cell_k": int(params["small_cell_k"]),
                            "hhi_highly_concentrated_above": metrics.HIGHLY_CONCENTRATED_HHI,
@@ -51,9 +54,7 @@ def _header(series: str, period: str, policy_version: int, params: dict, at: dat
 
 def _org_pseudonyms(s: Session, period: str) -> dict[str, int]:
     """Round-data org pseudonym -> org id, recomputed with the period's private salt."""
-    from broker.services.rounds import Pseudonyms
-
-    names = Pseudonyms(period)
+    names = Pseudonyms(period, settings_of(s)["SECRET_KEY"])
     ids = s.exec(select(Org.id).where(Org.kind == OrgKind.developer)).all()
     return {names("org", i): i for i in ids}
 

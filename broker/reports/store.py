@@ -9,8 +9,8 @@ from broker.models import Report
 
 
 def page(s: Session, *, limit: int, before_id: int | None = None, series: str | None = None,
-         period: str | None = None) -> tuple[list[Report], bool]:
-    """Newest first; (rows, more)."""
+         period: str | None = None) -> list[Report]:
+    """Up to ``limit`` reports older than ``before_id``, newest first."""
     stmt = select(Report).order_by(Report.id.desc())
     if before_id:
         stmt = stmt.where(Report.id < before_id)
@@ -18,8 +18,7 @@ def page(s: Session, *, limit: int, before_id: int | None = None, series: str | 
         stmt = stmt.where(Report.series == series)
     if period:
         stmt = stmt.where(Report.period == period)
-    rows = list(s.exec(stmt.limit(limit + 1)))
-    return rows[:limit], len(rows) > limit
+    return list(s.exec(stmt.limit(limit)))
 
 
 def get(s: Session, report_id: int) -> Report | None:

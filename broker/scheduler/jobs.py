@@ -1,67 +1,31 @@
-"""The job list and the run ledger that makes each scheduled slot run once.
+"""The run ledger that makes each scheduled slot run once.
 
-Each job is a function of (app, scheduled_for). ``run_once`` inserts a ``job_run`` row
-unique on (job, scheduled_for) before doing the work: should two leaders ever overlap (a
-network partition on PostgreSQL), the second insert fails and that slot is skipped.
-Jobs are idempotent all the same.
+The jobs themselves come from the domains (``broker.jobs``; the app factory collects them in
+``app.extensions["parity_jobs"]``). ``run_once`` inserts a ``job_run`` row unique on (job,
+scheduled_for) before doing the work: should two leaders ever overlap (a network partition
+on PostgreSQL), the second insert fails and that slot is skipped. Jobs are idempotent all
+the same.
 """
 from __future__ import annotations
 
 import logging
 import socket
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 
+from flask import Flask
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import delete, select
 
 from broker import db
 from broker.clock import now
-from broker.models import JobRun, OAuthToken
+from broker.jobs import Job, Jobs
+from broker.models import JobRun
 
 log = logging.getLogger("parity.scheduler")
 
 
-@dataclass(frozen=True)
-class Job:
-    name: str
-    func: Callable[[datetime], str]
-    # APScheduler trigger arguments, e.g. {"trigger": "interval", "minutes": 5}.
-    trigger: dict
-
-
-def purge_expired_tokens(scheduled_for: datetime) -> str:
-    """Drop access tokens that expired more than a day ago (they can never be used again)."""
-    s = db.session()
-    cutoff = now() - timedelta(days=1)
-    with db.transaction(s):
-        # Tokens live at most a day, so only those issued over two days ago can qualify.
-        old = s.exec(select(OAuthToken).where(OAuthToken.issued_at < cutoff - timedelta(days=1)))
-        expired = [t.id for t in old if t.issued_at + timedelta(seconds=t.expires_in) < cutoff]
-        if expired:
-            s.exec(delete(OAuthToken).where(OAuthToken.id.in_(expired)))
-    return f"purged {len(expired)} expired tokens"
-
-
-def _publish_reports(scheduled_for: datetime) -> str:
-    from broker.cli.reports import publish_job  # every closed period not yet published, once
-
-    return publish_job(scheduled_for)
-
-
-def registry() -> list[Job]:
-    """Every scheduled job. Later features append theirs here."""
-    from broker.services import broker_jobs
-    from broker.services.vendor_systems import jobs as provider_jobs
-
-    return [
-        Job("purge_expired_tokens", purge_expired_tokens, {"trigger": "interval", "hours": 1}),
-        *broker_jobs.jobs(),  # rounds, request expiry, period-end shorts
-        *provider_jobs(),  # vendor systems: catalog sync, order push, progress poll
-        Job("publish_reports", _publish_reports, {"trigger": "interval", "hours": 1}),
-        *__import__("broker.payments.jobs", fromlist=["jobs"]).jobs(),  # payments: release, refund, pay out
-    ]
+def registry(app: Flask) -> Jobs:
+    """Every scheduled job of ``app``, as its domains registered them."""
+    return app.extensions["parity_jobs"]
 
 
 def slot_of(job: Job, t: datetime) -> datetime:
@@ -75,7 +39,7 @@ def slot_of(job: Job, t: datetime) -> datetime:
     return epoch + ((t - epoch) // step) * step
 
 
-def run_once(app, job: Job, scheduled_for: datetime) -> str | None:
+def run_once(app: Flask, job: Job, scheduled_for: datetime) -> str | None:
     """Run ``job`` for its slot unless the slot already ran; returns its summary."""
     with app.app_context():
         s = db.session()
@@ -87,7 +51,7 @@ def run_once(app, job: Job, scheduled_for: datetime) -> str | None:
             log.info("job %s for %s already ran; skipped", job.name, scheduled_for.isoformat())
             return None
         try:
-            detail = job.func(scheduled_for)
+            detail = job.func(s, scheduled_for)
             status = "ok"
         except Exception as exc:  # noqa: BLE001 — recorded, and the scheduler keeps going
             log.exception("job %s failed", job.name)

@@ -43,12 +43,12 @@ def run(app, *, poll_seconds: float = 5.0, once: bool = False) -> None:
 def _lead(app, lock: LeaderLock, stop: threading.Event, poll_seconds: float, once: bool) -> None:
     sched = BackgroundScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1,
                                                               "misfire_grace_time": 300})
-    for job in registry():
+    for job in registry(app):
         sched.add_job(_runner(app, job), id=job.name, name=job.name, **job.trigger)
     sched.start()
     try:
         if once:
-            for job in registry():
+            for job in registry(app):
                 run_once(app, job, slot_of(job, now()))
             return
         while not stop.is_set():

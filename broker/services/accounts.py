@@ -73,3 +73,14 @@ def create_client(s: Session, actor: Principal | None, *, org: Org, name: str,
     after.pop("client_secret_hash", None)
     audit.record(s, actor, "client.create", "oauth_client", client.client_id, after=after)
     return client, secret
+
+
+def approved_orgs(s: Session, *, kind: OrgKind | None = None, after_id: int | None = None,
+                  limit: int = 50) -> list[Org]:
+    """The public directory: approved orgs in id order, after ``after_id``."""
+    stmt = select(Org).where(Org.status == OrgStatus.approved).order_by(Org.id)
+    if kind:
+        stmt = stmt.where(Org.kind == kind)
+    if after_id:
+        stmt = stmt.where(Org.id > after_id)
+    return list(s.exec(stmt.limit(limit)))

@@ -5,21 +5,21 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from broker.models import CapacityRequest, Notification, RequestStatus
+from broker.catalog.wire import iso
+from broker.models import OPEN_REQUEST_STATUSES, CapacityRequest, Notification, RequestStatus
 from broker import audit
 
-OPEN = (RequestStatus.pending, RequestStatus.partial)
 
 
 def expire(s: Session, t: datetime) -> int:
     """Idempotent: only open requests past their deadline change."""
-    rows = s.exec(select(CapacityRequest).where(CapacityRequest.status.in_(OPEN),
+    rows = s.exec(select(CapacityRequest).where(CapacityRequest.status.in_(OPEN_REQUEST_STATUSES),
                                                 CapacityRequest.deadline.is_not(None),
                                                 CapacityRequest.deadline <= t).with_for_update()).all()
     for r in rows:
         before = audit.snapshot(r)
         r.status = RequestStatus.expired
-        r.reason = {"code": "expired", "deadline": r.deadline.isoformat().replace("+00:00", "Z"),
+        r.reason = {"code": "expired", "deadline": iso(r.deadline),
                     "units": r.units, "units_allocated": r.units_allocated,
                     "last_reason": (r.reason or {}).get("code")}
         r.updated_at = t

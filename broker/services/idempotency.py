@@ -6,7 +6,6 @@ the loser rolls back and replays the winner's stored response.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Callable
 
@@ -14,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from broker import db, insert_at_commit
+from broker import canonical, db, insert_at_commit
 from broker.access.principal import Principal
 from broker.clock import now
 from broker.errors import ApiError
@@ -27,7 +26,10 @@ _FIND = sa.select(_T.c.request_hash, _T.c.status, _T.c.body).where(
 
 
 def _hash(payload) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+    """The request's fingerprint: hex SHA-256 of its canonical JSON (RFC 8785); dates and
+    decimals count by their text."""
+    plain = json.loads(json.dumps(payload, default=str))
+    return canonical.digest(canonical.jcs(plain)).removeprefix(canonical.DIGEST_PREFIX)
 
 
 def _find(s: Session, org_id: int, route: str, key: str):

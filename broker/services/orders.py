@@ -13,6 +13,7 @@ from broker.access.principal import Principal
 from broker.clock import now
 from broker.errors import ApiError
 from broker.models import Allocation, Delivery, Notification, Offering, Order, OrderStatus, OrgKind
+from broker.payments import service as payments
 from broker.periods import period_end
 from broker import audit
 
@@ -120,8 +121,6 @@ def deliver(s: Session, p: Principal, order_id: int, *, units: int, delivered_at
     s.flush()
     audit.record(s, p, "delivery.record", "delivery", d.id, after=audit.snapshot(d))
     audit.record(s, p, "order.progress", "purchase_order", order.id, before=before, after=audit.snapshot(order))
-    from broker.payments import service as payments  # payments imports orders' models; avoid a cycle
-
     payments.on_delivery_recorded(s, order, d)
     _notify(s, order, "delivery.new",
             f"Order #{order.id}: {units} units delivered ({order.units_delivered} of {order.units}).",

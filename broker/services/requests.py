@@ -16,16 +16,15 @@ from broker.catalog.iso import is_currency
 from broker.catalog.vocabulary import EXPERTISE, MODALITIES, TASK_TYPES, normalise_language
 from broker.clock import now
 from broker.errors import ApiError
-from broker.models import CapacityRequest, Org, OrgKind, OrgStatus, RequestStatus
+from broker.models import OPEN_REQUEST_STATUSES, CapacityRequest, Org, OrgKind, OrgStatus, RequestStatus
 from broker import audit
-from broker.services import waiting
+from broker.services import reasons
 
 MAX_UNITS = 1_000_000
 MAX_PRICE_MINOR = 10**12
 EDITABLE = ("task_type", "language", "expertise", "modality", "units", "max_unit_price_minor",
             "currency", "deadline", "earliest_start", "preferred_vendor_ids",
             "excluded_vendor_ids", "instructions_ref")
-OPEN = (RequestStatus.pending, RequestStatus.partial)
 _TABLE = CapacityRequest.__table__
 _INSERT = sa.insert(_TABLE).returning(_TABLE.c.id)
 _COLUMNS = tuple(c.name for c in _TABLE.columns if c.name != "id")
@@ -113,7 +112,7 @@ def prepare(s: Session, p: Principal, data: dict) -> SimpleNamespace:
     req = SimpleNamespace(id=None, org_id=p.org_id, created_by_user_id=p.user_id, status=RequestStatus.pending,
                           units_allocated=0, reason={}, submitted_at=t, updated_at=t,
                           **clean(s, {k: data.get(k) for k in EDITABLE}, at=t))
-    req.reason = waiting.pre_round_reason(s, req, t, org=org) or {"code": "awaiting_round"}
+    req.reason = reasons.pre_round_reason(s, req, t, org=org) or {"code": "awaiting_round"}
     return req
 
 
@@ -146,7 +145,7 @@ def _lock(s: Session, p: Principal, request_id: int) -> CapacityRequest:
 
 def edit(s: Session, p: Principal, request_id: int, changes: dict) -> CapacityRequest:
     req = _lock(s, p, request_id)
-    if req.status not in OPEN:
+    if req.status not in OPEN_REQUEST_STATUSES:
         raise ApiError(f"Request {req.id} is {req.status.value}; only a request with units still "
                        "unallocated can be edited.", status=409, type_="conflict")
     unknown = set(changes) - set(EDITABLE)
@@ -162,7 +161,7 @@ def edit(s: Session, p: Principal, request_id: int, changes: dict) -> CapacityRe
     if req.units == req.units_allocated:
         req.status, req.reason = RequestStatus.allocated, {}
     else:
-        req.reason = waiting.pre_round_reason(s, req, t) or {"code": "awaiting_round"}
+        req.reason = reasons.pre_round_reason(s, req, t) or {"code": "awaiting_round"}
     s.add(req)
     audit.record(s, p, "request.edit", "capacity_request", req.id, before=before,
                  after=audit.snapshot(req))
@@ -171,7 +170,7 @@ def edit(s: Session, p: Principal, request_id: int, changes: dict) -> CapacityRe
 
 def cancel(s: Session, p: Principal, request_id: int) -> CapacityRequest:
     req = _lock(s, p, request_id)
-    if req.status not in OPEN:
+    if req.status not in OPEN_REQUEST_STATUSES:
         raise ApiError(f"Request {req.id} is {req.status.value}; there is nothing left to cancel.",
                        status=409, type_="conflict")
     before = audit.snapshot(req)

@@ -16,22 +16,22 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlmodel import Session, func, select
 
-from broker.models import Allocation, CapacityRequest, Capacity, Guarantee, Org, OrgStatus, RequestStatus
+from broker.catalog.wire import iso
+from broker.config import settings_of
+from broker.models import OPEN_REQUEST_STATUSES, Allocation, CapacityRequest, Capacity, Guarantee, Org, OrgStatus
 from broker.policy import current_params, engine_policy
-from broker.services import eligibility, schedule, waiting
+from broker.services import eligibility, reasons, schedule
 from broker.services.orders import holds_capacity
 
-OPEN = (RequestStatus.pending, RequestStatus.partial)
 
 
 class Pseudonyms:
     """Stable within a period, unlinkable across periods without the secret."""
 
-    def __init__(self, period: str):
-        key = current_app.config["SECRET_KEY"].encode()
+    def __init__(self, period: str, secret_key: str):
+        key = secret_key.encode()
         self.salt = hmac.new(key, f"parity/round-pseudonyms/{period}".encode(), hashlib.sha256).digest()
         self.back: dict[str, tuple[str, int]] = {}
 
@@ -67,7 +67,7 @@ class Snapshot:
         for item in self.input["requests"]:
             if not item["offerings"] or "reason_hint" in item:
                 continue
-            known = (by_name[item["id"]].reason or {}).get("code") in waiting.ROUND_REASONS
+            known = (by_name[item["id"]].reason or {}).get("code") in reasons.ROUND_REASONS
             if free.intersection(item["offerings"]) or not known:
                 return True
         return False
@@ -89,9 +89,9 @@ def snapshot(s: Session, slot: schedule.Slot, at: datetime, *, lock: bool = Fals
     """Everything the engine needs for ``slot``, read in the current transaction."""
     period = slot.period
     pol = current_params(s, period)
-    names = Pseudonyms(period)
+    names = Pseudonyms(period, settings_of(s)["SECRET_KEY"])
     # Main: every request submitted before the cutoff. Spot: every request pending now.
-    stmt = select(CapacityRequest).where(CapacityRequest.status.in_(OPEN),
+    stmt = select(CapacityRequest).where(CapacityRequest.status.in_(OPEN_REQUEST_STATUSES),
                                          CapacityRequest.submitted_at < slot.at if slot.kind == "main"
                                          else CapacityRequest.submitted_at <= at)
     stmt = stmt.where(sa.or_(CapacityRequest.deadline.is_(None), CapacityRequest.deadline > at))
@@ -110,12 +110,12 @@ def snapshot(s: Session, slot: schedule.Slot, at: datetime, *, lock: bool = Fals
     for r in reqs.values():
         crit = eligibility.Criteria.of(r)
         res = resolved.get(crit) or resolved.setdefault(crit, eligibility.resolve(s, crit, at))
-        hint = waiting.pre_round_reason(s, r, at, slot=slot, resolution=res)
-        if hint is None and waiting.not_yet_startable(r, period):
-            hint = {"code": "awaiting_round", "earliest_start": waiting._iso(r.earliest_start)}
+        hint = reasons.pre_round_reason(s, r, at, slot=slot, resolution=res)
+        if hint is None and reasons.not_yet_startable(r, period):
+            hint = {"code": "awaiting_round", "earliest_start": iso(r.earliest_start)}
         item = {"id": names("req", r.id), "org": names("org", r.org_id),
                 "units": r.units - r.units_allocated, "offerings": [],
-                "submitted_at": waiting._iso(r.submitted_at)}
+                "submitted_at": iso(r.submitted_at)}
         if hint:
             hints[r.id] = hint
             item["reason_hint"] = hint["code"]
@@ -159,7 +159,7 @@ def snapshot(s: Session, slot: schedule.Slot, at: datetime, *, lock: bool = Fals
                 guarantees.append({"org": names("org", g.org_id), "offering": f"off-{g.offering_id}",
                                    "units": left})
     doc = {"round": {"period": period, "kind": slot.kind, "run_key": slot.run_key,
-                     "policy_version": pol.version, "at": waiting._iso(at)},
+                     "policy_version": pol.version, "at": iso(at)},
            "policy": engine_policy(pol.params), "offerings": off_items, "orgs": org_items,
            "guarantees": guarantees, "requests": req_items}
     if pol["usage_half_life_days"]:

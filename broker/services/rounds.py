@@ -27,7 +27,7 @@ from broker import audit
 from broker.services import schedule
 from broker.services.round_input import Pseudonyms, Snapshot, snapshot
 
-__all__ = ["Pseudonyms", "Snapshot", "dry_run", "estimate_run", "run", "run_due", "snapshot", "summary"]
+__all__ = ["Pseudonyms", "Snapshot", "dry_run", "estimate_run", "recent", "run", "run_due", "snapshot", "summary"]
 ROUND_LOCK_KEY = 0x504152495459 + 1  # rounds are serialised (PostgreSQL advisory lock)
 
 
@@ -226,3 +226,13 @@ def estimate_run(s: Session, t: datetime) -> tuple[schedule.Slot, Outcome]:
     second = _outcome(snap)
     second.allocations = first.allocations + second.allocations
     return spot, second
+
+
+def recent(s: Session, *, period: str | None = None, before_id: int | None = None, limit: int = 50) -> list[Round]:
+    """Rounds newest first (of ``period``, or all), older than ``before_id``."""
+    stmt = select(Round).order_by(Round.id.desc())
+    if period:
+        stmt = stmt.where(Round.period == period)
+    if before_id:
+        stmt = stmt.where(Round.id < before_id)
+    return list(s.exec(stmt.limit(limit)))

@@ -15,7 +15,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
@@ -23,7 +22,9 @@ from broker import db
 from broker.access.principal import Principal
 from broker.access.roles import ROLE_SCOPES
 from broker.clock import now
+from broker.config import settings_of
 from broker.errors import ApiError
+from broker.jobs import Jobs
 from broker.models import Offering, Order, OrderStatus, Org, OrgKind, ProviderConnection, ProviderEvent
 from broker import audit
 from broker.services import capacity, orders
@@ -39,9 +40,9 @@ BATCH = 50  # events per vendor per push run
 
 # ---- connections --------------------------------------------------------------------------
 
-def allow_http() -> bool:
+def allow_http(s: Session) -> bool:
     """Plain http:// vendor addresses only when explicitly allowed (local development, tests)."""
-    return bool(current_app.config.get("PROVIDERS_ALLOW_HTTP"))
+    return bool(settings_of(s).get("PROVIDERS_ALLOW_HTTP"))
 
 
 def acting_for(conn: ProviderConnection) -> Principal:
@@ -63,7 +64,7 @@ def connect(s: Session, p: Principal, *, vendor_org_id: int, adapter: str, setti
     if vendor is None or vendor.kind != OrgKind.vendor:
         raise ApiError(f"No vendor {vendor_org_id}.", status=404, type_="not-found")
     try:
-        clean = registry.validate(adapter, settings, allow_http=allow_http())
+        clean = registry.validate(adapter, settings, allow_http=allow_http(s))
     except SettingsError as e:
         where = e.field if e.field == "adapter" else f"settings.{e.field}"
         raise ApiError(f"{where}: {e.message}.", status=422, type_="validation",
@@ -80,13 +81,13 @@ def connect(s: Session, p: Principal, *, vendor_org_id: int, adapter: str, setti
     return conn
 
 
-def _adapter(conn: ProviderConnection):
-    extra = {"callback_url": callback_url(conn)} if conn.adapter == "webhook" else {}
+def _adapter(s: Session, conn: ProviderConnection):
+    extra = {"callback_url": callback_url(s, conn)} if conn.adapter == "webhook" else {}
     return registry.build(conn.adapter, conn.settings, **extra)
 
 
-def callback_url(conn: ProviderConnection) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL") or ""
+def callback_url(s: Session, conn: ProviderConnection) -> str:
+    base = settings_of(s).get("PUBLIC_BASE_URL") or ""
     return f"{base.rstrip('/')}/api/v1/providers/{conn.id}/callbacks" if base else \
         f"/api/v1/providers/{conn.id}/callbacks"
 
@@ -121,14 +122,13 @@ def _order_info(order: Order, external_ref: str = "", instructions: str = "") ->
 
 # ---- catalog and capacity in ----------------------------------------------------------------
 
-def sync_catalogs(t: datetime) -> str:
+def sync_catalogs(s: Session, t: datetime) -> str:
     """Ask each connected vendor system for its capacity and set it on its offerings."""
-    s = db.session()
     # Only systems that have a catalog to read: a health line must mean the vendor answered.
     conns = [c for c in _connections(s) if c.adapter == "webhook" and c.settings.get("catalog_url")]
     calls = {}
     for c in conns:
-        adapter, budget = _adapter(c), _timeout(c)
+        adapter, budget = _adapter(s, c), _timeout(c)
         calls[c.id] = (lambda a=adapter, b=budget: a.describe(b), budget * BUDGET_FACTOR)
     counts = {"vendors": len(conns), "ok": 0, "failed": 0, "capacity_set": 0}
     for conn_id, result in fan_out(calls):
@@ -193,9 +193,8 @@ class _Outcome:
     error: str = ""
 
 
-def push(t: datetime) -> str:
+def push(s: Session, t: datetime) -> str:
     """Enqueue new work, then deliver every due event, vendor by vendor, concurrently."""
-    s = db.session()
     added = enqueue(s, t)
     due = list(s.exec(select(ProviderEvent).where(ProviderEvent.status == "pending",
                                                   ProviderEvent.next_attempt_at <= t)
@@ -207,7 +206,7 @@ def push(t: datetime) -> str:
     calls, sinks = {}, {}
     for conn_id, events in by_conn.items():
         conn = s.get(ProviderConnection, conn_id)
-        adapter = _adapter(conn)
+        adapter = _adapter(s, conn)
         work = []
         for ev in events:
             order = s.get(Order, ev.order_id)
@@ -315,9 +314,8 @@ def record_progress(s: Session, conn: ProviderConnection, prog: Progress, t: dat
     return {"order_id": order.id, "recorded": d.units, "units_delivered": order.units_delivered}
 
 
-def poll_progress(t: datetime) -> str:
+def poll_progress(s: Session, t: datetime) -> str:
     """Ask each pulling vendor system for progress on its placed, still-open orders."""
-    s = db.session()
     calls = {}
     for conn in _connections(s):
         if conn.adapter == "webhook":
@@ -329,7 +327,7 @@ def poll_progress(t: datetime) -> str:
                       .order_by(Order.id))
         infos = [_order_info(o, ref) for o, ref in rows]
         if infos:
-            adapter, tm = _adapter(conn), _timeout(conn)
+            adapter, tm = _adapter(s, conn), _timeout(conn)
             calls[conn.id] = (lambda a=adapter, i=infos, b=tm: a.report_progress(i, b), tm * BUDGET_FACTOR)
     recorded = 0
     for conn_id, result in fan_out(calls):
@@ -440,25 +438,9 @@ def _message(e: BaseException) -> str:
     return f"{e.__class__.__name__}: {e}"[:500]
 
 
-def jobs() -> list:
+def register_jobs(jobs: Jobs) -> None:
     """The scheduler's jobs for vendor systems (each idempotent). A job's slot time only keys
     the run ledger; the work itself is done as of now."""
-    from broker.scheduler.jobs import Job
-
-    return [
-        Job("providers_sync", _sync_job, {"trigger": "interval", "minutes": 15}),
-        Job("providers_push", _push_job, {"trigger": "interval", "minutes": 1}),
-        Job("providers_poll", _poll_job, {"trigger": "interval", "minutes": 5}),
-    ]
-
-
-def _sync_job(_slot: datetime) -> str:
-    return sync_catalogs(now())
-
-
-def _push_job(_slot: datetime) -> str:
-    return push(now())
-
-
-def _poll_job(_slot: datetime) -> str:
-    return poll_progress(now())
+    jobs.every("providers_sync", lambda s, _slot: sync_catalogs(s, now()), minutes=15)
+    jobs.every("providers_push", lambda s, _slot: push(s, now()), minutes=1)
+    jobs.every("providers_poll", lambda s, _slot: poll_progress(s, now()), minutes=5)

@@ -13,51 +13,17 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from broker.clock import now
-from broker.models import CapacityRequest, Org, OrgStatus, RequestStatus
-from broker.periods import period_end
-from broker.services import eligibility, schedule
+from broker.models import OPEN_REQUEST_STATUSES, CapacityRequest
+from broker.catalog.wire import iso
+from broker.services import eligibility, rounds, schedule
+from broker.services.reasons import ROUND_REASONS, pre_round_reason
 
-ROUND_REASONS = ("fair_share_reached", "capacity_exhausted")
 ESTIMATE_LABEL = "estimate, not a reservation"
-OPEN = (RequestStatus.pending, RequestStatus.partial)
-
-
-def _iso(t: datetime) -> str:
-    return t.isoformat().replace("+00:00", "Z")
-
-
-def pre_round_reason(s: Session, req: CapacityRequest, t: datetime,
-                     slot: schedule.Slot | None = None,
-                     resolution: eligibility.Resolution | None = None, org: Org | None = None) -> dict | None:
-    """The first of invalid … deadline_unreachable that applies, or None."""
-    org = org or s.get(Org, req.org_id)
-    if org is None or org.status != OrgStatus.approved:
-        return {"code": "invalid", "detail": "the requesting organisation is not approved"}
-    if req.deadline is not None and req.earliest_start is not None and req.earliest_start >= req.deadline:
-        return {"code": "invalid", "detail": "earliest start is not before the deadline"}
-    res = resolution or eligibility.resolve(s, eligibility.Criteria.of(req), t)
-    reason = res.reason()
-    if reason:
-        return reason
-    if req.deadline is not None:
-        slot = slot or schedule.next_round(s, t)
-        start = schedule.work_start(slot)
-        if req.earliest_start is not None:
-            start = max(start, req.earliest_start)
-        done = min(eligibility.earliest_completion(m.offering, start) for m in res.eligible)
-        if done > req.deadline:
-            return {"code": "deadline_unreachable", "deadline": _iso(req.deadline),
-                    "earliest_completion": _iso(done), "next_round_period": slot.period}
-    return None
-
-
-def not_yet_startable(req: CapacityRequest, period: str) -> bool:
-    return req.earliest_start is not None and req.earliest_start >= period_end(period)
 
 
 def reason_of(s: Session, req: CapacityRequest, t: datetime | None = None) -> dict | None:
     """The live reason of an open request (None once it is allocated, cancelled or expired)."""
-    if req.status not in OPEN:
+    if req.status not in OPEN_REQUEST_STATUSES:
         return None
     t = t or now()
     pre = pre_round_reason(s, req, t)
@@ -67,7 +33,7 @@ def reason_of(s: Session, req: CapacityRequest, t: datetime | None = None) -> di
         return req.reason
     slot = schedule.next_round(s, t)
     return {"code": "awaiting_round", "next_round": {"period": slot.period, "kind": slot.kind,
-                                                     "at": _iso(slot.at)}}
+                                                     "at": iso(slot.at)}}
 
 
 def queue(s: Session, req: CapacityRequest, t: datetime | None = None) -> list[dict]:
@@ -77,10 +43,10 @@ def queue(s: Session, req: CapacityRequest, t: datetime | None = None) -> list[d
     t = t or now()
     mine = eligibility.resolve(s, eligibility.Criteria.of(req), t)
     ids = set(mine.eligible_ids)
-    if not ids or req.status not in OPEN:
+    if not ids or req.status not in OPEN_REQUEST_STATUSES:
         return []
     earlier = s.exec(select(CapacityRequest).where(
-        CapacityRequest.status.in_(OPEN), CapacityRequest.task_type == req.task_type,
+        CapacityRequest.status.in_(OPEN_REQUEST_STATUSES), CapacityRequest.task_type == req.task_type,
         CapacityRequest.id != req.id,
         (CapacityRequest.submitted_at < req.submitted_at)
         | ((CapacityRequest.submitted_at == req.submitted_at) & (CapacityRequest.id < req.id)))).all()
@@ -101,17 +67,15 @@ def queue(s: Session, req: CapacityRequest, t: datetime | None = None) -> list[d
 
 def estimate(s: Session, req: CapacityRequest, t: datetime | None = None) -> dict:
     """A dry run of the next round by the same engine: what this request would get."""
-    from broker.services import rounds
-
     t = t or now()
-    if req.status not in OPEN:
+    if req.status not in OPEN_REQUEST_STATUSES:
         slot = schedule.next_round(s, t)
         return {"label": ESTIMATE_LABEL, "request_id": req.id,
-                "round": {"period": slot.period, "kind": slot.kind, "at": _iso(slot.at)},
+                "round": {"period": slot.period, "kind": slot.kind, "at": iso(slot.at)},
                 "units": 0, "by_offering": [], "reason": {"code": req.status.value}}
     slot, run = rounds.estimate_run(s, t)
     out = {"label": ESTIMATE_LABEL, "request_id": req.id,
-           "round": {"period": slot.period, "kind": slot.kind, "at": _iso(max(t, slot.at))}}
+           "round": {"period": slot.period, "kind": slot.kind, "at": iso(max(t, slot.at))}}
     mine = [a for a in run.allocations if a["request_id"] == req.id]
     out["units"] = sum(a["units"] for a in mine)
     out["by_offering"] = [{"offering_id": a["offering_id"], "units": a["units"]} for a in mine]
@@ -121,14 +85,12 @@ def estimate(s: Session, req: CapacityRequest, t: datetime | None = None) -> dic
 
 def estimates_for(s: Session, reqs: list[CapacityRequest], t: datetime | None = None) -> dict[int, dict]:
     """Estimates for several requests from ONE dry run of the next round."""
-    from broker.services import rounds
-
     t = t or now()
     slot, run = rounds.estimate_run(s, t)
     out = {}
     for r in reqs:
         mine = [a for a in run.allocations if a["request_id"] == r.id]
         out[r.id] = {"label": ESTIMATE_LABEL, "units": sum(a["units"] for a in mine),
-                     "round": {"period": slot.period, "kind": slot.kind, "at": _iso(slot.at)},
+                     "round": {"period": slot.period, "kind": slot.kind, "at": iso(slot.at)},
                      "reason": run.reasons.get(r.id)}
     return out

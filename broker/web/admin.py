@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from sqlmodel import select
 from wtforms import DecimalField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -13,9 +12,9 @@ from broker import db
 from broker.auth.session_login import login_required
 from broker.clock import now
 from broker.errors import ApiError
-from broker.models import Offering, Org, OrgKind, OrgStatus
+from broker.models import OrgKind
 from broker.policy import PARAMETERS, current_params
-from broker.services import groups, rounds, schedule
+from broker.services import groups, queries, rounds, schedule
 from broker.services import policy as policy_svc
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -50,11 +49,9 @@ class ReservationForm(FlaskForm):
 
 
 def _forms(s):
-    devs = [SelectChoice(o.id, o.name) for o in s.exec(select(Org).where(Org.kind == OrgKind.developer,
-                                                             Org.status == OrgStatus.approved).order_by(Org.name))]
-    vendors = [SelectChoice(o.id, o.name) for o in s.exec(select(Org).where(Org.kind == OrgKind.vendor).order_by(Org.name))]
-    offs = [SelectChoice(o.id, f"#{o.id} {o.title}") for o in s.exec(select(Offering).where(Offering.status == "active")
-                                                         .order_by(Offering.id))]
+    devs = [SelectChoice(o.id, o.name) for o in queries.orgs_by_name(s, OrgKind.developer)]
+    vendors = [SelectChoice(o.id, o.name) for o in queries.orgs_by_name(s, OrgKind.vendor, approved_only=False)]
+    offs = [SelectChoice(o.id, f"#{o.id} {o.title}") for o in queries.active_offerings(s)]
     gf, wf, sf, rf = GroupForm(prefix="g"), WeightForm(prefix="w"), StakeForm(prefix="s"), ReservationForm(prefix="r")
     gf.members.choices = devs
     wf.org_id.choices = devs

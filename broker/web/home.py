@@ -1,25 +1,16 @@
 """The front page and each role's dashboard."""
 from flask import Blueprint, g, render_template
-from sqlmodel import func, select
 
 from broker import db
 from broker.auth.session_login import login_required
-from broker.models import Offering, Org, OrgKind, OrgStatus
+from broker.services import queries
 
 bp = Blueprint("web", __name__)
 
 
 @bp.get("/")
 def home():
-    s = db.session()
-    counts = {
-        "vendors": s.exec(select(func.count()).select_from(Org).where(
-            Org.kind == OrgKind.vendor, Org.status == OrgStatus.approved)).one(),
-        "offerings": s.exec(select(func.count()).select_from(Offering).where(Offering.status == "active")).one(),
-        "developers": s.exec(select(func.count()).select_from(Org).where(
-            Org.kind == OrgKind.developer, Org.status == OrgStatus.approved)).one(),
-    }
-    return render_template("home.html", counts=counts)
+    return render_template("home.html", counts=queries.market_counts(db.session()))
 
 
 @bp.get("/dashboard")

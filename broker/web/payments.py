@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_te
 from flask_wtf import FlaskForm
 
 from broker import db
+from broker.api.payments import checkout_urls
 from broker.access.principal import get_owned
 from broker.auth.session_login import login_required
 from broker.errors import ApiError
@@ -31,7 +32,7 @@ def _allow_stripe_redirects(resp):
     """The pay and onboarding buttons POST here and are redirected to Stripe's hosted pages;
     browsers apply the page's ``form-action`` to that redirect, so these pages allow Stripe's
     origins there (and the configured API base, which is where a test double serves them)."""
-    if gateway() is None:
+    if gateway(db.session()) is None:
         return resp
     origins = list(STRIPE_ORIGINS)
     base = current_app.config.get("STRIPE_API_BASE")
@@ -57,7 +58,7 @@ def index():
     s = db.session()
     p = g.principal
     fee_policy = current_params(s)
-    ctx = {"mode": mode(), "form": ActionForm(), "fee_rate": fee_policy["platform_fee_rate"],
+    ctx = {"mode": mode(s), "form": ActionForm(), "fee_rate": fee_policy["platform_fee_rate"],
            "policy_version": fee_policy.version}
     if p.is_operator:
         ctx["open_invoices"] = [x for x in queries.payments(s, p, status="open", limit=200)
@@ -86,7 +87,7 @@ def pay(order_id: int):
     s = db.session()
     with db.transaction(s):
         order = get_owned(s, Order, order_id, g.principal, column="developer_org_id", what="order")
-        payment = service.on_allocation_confirmed(s, order, g.principal)
+        payment = service.on_allocation_confirmed(s, order, g.principal, **checkout_urls(order.id))
     if payment.method == "checkout" and payment.status == "open":
         return redirect(payment.url)
     if payment.status == "paid":
@@ -105,7 +106,7 @@ def checkout_return(order_id: int):
     s = db.session()
     order = get_owned(s, Order, order_id, g.principal, column="developer_org_id", what="order")
     pay = charges.payment_of(s, order.id)
-    gw = gateway()
+    gw = gateway(s)
     if pay is not None and pay.status != "paid" and pay.method == "checkout" and gw is not None:
         try:
             cs = webhooks.plain(gw.retrieve_checkout_session(pay.external_id))

@@ -105,5 +105,5 @@ def vendor():
         form.fill(conn)
     health = [r for r in vendor_systems.health(s, g.principal)]
     return render_template("providers/vendor.html", form=form, conn=conn, health=health[0] if health else None,
-                           callback=vendor_systems.callback_url(conn) if conn and conn.adapter == "webhook" else None,
+                           callback=vendor_systems.callback_url(s, conn) if conn and conn.adapter == "webhook" else None,
                            describe=registry.describe, names=registry.NAMES), status

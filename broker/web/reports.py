@@ -32,7 +32,7 @@ def schema(series: str):
 @bp.get("/reports")
 def index():
     s = db.session()
-    rows, _ = store.page(s, limit=500)
+    rows = store.page(s, limit=500)
     gone = store.superseded_ids(s)
     latest = {series: store.latest(s, series) for series in ("access", "pricing", "workforce")}
     return render_template("reports/index.html", rows=rows, superseded=gone, latest=latest)
@@ -45,7 +45,7 @@ def show(report_id: int):
     if r is None:
         abort(404)
     doc = json.loads(r.document)
-    superseded_by = next((x for x in store.page(s, limit=50, period=r.period, series=r.series)[0]
+    superseded_by = next((x for x in store.page(s, limit=50, period=r.period, series=r.series)
                           if x.supersedes_id == r.id), None)
     # Each chart's title (its aria-label, which charts.py always writes) is also shown as a
     # visible caption above it.

@@ -8,7 +8,6 @@ from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from sqlmodel import select
 from wtforms import DateTimeLocalField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -20,8 +19,8 @@ from broker.catalog.vocabulary import EXPERTISE, MODALITIES, TASK_TYPES
 from broker.clock import now
 from broker.errors import ApiError
 from broker.extensions import limiter
-from broker.models import Allocation, Offering, Order, Org, OrgKind, OrgStatus
-from broker.services import eligibility, groups, notifications, requests as svc, waiting
+from broker.models import OPEN_REQUEST_STATUSES, OrgKind
+from broker.services import eligibility, groups, notifications, queries, requests as svc, waiting
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 # An estimate runs the engine: ?estimate=1 on the list or on one request is limited like the API
@@ -52,8 +51,7 @@ class RequestForm(FlaskForm):
 
 
 def _vendors(s) -> list[SelectChoice]:
-    return [SelectChoice(o.id, o.name) for o in s.exec(select(Org).where(Org.kind == OrgKind.vendor,
-                                                             Org.status == OrgStatus.approved).order_by(Org.name))]
+    return [SelectChoice(o.id, o.name) for o in queries.orgs_by_name(s, OrgKind.vendor)]
 
 
 def _form(s, obj=None) -> RequestForm:
@@ -156,9 +154,9 @@ def edit(request_id: int):
 def index():
     s = db.session()
     rows = svc.list_for(s, g.principal, limit=200)
-    open_ = [r for r in rows if r.status in waiting.OPEN]
+    open_ = [r for r in rows if r.status in OPEN_REQUEST_STATUSES]
     estimates = waiting.estimates_for(s, open_) if open_ and request.args.get("estimate") else {}
-    items = [{"req": r, "reason": waiting.reason_of(s, r), "queue": waiting.queue(s, r) if r.status in waiting.OPEN else []}
+    items = [{"req": r, "reason": waiting.reason_of(s, r), "queue": waiting.queue(s, r) if r.status in OPEN_REQUEST_STATUSES else []}
              for r in rows]
     return render_template("requests/index.html", items=items, estimates=estimates,
                            label=waiting.ESTIMATE_LABEL, money=format_money)
@@ -170,10 +168,8 @@ def index():
 def detail(request_id: int):
     s = db.session()
     req = svc.get(s, g.principal, request_id)
-    allocs = s.exec(select(Allocation, Offering, Order).join(Offering, Offering.id == Allocation.offering_id)
-                    .join(Order, Order.allocation_id == Allocation.id, isouter=True)
-                    .where(Allocation.request_id == req.id).order_by(Allocation.id)).all()
-    estimate = waiting.estimate(s, req) if request.args.get("estimate") and req.status in waiting.OPEN else None
+    allocs = queries.allocations_with_orders(s, req.id)
+    estimate = waiting.estimate(s, req) if request.args.get("estimate") and req.status in OPEN_REQUEST_STATUSES else None
     return render_template("requests/detail.html", req=req, reason=waiting.reason_of(s, req),
                            queue=waiting.queue(s, req), allocations=allocs, estimate=estimate,
                            money=format_money, resolution=eligibility.resolve(s, eligibility.Criteria.of(req), now()))

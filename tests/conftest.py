@@ -1,5 +1,5 @@
 """Fixtures: a database per test run (SQLite or PostgreSQL), an app per test, a settable
-clock, and builders for orgs, users, API tokens and signed-in browsers.
+clock, and the builders of tests/builders.py (``make``: orgs, users, tokens; ``market``: rows).
 
 Which database: SQLite by default; ``PARITY_TEST_DB=postgresql`` runs the same tests on a
 throw-away PostgreSQL database created on ``TEST_DATABASE_URL`` (default: the local server)
@@ -15,12 +15,21 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, settings
 
 from broker import clock as clock_module
 from broker import db, migrate
-from tests.helpers import issue_token
+from tests.builders import Builders, Market
 
 BACKEND = os.environ.get("PARITY_TEST_DB", "sqlite")
+
+# Hypothesis profile "fairness" for the engine's property tests (applied per test with
+# ``settings.get_profile("fairness")``, so other tests keep their own settings): the full 500
+# examples per property in CI (CI=true), a quick 50 on a developer's machine.
+# HYPOTHESIS_PROFILE=ci forces the full run locally.
+IN_CI = os.environ.get("CI") == "true" or os.environ.get("HYPOTHESIS_PROFILE") == "ci"
+settings.register_profile("fairness", max_examples=500 if IN_CI else 50, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
@@ -142,46 +151,11 @@ def session(app):
         yield db.session()
 
 
-class Builders:
-    """Data builders (as in CTFd's tests): each commits and returns the row."""
-
-    def __init__(self, app):
-        self.app = app
-        self.n = 0
-
-    def _tx(self):
-        return db.transaction(db.session())
-
-    def org(self, kind="developer", name=None, headcount=120, **kw):
-        from broker.models import OrgKind
-        from broker.services import accounts
-
-        self.n += 1
-        with self.app.app_context(), self._tx() as s:
-            org = accounts.create_org(s, None, name=name or f"{kind.title()} {self.n}",
-                                      kind=OrgKind(kind), headcount=headcount, **kw)
-        return org
-
-    def user(self, org, email=None, password="correct horse battery", name=""):
-        from broker.services import accounts
-
-        self.n += 1
-        with self.app.app_context(), self._tx() as s:
-            return accounts.create_user(s, None, org=org, email=email or f"user{self.n}@example.org",
-                                        password=password, name=name)
-
-    def client_credentials(self, org, scopes=None):
-        from broker.services import accounts
-
-        with self.app.app_context(), self._tx() as s:
-            c, secret = accounts.create_client(s, None, org=org, name="test client", scopes=scopes)
-        return c.client_id, secret
-
-    def token(self, org, scopes=None) -> str:
-        cid, secret = self.client_credentials(org, scopes)
-        return issue_token(self.app.test_client(), cid, secret)
-
-
 @pytest.fixture
 def make(app):
     return Builders(app)
+
+
+@pytest.fixture
+def market(app, clock, client):
+    return Market(app, clock, client)

@@ -20,7 +20,7 @@ from sqlmodel import func, select
 
 from broker import db
 from broker.models import Allocation, AuditEntry, CapacityRequest, IdempotencyRecord, Order, Round
-from tests.broker.conftest import request_body
+from tests.builders import request_body
 from tests.broker.test_rounds_service import submit
 from tests.conftest import BACKEND
 from tests.helpers import auth
@@ -137,7 +137,7 @@ def test_scheduler_killed_mid_round_leaves_nothing_and_next_run_completes(app, m
     # The next tick (a new slot of the rounds job) completes the work.
     from broker.scheduler.jobs import registry, run_once
 
-    job = next(j for j in registry() if j.name == "rounds")
+    job = registry(app)["rounds"]
     clock.set(datetime.now(timezone.utc))
     assert run_once(app, job, clock().replace(second=0, microsecond=0) + timedelta(minutes=1))
     assert _count(app, Round, Round.kind == "main") == 1

@@ -18,7 +18,7 @@ from broker.models import Allocation, Round
 from broker.periods import cutoff_of, next_period, period_of
 from broker.scheduler.jobs import registry, run_once
 from broker.services.rounds import Pseudonyms
-from tests.broker.conftest import request_body
+from tests.builders import request_body
 from tests.helpers import auth
 
 
@@ -47,7 +47,7 @@ def test_three_developers_one_round_replayed_delivered_explained(app, client, ma
         rids[org_id] = r.json["id"]
 
     clock.set(cutoff_of(period, 48) + timedelta(seconds=20))
-    job = next(j for j in registry() if j.name == "rounds")
+    job = registry(app)["rounds"]
     detail = run_once(app, job, clock().replace(second=0))
     assert "main" in detail
     assert run_once(app, job, clock().replace(second=0)) is None  # the slot ran; a second leader skips it
@@ -55,7 +55,7 @@ def test_three_developers_one_round_replayed_delivered_explained(app, client, ma
     with app.app_context():
         s = db.session()
         rnd = s.exec(select(Round).where(Round.kind == "main")).one()
-        names = Pseudonyms(period)
+        names = Pseudonyms(period, app.config["SECRET_KEY"])
         engine = allocate(__import__("json").loads(rnd.input_json))
         expected = defaultdict(int)
         for a in engine["allocations"]:

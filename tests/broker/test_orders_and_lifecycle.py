@@ -11,7 +11,7 @@ from broker import db
 from broker.models import Allocation, AuditEntry, CapacityRequest, Notification, Order, Round
 from broker.periods import next_period, period_end, period_of
 from broker.services import broker_jobs, rounds
-from tests.broker.conftest import request_body
+from tests.builders import request_body
 from tests.broker.test_rounds_service import submit
 from tests.helpers import auth
 
@@ -56,8 +56,8 @@ def test_vendor_accepts_and_delivers_with_checks(client, make, market, app, cloc
     # The period ends with 7 units undelivered: the order is short, once.
     clock.set(period_end(order["period"]) + timedelta(minutes=1))
     with app.app_context():
-        assert broker_jobs.shorts_tick(clock()) == "1 orders short at period end"
-        assert broker_jobs.shorts_tick(clock()) == "0 orders short at period end"
+        assert broker_jobs.shorts_tick(db.session(), clock()) == "1 orders short at period end"
+        assert broker_jobs.shorts_tick(db.session(), clock()) == "0 orders short at period end"
         short = db.session().get(Order, oid)
         assert short.status.value == "short" and short.units - short.units_delivered == 7
         assert db.session().exec(select(Notification).where(Notification.kind == "order.short")).all()
@@ -74,8 +74,8 @@ def test_deadline_passes_and_the_request_expires(client, make, market, app, cloc
     assert r["reason"]["code"] == "capacity_exhausted"
     clock.set(deadline + timedelta(seconds=1))
     with app.app_context():
-        assert broker_jobs.expire_tick(clock()) == "expired 1 requests"
-        assert broker_jobs.expire_tick(clock()) == "expired 0 requests"
+        assert broker_jobs.expire_tick(db.session(), clock()) == "expired 1 requests"
+        assert broker_jobs.expire_tick(db.session(), clock()) == "expired 0 requests"
         req = db.session().get(CapacityRequest, rid)
         assert req.status.value == "expired" and req.reason["code"] == "expired"
         assert req.reason["last_reason"] == "capacity_exhausted"

@@ -8,7 +8,7 @@ from sqlmodel import func, select
 
 from broker import db
 from broker.models import AuditEntry, CapacityRequest
-from tests.broker.conftest import request_body
+from tests.builders import request_body
 from tests.helpers import auth
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 import json
 
-from tests.broker.conftest import request_body
+from tests.builders import request_body
 from tests.helpers import auth
 
 

@@ -6,24 +6,18 @@ import json
 from sqlmodel import select
 
 from broker import db
-from broker.access.principal import Principal
-from broker.access.roles import ROLE_SCOPES
 from broker.fairness import allocate, dumps_result
-from broker.models import Allocation, AuditEntry, CapacityRequest, Notification, Order, OrgKind, Round
+from broker.models import Allocation, AuditEntry, CapacityRequest, Notification, Order, Round
 from broker.periods import cutoff_of, next_period, period_of
 from broker.services import requests as requests_svc
 from broker.services import rounds, schedule
-from tests.broker.conftest import request_body
-
-
-def dev_principal(org):
-    return Principal(org_id=org.id, role=OrgKind.developer, scopes=ROLE_SCOPES[OrgKind.developer])
+from tests.builders import principal_of, request_body
 
 
 def submit(app, org, **kw):
     body = request_body(**kw)
     with app.app_context(), db.transaction(db.session()) as s:
-        return requests_svc.create(s, dev_principal(org), body).id
+        return requests_svc.create(s, principal_of(org), body).id
 
 
 def test_main_round_allocates_stores_and_replays(app, make, market, clock):

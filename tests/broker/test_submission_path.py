@@ -7,14 +7,13 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy import event
 from sqlmodel import func, select
 
 from broker import db
 from broker.models import AuditEntry, CapacityRequest, IdempotencyRecord, Org, OrgStatus, Price
 from broker import audit
-from tests.broker.conftest import request_body
+from tests.builders import request_body
 from tests.helpers import auth
 
 

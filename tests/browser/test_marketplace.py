@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from broker.access.principal import Principal
 from broker.clock import now
 from broker.models import OrgKind
 from broker.services import accounts, offerings, prices
+from tests.builders import principal_of
 
 pytestmark = pytest.mark.browser
 EMPTY = [{"demo": False}]
@@ -62,7 +62,7 @@ def test_visitor_filters_the_catalog_and_compares_three_offerings(live_server, p
                             ("Borealis Data", [("Ranking C", "preference_ranking", 250),
                                                ("Ranking D", "preference_ranking", 410)])):
             org = _vendor(s, name, f"ops@{name.split()[0].lower()}.example")
-            p = Principal(org_id=org.id, role=OrgKind.vendor, scopes=frozenset({"catalog:write"}))
+            p = principal_of(org, scopes={"catalog:write"})
             for title, task, price in items:
                 o = offerings.create(s, p, {"title": title, "task_type": task, "modality": "text", "unit": "item",
                                             "languages": ["en"], "turnaround_days": 3})

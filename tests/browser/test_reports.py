@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 @pytest.mark.parametrize("live_server", [{"demo": False}], indirect=True)
 def test_auditor_reads_latest_access_report(live_server, page, login_as, clock, tmp_path):
     from tests.reports import conftest as world  # the period of tests/reports (investor-owned vendor)
-    from tests.reports.market import Market
+    from tests.builders import Market
     from tests.reports.helpers import publish_all
 
     app = live_server.app

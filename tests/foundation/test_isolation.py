@@ -23,19 +23,19 @@ def test_get_owned_reports_another_orgs_row_as_missing(make, app):
     import pytest
 
     from broker import db
-    from broker.access.principal import Principal, get_owned
-    from broker.access.roles import ROLE_SCOPES
+    from broker.access.principal import get_owned
+    from tests.builders import principal_of
     from broker.errors import ApiError
-    from broker.models import OAuthClient, OrgKind
+    from broker.models import OAuthClient
 
     a, b = make.org(), make.org()
     make.client_credentials(b)
     with app.app_context():
         s = db.session()
         row = s.exec(__import__("sqlmodel").select(OAuthClient).where(OAuthClient.org_id == b.id)).one()
-        p = Principal(org_id=a.id, role=OrgKind.developer, scopes=ROLE_SCOPES[OrgKind.developer])
+        p = principal_of(a)
         with pytest.raises(ApiError) as e:
             get_owned(s, OAuthClient, row.id, p)
         assert e.value.status == 404
-        owner = Principal(org_id=b.id, role=OrgKind.developer, scopes=ROLE_SCOPES[OrgKind.developer])
+        owner = principal_of(b)
         assert get_owned(s, OAuthClient, row.id, owner).id == row.id

@@ -57,10 +57,11 @@ def test_job_slot_runs_once_even_if_two_leaders_overlap(app):
 
     from broker import db
     from broker.models import JobRun
-    from broker.scheduler.jobs import Job, run_once, slot_of
+    from broker.jobs import Job
+    from broker.scheduler.jobs import run_once, slot_of
 
     calls = []
-    job = Job("probe", lambda t: calls.append(t) or "ran", {"trigger": "interval", "minutes": 5})
+    job = Job("probe", lambda s, t: calls.append(t) or "ran", {"trigger": "interval", "minutes": 5})
     t = datetime(2026, 11, 23, 10, 7, 30, tzinfo=timezone.utc)
     assert slot_of(job, t) == datetime(2026, 11, 23, 10, 5, tzinfo=timezone.utc)
     assert run_once(app, job, slot_of(job, t)) == "ran"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from broker.models import AuditEntry, Offering, OfferingLanguage, Price
 from tests.helpers import auth
-from tests.marketplace.conftest import OFFERING
+from tests.builders import OFFERING
 
 
 def test_vendor_lists_offering_and_it_is_public(client, market, people):

@@ -3,17 +3,13 @@ the ledger invariant checked after every test (autouse)."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from decimal import Decimal
 
 import pytest
 
 from broker import db
-from broker.access.principal import Principal
-from broker.access.roles import ROLE_SCOPES
-from broker.models import (Allocation, CapacityRequest, Capacity, Offering, Order, OrderStatus, OrgKind,
-                           Price, Round)
+from broker.models import Order, OrderStatus
 from broker.payments import ledger
+from tests.builders import principal_of
 from tests.payments.fake_stripe import SECRET_KEY, WEBHOOK_SECRET, FakeStripeServer, sign
 
 PERIOD = "2026-W48"  # the clock fixture starts on Monday of this week
@@ -47,73 +43,19 @@ def stripe_app(app, fake_stripe):
     return app
 
 
-def principal_of(org) -> Principal:
-    return Principal(org_id=org.id, role=org.kind, scopes=ROLE_SCOPES[org.kind], name=org.name)
-
-
-OPERATOR = Principal(org_id=0, role=OrgKind.operator, scopes=ROLE_SCOPES[OrgKind.operator], name="ops")
-
-
-@dataclass
-class Market:
-    app: object
-    developer: object
-    vendor: object
-    offering_id: int
-    n: int = 0
-
-    def order(self, *, units=10, price=250, currency="USD", fee_rate="0.10", developer=None,
-              period=PERIOD) -> Order:
-        """An allocation and its order, as a round would leave them."""
-        from broker.clock import now
-
-        dev = developer or self.developer
-        self.n += 1
-        with self.app.app_context(), db.transaction(db.session()) as s:
-            rnd = Round(run_key=f"test-{period}-{self.n}", period=period, kind="main", policy_version=0,
-                        input_json="{}", output_json="{}", input_digest="sha256:x", output_digest="sha256:x")
-            req = CapacityRequest(org_id=dev.id, task_type="annotation", units=units,
-                                  max_unit_price_minor=price * 2, currency=currency, submitted_at=now())
-            s.add_all([rnd, req])
-            s.flush()
-            alloc = Allocation(round_id=rnd.id, request_id=req.id, offering_id=self.offering_id, org_id=dev.id,
-                               period=period, units=units, unit_price_minor=price, currency=currency,
-                               explanation={})
-            s.add(alloc)
-            s.flush()
-            from datetime import timedelta
-
-            order = Order(allocation_id=alloc.id, vendor_org_id=self.vendor.id, developer_org_id=dev.id,
-                          offering_id=self.offering_id, period=period, units=units, unit_price_minor=price,
-                          currency=currency, fee_rate=Decimal(fee_rate), payment_due_at=now() + timedelta(hours=72))
-            s.add(order)
-            s.flush()
-            return order
-
-    def get(self, order_id: int) -> Order:
-        with self.app.app_context():
-            s = db.session()
-            return s.get(Order, order_id)
-
-
 @pytest.fixture
-def market(app, make):
-    dev = make.org("developer", name="Lab One")
-    vendor = make.org("vendor", name="Label Co")
-    with app.app_context(), db.transaction(db.session()) as s:
-        from broker.clock import now
-
-        off = Offering(vendor_org_id=vendor.id, title="Text labels", task_type="annotation", modality="text",
-                       unit="item", turnaround_days=3)
-        s.add(off)
-        s.flush()
-        s.add(Price(offering_id=off.id, amount_minor=250, currency="USD", effective_from=now()))
-        s.add(Capacity(offering_id=off.id, period=PERIOD, units=100))
-        off_id = off.id
-    return Market(app, dev, vendor, off_id)
+def market(market, make, clock):
+    """A developer, a vendor and its offering (price 250 USD, 100 units in PERIOD): the
+    defaults of ``market.order``."""
+    market.developer = make.org("developer", name="Lab One")
+    market.vendor = make.org("vendor", name="Label Co")
+    market.offering_id = market.offering(market.vendor, title="Text labels", price=250, languages=(),
+                                         periods=[PERIOD], price_from=clock()).id
+    market.period = PERIOD
+    return market
 
 
-def deliver(app, market: Market, order_id: int, units: int):
+def deliver(app, market, order_id: int, units: int):
     """The vendor records a delivery through the broker's service, plus the payments hook
     (the one line the broker's ``orders.deliver`` calls)."""
     from broker.payments import service

@@ -1,6 +1,7 @@
 """The payments API and pages: who sees what, scopes, idempotent confirm, and the pages."""
 from __future__ import annotations
 
+from broker.models import Order
 from tests.helpers import auth, csrf_from, login
 from tests.payments.conftest import deliver, post_event
 
@@ -71,7 +72,7 @@ def test_pages_pay_through_checkout_and_vendor_onboarding(stripe_app, client, ma
     cs = r.location.rsplit("/", 1)[1]
     fake_stripe.complete_checkout(cs)  # no webhook arrives: the return page asks Stripe
     back = client.get(f"/payments/orders/{order.id}/return", follow_redirects=True).get_data(as_text=True)
-    assert "Payment received for order" in back and market.get(order.id).payment_status == "paid"
+    assert "Payment received for order" in back and market.get(Order, order.id).payment_status == "paid"
     client.post("/logout", data={"csrf_token": csrf_from(back)})
 
     make.user(market.vendor, email="vendor@example.org")

@@ -7,17 +7,20 @@ from datetime import timedelta
 from sqlmodel import select
 
 from broker import db
+from broker.api.payments import checkout_urls
 from broker.models import Notification, Order, OrderStatus, Org
 from broker.payments import charges, ledger, service
 from tests.helpers import csrf_from, login
-from tests.payments.conftest import PERIOD, deliver, money, principal_of
+from tests.builders import principal_of
+from tests.payments.conftest import PERIOD, deliver, money
 
 
 def confirm(app, market, order):
     with app.app_context(), app.test_request_context():
         s = db.session()
         with db.transaction(s):
-            return service.on_allocation_confirmed(s, s.get(Order, order.id), principal_of(market.developer))
+            return service.on_allocation_confirmed(s, s.get(Order, order.id), principal_of(market.developer),
+                                                   **checkout_urls(order.id))
 
 
 def test_embedded_invoice_settled_by_an_operator_then_delivery_and_refund(app, client, make, market):
@@ -35,7 +38,7 @@ def test_embedded_invoice_settled_by_an_operator_then_delivery_and_refund(app, c
     assert pay.number in page.get_data(as_text=True)
     r = client.post(f"/payments/invoices/{pay.id}/paid", data={"csrf_token": csrf_from(page.get_data(as_text=True))})
     assert r.status_code == 302
-    assert market.get(order.id).payment_status == "paid"
+    assert market.get(Order, order.id).payment_status == "paid"
     assert money(app, order.id).charged == 2400
 
     deliver(app, market, order.id, 3)  # 900 gross, fee 12.5 % = 112.5 → 113 (half up)
@@ -58,7 +61,7 @@ def test_invoice_terms_book_the_charge_at_once_and_credit_the_refund(app, make, 
     order = market.order(units=10, price=100)
     pay = confirm(app, market, order)
     assert pay.method == "invoice_terms" and pay.due_at.date().isoformat() == "2026-12-23"
-    assert market.get(order.id).payment_status == "invoiced"
+    assert market.get(Order, order.id).payment_status == "invoiced"
     assert money(app, order.id).charged == 1000
     deliver(app, market, order.id, 6)
     with app.app_context():
@@ -69,7 +72,7 @@ def test_invoice_terms_book_the_charge_at_once_and_credit_the_refund(app, make, 
         # The refund of 4 units is a credit note: the developer now owes 600, not 1 000.
         assert ledger.balance(s, ledger.receivable(market.developer.id), order_id=order.id) == 600
         with db.transaction(s):
-            from tests.payments.conftest import OPERATOR
+            from tests.builders import OPERATOR
 
             charges.mark_invoice_paid(s, charges.payment_of(s, order.id), OPERATOR)
         assert ledger.balance(s, ledger.receivable(market.developer.id)) == 0
@@ -111,7 +114,8 @@ def test_unpaid_order_past_its_window_is_released_with_a_reason(app, client, mak
         from broker.errors import ApiError
 
         with pytest.raises(ApiError) as e, db.transaction(s):
-            service.on_allocation_confirmed(s, s.get(Order, unpaid.id), principal_of(market.developer))
+            service.on_allocation_confirmed(s, s.get(Order, unpaid.id), principal_of(market.developer),
+                                            **checkout_urls(unpaid.id))
         assert e.value.status == 409
 
 

@@ -3,6 +3,7 @@ end refunds the other half → the ledger's prices and fees show it; the ledger 
 from __future__ import annotations
 
 from broker import db
+from broker.models import Order
 from broker.payments import reporting, service
 from tests.helpers import auth
 from tests.payments.conftest import PERIOD, deliver, money, onboard, post_event
@@ -24,7 +25,7 @@ def test_pay_deliver_half_refund_half(stripe_app, client, make, market, fake_str
     # The customer pays on the hosted page; Stripe's signed webhook books the charge.
     evt = fake_stripe.complete_checkout(cs["id"])
     assert post_event(client, evt).json["result"] == "booked"
-    assert market.get(order.id).payment_status == "paid"
+    assert market.get(Order, order.id).payment_status == "paid"
     assert money(app, order.id).charged == 2500
 
     # The vendor onboards, then delivers half: one transfer of half minus the 10 % fee.

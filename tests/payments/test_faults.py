@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import select
 
 from broker import db
+from broker.api.payments import checkout_urls
 from broker.clock import now
 from broker.models import LedgerEntry
 from broker.payments import payouts
@@ -21,13 +22,14 @@ from tests.payments.conftest import deliver, money, onboard, post_event
 def paid_order(app, client, market, fake, units=10, price=250):
     """An order paid through the fake checkout, its vendor onboarded."""
     from broker.payments import service
-    from tests.payments.conftest import principal_of
+    from tests.builders import principal_of
 
     order = market.order(units=units, price=price)
     with app.app_context(), app.test_request_context():
         s = db.session()
         with db.transaction(s):
-            pay = service.on_allocation_confirmed(s, s.get(type(order), order.id), principal_of(market.developer))
+            pay = service.on_allocation_confirmed(s, s.get(type(order), order.id), principal_of(market.developer),
+                                                   **checkout_urls(order.id))
     assert post_event(client, fake.complete_checkout(pay.external_id)).status_code == 200
     onboard(app, client, fake, market.vendor)
     return order
@@ -88,7 +90,7 @@ def test_scheduler_killed_between_transfer_and_record_pays_once_after_restart(
 
     order = paid_order(stripe_app, client, market, fake_stripe)
     stripe_app.config["STRIPE_NETWORK_RETRIES"] = 0
-    [job] = [j for j in registry() if j.name == "payments_settle"]
+    job = registry(stripe_app)["payments_settle"]
 
     # 1. The web process's after-commit release fails at the crash point: Stripe made the
     #    transfer, the ledger did not record it (the delivery itself is committed).

@@ -8,7 +8,8 @@ import time
 from sqlmodel import func, select
 
 from broker import db
-from broker.models import LedgerEntry, StripeEvent
+from broker.api.payments import checkout_urls
+from broker.models import LedgerEntry, StripeEvent, Order
 from broker.payments import charges
 from tests.payments.conftest import deliver, money, onboard, post_event
 from tests.payments.fake_stripe import sign
@@ -24,13 +25,14 @@ def counts(app):
 
 def open_checkout(app, market, fake):
     from broker.payments import service
-    from tests.payments.conftest import principal_of
+    from tests.builders import principal_of
 
     order = market.order(units=4, price=1000)
     with app.app_context(), app.test_request_context():
         s = db.session()
         with db.transaction(s):
-            pay = service.on_allocation_confirmed(s, s.get(type(order), order.id), principal_of(market.developer))
+            pay = service.on_allocation_confirmed(s, s.get(type(order), order.id), principal_of(market.developer),
+                                                   **checkout_urls(order.id))
     return order, pay.external_id
 
 
@@ -59,7 +61,7 @@ def test_forged_signature_is_rejected_and_changes_nothing(stripe_app, client, ma
                     headers={"Stripe-Signature": sign(payload)})
     assert r.status_code == 400
     assert counts(stripe_app) == (0, 0)
-    assert market.get(order.id).payment_status == "unpaid"
+    assert market.get(Order, order.id).payment_status == "unpaid"
     # The genuine event still goes through afterwards (the forgeries did not burn its id).
     assert post_event(client, evt).json["result"] == "booked"
 
@@ -90,17 +92,18 @@ def test_failed_payment_is_shown_and_a_retry_makes_a_new_checkout(stripe_app, cl
     with stripe_app.app_context():
         pay = charges.payment_of(db.session(), order.id)
     assert (pay.status, pay.reason) == ("failed", "Your card was declined.")
-    assert market.get(order.id).payment_status == "failed"
+    assert market.get(Order, order.id).payment_status == "failed"
     from broker.payments import service
-    from tests.payments.conftest import principal_of
+    from tests.builders import principal_of
 
     with stripe_app.app_context(), stripe_app.test_request_context():
         s = db.session()
         with db.transaction(s):
-            again = service.on_allocation_confirmed(s, s.get(type(order), order.id), principal_of(market.developer))
+            again = service.on_allocation_confirmed(s, s.get(type(order), order.id), principal_of(market.developer),
+                                                   **checkout_urls(order.id))
     assert again.external_id != cs and again.attempts == 2 and again.status == "open"
     assert post_event(client, fake_stripe.complete_checkout(again.external_id)).json["result"] == "booked"
-    assert market.get(order.id).payment_status == "paid"
+    assert market.get(Order, order.id).payment_status == "paid"
 
 
 def test_checkout_amount_mismatch_is_not_booked(stripe_app, client, market, fake_stripe):
@@ -139,13 +142,14 @@ def test_transfer_reversed_and_dispute_are_booked_once(stripe_app, client, marke
 
 def test_account_updated_enables_payouts_that_were_waiting(stripe_app, client, market, fake_stripe):
     from broker.payments import connect, service
-    from tests.payments.conftest import principal_of
+    from tests.builders import principal_of
 
     order = market.order(units=2, price=500)
     with stripe_app.app_context(), stripe_app.test_request_context():
         s = db.session()
         with db.transaction(s):
-            pay = service.on_allocation_confirmed(s, s.get(type(order), order.id), principal_of(market.developer))
+            pay = service.on_allocation_confirmed(s, s.get(type(order), order.id), principal_of(market.developer),
+                                                   **checkout_urls(order.id))
     post_event(client, fake_stripe.complete_checkout(pay.external_id))
     deliver(stripe_app, market, order.id, 2)  # vendor not onboarded: the payout waits
     assert fake_stripe.of("transfer") == [] and money(stripe_app, order.id).vendor_share == 900

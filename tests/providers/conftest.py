@@ -10,9 +10,8 @@ from decimal import Decimal
 import pytest
 
 from broker import db
-from broker.access.principal import Principal
-from broker.access.roles import ROLE_SCOPES
-from broker.models import (Allocation, Capacity, CapacityRequest, Offering, Order, OrgKind, Price,
+from tests.builders import principal_of
+from broker.models import (Allocation, Capacity, CapacityRequest, Offering, Order, Price,
                            Round)
 from broker.periods import period_of
 from broker.services import vendor_systems as svc
@@ -26,10 +25,6 @@ def provider_env(monkeypatch):
     monkeypatch.setenv("PARITY_PROVIDERS_ALLOW_HTTP", "1")
     monkeypatch.setenv("PARITY_PROVIDER_ACME_SECRET", SECRET)
     monkeypatch.setenv("PARITY_PROVIDER_ACME_OLD", OLD_SECRET)
-
-
-def operator_principal(org) -> Principal:
-    return Principal(org_id=org.id, role=OrgKind.operator, scopes=ROLE_SCOPES[OrgKind.operator])
 
 
 class Shop:
@@ -78,7 +73,7 @@ class Shop:
     def connect(self, vendor, adapter, **settings):
         operator = self.make.org("operator")
         with self.app.app_context(), db.transaction(db.session()) as s:
-            conn = svc.connect(s, operator_principal(operator), vendor_org_id=vendor.id, adapter=adapter,
+            conn = svc.connect(s, principal_of(operator), vendor_org_id=vendor.id, adapter=adapter,
                                settings=settings)
             return conn.id
 
@@ -92,7 +87,7 @@ class Shop:
     def run(self, fn, *args):
         """Run a job function in an app context, as the scheduler does."""
         with self.app.app_context():
-            return fn(*args)
+            return fn(db.session(), *args)
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from sqlmodel import select
 from broker import db
 from broker.models import Delivery, Order, OrderStatus, ProviderEvent
 from broker.services import vendor_systems as svc
-from tests.providers.conftest import operator_principal
+from tests.builders import principal_of
 
 ROOT = Path(__file__).resolve().parents[2]
 USER, PASSWORD = "parity-tests@example.org", "parity-Tests-2026!"
@@ -152,4 +152,4 @@ def test_orders_become_tasks_and_completions_become_deliveries(app, make, shop, 
         order = s.get(Order, order_id)
         assert order.units_delivered == 4 and order.status == OrderStatus.delivered
         assert sorted(d.units for d in s.exec(select(Delivery))) == [1, 3]
-        assert svc.health(s, operator_principal(make.org("operator")))[0]["state"] == "ok"
+        assert svc.health(s, principal_of(make.org("operator")))[0]["state"] == "ok"

@@ -6,13 +6,16 @@ Data" delivers everything to everyone.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.reports.market import Market
+from broker.periods import period_start
 
 PERIOD = "2026-W46"  # 2026-11-09 .. 2026-11-16; the test clock stands in W48, so it is closed
+# Preference ranking with its pay disclosed, priced from a month before the period.
+OFFERED = dict(periods=[PERIOD], task_type="preference_ranking", unit="comparison", languages=(),
+               annotator_share=60.0, pay=1500, price_from=period_start(PERIOD) - timedelta(days=30))
 CUTOFF = datetime(2026, 11, 7, 0, 0, tzinfo=timezone.utc)
 SPOT = datetime(2026, 11, 10, 12, 0, tzinfo=timezone.utc)
 
@@ -22,17 +25,12 @@ def t(day, hour=9):
 
 
 @pytest.fixture
-def market(app):
-    return Market(app)
-
-
-@pytest.fixture
 def scenario(app, market):
     m = market
     acme = m.org("vendor", "Acme Labelers", headcount=300)
     bee = m.org("vendor", "Bee Data", headcount=80)
-    a1 = m.offering(acme, period=PERIOD, capacity=300, price=1000)
-    b1 = m.offering(bee, period=PERIOD, capacity=120, price=800, pay=700, annotator_share=40.0)
+    a1 = m.offering(acme, capacity=300, price=1000, **OFFERED)
+    b1 = m.offering(bee, capacity=120, price=800, **{**OFFERED, "pay": 700, "annotator_share": 40.0})
     investor = m.org("developer", "Investor AI", headcount=5000)
     m.stake(investor, acme)
     holding = m.group("Twin Holdings")

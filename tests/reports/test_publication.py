@@ -7,7 +7,6 @@ import os
 from datetime import datetime, timezone
 
 import jsonschema
-import pytest
 
 from broker.reports import canonical, signing
 from broker.reports.schema import load as load_schema

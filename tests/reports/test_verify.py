@@ -4,10 +4,7 @@ and a vendor that delivers to its investor first is revealed by the published fi
 from __future__ import annotations
 
 import json
-import shutil
 
-from broker import db
-from broker.models import Report
 from broker.reports import build, verify
 from tests.reports.conftest import PERIOD
 from tests.reports.helpers import client_source, publish_all, publish_period, run_verify

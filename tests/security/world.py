@@ -83,7 +83,7 @@ def build(app, make, clock) -> World:
         for who in ("dev_b", "dev_a")]
 
     clock.set(cutoff_of(period, 48) + timedelta(seconds=20))
-    job = next(j for j in registry() if j.name == "rounds")
+    job = registry(app)["rounds"]
     assert run_once(app, job, clock().replace(second=0))
     clock.set(cutoff_of(period, 48) + timedelta(days=2, hours=3))  # inside the period
 

@@ -9,7 +9,7 @@ import json
 
 from flask import Response, current_app, g, request
 from flask_openapi3 import APIBlueprint, Tag
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, create_model
 
 from broker import db
 from broker.api import pagination
@@ -22,6 +22,7 @@ from broker.catalog.wire import iso
 from broker.clock import now
 from broker.errors import ApiError
 from broker.models import Offering
+from broker.models.offering import OfferingBase, OfferingPublic
 from broker.periods import period_of
 from broker.services import capacity, catalog, catalog_cache, idempotency, offerings, prices
 
@@ -188,26 +189,7 @@ class PriceOut(BaseModel):
     effective_to: datetime | None
 
 
-class OfferingOut(BaseModel):
-    id: int
-    vendor_org_id: int
-    title: str
-    task_type: str
-    modality: str
-    expertise: str
-    unit: str
-    languages: list[str]
-    description: str
-    quality: dict
-    turnaround_days: int
-    calibration_required: bool
-    security: dict
-    content_risk: str
-    effective_hourly_pay_minor: int | None
-    pay_currency: str | None
-    annotator_share: float | None
-    status: str
-    created_at: datetime
+class OfferingOut(OfferingPublic):
     current_price: PriceOut | None
 
 
@@ -284,32 +266,29 @@ class Security(StrictInput):
     iso27001: bool | None = None
 
 
-class OfferingChange(StrictInput):
-    title: str | None = Field(default=None, min_length=2, max_length=200)
-    task_type: TaskType | None = None
-    modality: Modality | None = None
-    expertise: Expertise | None = None
-    unit: Unit | None = None
-    languages: list[str] | None = Field(default=None, min_length=1, max_length=40)
-    description: str | None = Field(default=None, max_length=4000)
-    quality: Quality | None = None
-    turnaround_days: int | None = Field(default=None, ge=0, le=365)
-    calibration_required: bool | None = None
-    security: Security | None = None
-    content_risk: ContentRisk | None = None
-    effective_hourly_pay_minor: int | None = Field(default=None, gt=0, le=10**9)
-    pay_currency: str | None = Field(default=None, min_length=3, max_length=3)
-    annotator_share: float | None = Field(default=None, ge=0, le=100)
-    status: Literal["active", "retired"] | None = None
+# The bodies take OfferingBase's fields (models.offering) with the API's own types where the
+# answer documents more (the vocabularies, the quality and security facts); the rules are the
+# service's (services.offerings.validate), so nothing here repeats them.
+_API_TYPES = {"task_type": TaskType, "modality": Modality, "expertise": Expertise, "unit": Unit,
+              "content_risk": ContentRisk, "quality": Quality, "security": Security}
 
 
-class OfferingCreate(OfferingChange):
-    title: str = Field(min_length=2, max_length=200)
-    task_type: TaskType
-    modality: Modality
-    unit: Unit
-    languages: list[str] = Field(min_length=1, max_length=40)
-    turnaround_days: int = Field(ge=0, le=365)
+def _body(name: str, *, partial: bool) -> type[StrictInput]:
+    fields = {}
+    for field, info in OfferingBase.model_fields.items():
+        kind = _API_TYPES.get(field, info.annotation)
+        if partial or not info.is_required():
+            fields[field] = (kind | None, None)
+        else:
+            fields[field] = (kind, ...)
+    fields["languages"] = (list[str] | None, None) if partial else (list[str], ...)
+    if partial:
+        fields["status"] = (Literal["active", "retired"] | None, None)
+    return create_model(name, __base__=StrictInput, **fields)
+
+
+OfferingCreate = _body("OfferingCreate", partial=False)
+OfferingUpdate = _body("OfferingUpdate", partial=True)
 
 
 def _fields(body: StrictInput) -> dict:
@@ -335,12 +314,8 @@ def create_offering(body: OfferingCreate):
 @api.patch("/<int:offering_id>", responses={"200": OfferingOut}, security=[{"oauth2": ["catalog:write"]}],
            summary="Change your offering (fields given are replaced; status retired withdraws it)")
 @bearer("catalog:write")
-def update_offering(path: OfferingPath, body: OfferingChange):
+def update_offering(path: OfferingPath, body: OfferingUpdate):
     data = _fields(body)
-    nulls = [k for k, v in data.items() if v is None and k not in ("effective_hourly_pay_minor", "pay_currency",
-                                                                   "annotator_share")]
-    if nulls:
-        raise offerings.invalid([{"field": k, "message": "cannot be null"} for k in nulls])
     s = db.session()
     with db.transaction(s):
         o = offerings.update(s, g.principal, path.offering_id, data)

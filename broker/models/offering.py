@@ -10,14 +10,12 @@ from broker.models.types import UTCDateTime
 from broker.models.base import created_at_field, json_field, utc_field
 
 
-class Offering(SQLModel, table=True):
-    __tablename__ = "offering"
-    __table_args__ = (
-        sa.Index("ix_offering_catalog", "status", "task_type", "expertise"),
-    )
+class OfferingBase(SQLModel):
+    """What a vendor says about an offering — one declaration of its fields and their column
+    shapes. The table, the API's bodies (``OfferingCreate``/``OfferingUpdate``) and answers
+    (``OfferingPublic``) and the vendor page's form take their fields from here; the rules
+    (vocabulary, lengths, turnaround, pay) are checked by ``broker.services.offerings``."""
 
-    id: int | None = Field(default=None, primary_key=True)
-    vendor_org_id: int = Field(foreign_key="org.id", index=True)
     title: str = Field(max_length=200)
     task_type: str = Field(max_length=40)  # controlled vocabulary, broker.catalog.vocabulary
     modality: str = Field(max_length=40)  # text | image | audio | video | multimodal
@@ -36,8 +34,33 @@ class Offering(SQLModel, table=True):
     pay_currency: str | None = Field(default=None, max_length=3)
     # Vendor-disclosed share of the price that reaches annotators, percent.
     annotator_share: float | None = Field(default=None, ge=0, le=100)
+
+
+# The fields a vendor may set, and those an offering cannot be listed without.
+OFFERING_FIELDS = tuple(OfferingBase.model_fields)
+REQUIRED_FIELDS = tuple(n for n, f in OfferingBase.model_fields.items() if f.is_required()) + ("languages",)
+
+
+class Offering(OfferingBase, table=True):
+    __tablename__ = "offering"
+    __table_args__ = (
+        sa.Index("ix_offering_catalog", "status", "task_type", "expertise"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    vendor_org_id: int = Field(foreign_key="org.id", index=True)
     status: str = Field(default="active", max_length=16)  # active | retired
     created_at: datetime = created_at_field()
+
+
+class OfferingPublic(OfferingBase):
+    """An offering as the API shows it (its languages from their table)."""
+
+    id: int
+    vendor_org_id: int
+    languages: list[str]
+    status: str
+    created_at: datetime
 
 
 class OfferingLanguage(SQLModel, table=True):

@@ -1,5 +1,8 @@
 """Vendors' offerings: create, change and retire them (prices and capacity have their own
-modules). Every change is audited with before and after, in the same transaction."""
+modules). Every change is audited with before and after, in the same transaction.
+
+The rules of an offering's fields live here and only here: the API's schemas and the vendor
+page's form shape input (models.offering.OfferingBase) and hand it over."""
 from __future__ import annotations
 
 from sqlmodel import Session, select
@@ -8,20 +11,29 @@ from broker.access.principal import Principal, get_owned
 from broker.catalog import iso, vocabulary
 from broker.errors import ApiError
 from broker.models import Offering, OfferingLanguage, OrgKind
+from broker.models.offering import OFFERING_FIELDS, REQUIRED_FIELDS
 from broker import audit
 
-FIELDS = ("title", "task_type", "modality", "expertise", "unit", "description", "quality",
-          "turnaround_days", "calibration_required", "security", "content_risk",
-          "effective_hourly_pay_minor", "pay_currency", "annotator_share", "status")
+FIELDS = (*OFFERING_FIELDS, "status")
+# Fields that may be cleared (set to null); every other field always has a value.
+NULLABLE = {"effective_hourly_pay_minor", "pay_currency", "annotator_share"}
 QUALITY_KEYS = {"gold_tasks", "redundancy", "consensus", "agreement_metric"}
 SECURITY_KEYS = {"data_residency", "nda", "secure_facility", "pii_allowed", "iso27001"}
 MAX_LANGUAGES = 40
+TITLE_LENGTH = (2, 200)
+MAX_DESCRIPTION = 4000
+MAX_TURNAROUND_DAYS = 365
+MAX_HOURLY_PAY_MINOR = 10**9
 
 
 def invalid(errors: list[dict]) -> ApiError:
     fields = ", ".join(sorted({e["field"] for e in errors}))
     return ApiError(f"The request has invalid fields: {fields}.", status=422, type_="validation",
                     title="Validation failed", errors=errors)
+
+
+def _whole(value, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 def _check_vocab(errors, data, field, terms):
@@ -32,15 +44,32 @@ def _check_vocab(errors, data, field, terms):
 def validate(data: dict) -> tuple[dict, list[str] | None]:
     """Check an offering's fields (a full create or a partial change); returns the cleaned
     fields and the normalised languages (None when not given). Raises 422 naming each field."""
-    errors: list[dict] = []
+    errors: list[dict] = [{"field": k, "message": "cannot be null"} for k, v in data.items()
+                          if v is None and k not in NULLABLE]
+    data = {k: v for k, v in data.items() if v is not None or k in NULLABLE}
     for field, terms in (("task_type", vocabulary.TASK_TYPES), ("modality", vocabulary.MODALITIES),
                          ("expertise", vocabulary.EXPERTISE), ("unit", vocabulary.UNITS),
                          ("content_risk", vocabulary.CONTENT_RISK)):
         _check_vocab(errors, data, field, terms)
     if "status" in data and data["status"] not in ("active", "retired"):
         errors.append({"field": "status", "message": "must be active or retired"})
-    if "title" in data and not (data["title"] or "").strip():
-        errors.append({"field": "title", "message": "must not be blank"})
+    if "title" in data:
+        title = data["title"].strip() if isinstance(data["title"], str) else ""
+        if not title:
+            errors.append({"field": "title", "message": "must not be blank"})
+        elif not TITLE_LENGTH[0] <= len(title) <= TITLE_LENGTH[1]:
+            errors.append({"field": "title", "message": f"{TITLE_LENGTH[0]}–{TITLE_LENGTH[1]} characters"})
+    if "description" in data and len(data["description"] or "") > MAX_DESCRIPTION:
+        errors.append({"field": "description", "message": f"at most {MAX_DESCRIPTION} characters"})
+    if "turnaround_days" in data and not _whole(data["turnaround_days"], 0, MAX_TURNAROUND_DAYS):
+        errors.append({"field": "turnaround_days", "message": f"whole days from 0 to {MAX_TURNAROUND_DAYS}"})
+    share = data.get("annotator_share")
+    if share is not None and (isinstance(share, bool) or not isinstance(share, (int, float))
+                              or not 0 <= share <= 100):
+        errors.append({"field": "annotator_share", "message": "a percentage from 0 to 100"})
+    pay = data.get("effective_hourly_pay_minor")
+    if pay is not None and not _whole(pay, 1, MAX_HOURLY_PAY_MINOR):
+        errors.append({"field": "effective_hourly_pay_minor", "message": "a positive amount in minor units"})
     quality = data.get("quality") or {}
     for key in set(quality) - QUALITY_KEYS:
         errors.append({"field": f"quality.{key}", "message": "unknown quality mechanism"})
@@ -107,8 +136,7 @@ def _set_languages(s: Session, offering_id: int, languages: list[str]) -> None:
 def create(s: Session, actor: Principal, data: dict) -> Offering:
     if actor.role != OrgKind.vendor:
         raise ApiError("Only vendor organisations list offerings.", status=403, type_="forbidden")
-    missing = [f for f in ("title", "task_type", "modality", "unit", "turnaround_days", "languages")
-               if data.get(f) is None]
+    missing = [f for f in REQUIRED_FIELDS if data.get(f) is None]
     if missing:
         raise invalid([{"field": f, "message": "required"} for f in missing])
     fields, languages = validate(data)

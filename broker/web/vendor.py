@@ -77,8 +77,8 @@ def _offering_data(form: OfferingForm) -> dict:
         security["data_residency"] = form.data_residency.data.strip().upper()
     pay_currency = (form.pay_currency.data or "").strip().upper() or None
     pay = _money(form.hourly_pay.data, pay_currency or "USD", "hourly_pay") if (form.hourly_pay.data or "").strip() else None
-    return {"title": form.title.data.strip(), "task_type": form.task_type.data, "modality": form.modality.data,
-            "languages": [x.strip() for x in form.languages.data.split(",") if x.strip()],
+    return {"title": (form.title.data or "").strip(), "task_type": form.task_type.data, "modality": form.modality.data,
+            "languages": [x.strip() for x in (form.languages.data or "").split(",") if x.strip()],
             "expertise": form.expertise.data, "unit": form.unit.data, "description": form.description.data or "",
             "turnaround_days": form.turnaround_days.data, "calibration_required": form.calibration_required.data,
             "quality": quality, "security": security, "content_risk": form.content_risk.data,

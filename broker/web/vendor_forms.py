@@ -21,28 +21,31 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class OfferingForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(min=2, max=200)])
+    """The fields of models.offering.OfferingBase as a vendor types them. Only their shape is
+    here (an empty box is "not given"); the rules are services.offerings', whose field errors
+    the page shows."""
+
+    title = StringField("Title")
     task_type = SelectField("Task type", choices=_choices(vocabulary.TASK_TYPES))
     modality = SelectField("Modality", choices=_choices(vocabulary.MODALITIES))
-    languages = StringField("Languages (BCP 47, comma-separated)", validators=[DataRequired(), Length(max=400)])
+    languages = StringField("Languages (BCP 47, comma-separated)")
     expertise = SelectField("Domain expertise", choices=_choices(vocabulary.EXPERTISE))
     unit = SelectField("Unit", choices=_choices(vocabulary.UNITS))
-    description = TextAreaField("Description", validators=[Optional(), Length(max=4000)])
-    turnaround_days = IntegerField("Turnaround (days)", validators=[DataRequired(), NumberRange(0, 365)])
+    description = TextAreaField("Description")
+    turnaround_days = IntegerField("Turnaround (days)", validators=[Optional()])
     calibration_required = BooleanField("Calibration required before work starts")
     gold_tasks = BooleanField("Gold tasks")
-    redundancy = IntegerField("Redundancy (judgements per item)", validators=[Optional(), NumberRange(1, 50)])
+    redundancy = IntegerField("Redundancy (judgements per item)", validators=[Optional()])
     consensus = SelectField("Consensus method", choices=_choices(vocabulary.CONSENSUS_METHODS))
     agreement_metric = SelectField("Agreement metric", choices=_choices(vocabulary.AGREEMENT_METRICS))
-    data_residency = StringField("Data residency (country code or EU)", validators=[Optional(), Length(max=2)])
+    data_residency = StringField("Data residency (country code or EU)")
     nda = BooleanField("Workers sign an NDA")
     secure_facility = BooleanField("Work done in a secure facility")
     pii_allowed = BooleanField("Personal data may be processed")
     content_risk = SelectField("Content risk", choices=_choices(vocabulary.CONTENT_RISK))
     hourly_pay = StringField("Effective hourly pay of annotators", validators=[Optional(), Length(max=20)])
-    pay_currency = StringField("Pay currency (ISO 4217)", validators=[Optional(), Length(min=3, max=3)])
-    annotator_share = DecimalField("Share of the price reaching annotators (%)", places=2,
-                                   validators=[Optional(), NumberRange(0, 100)])
+    pay_currency = StringField("Pay currency (ISO 4217)")
+    annotator_share = DecimalField("Share of the price reaching annotators (%)", places=2, validators=[Optional()])
 
 
 class NewOfferingForm(OfferingForm):

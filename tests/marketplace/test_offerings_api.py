@@ -110,3 +110,19 @@ def test_unknown_offering_is_a_404_problem(client):
     r = client.get("/api/v1/offerings/999999")
     assert r.status_code == 404 and r.content_type == "application/problem+json"
     assert client.get("/api/v1/offerings/99999999999999").status_code in (404, 422)
+
+
+def test_offering_rules_hold_on_create_and_change_alike(client, market, people):
+    """Title of 2–200 characters, turnaround of at most 365 days, no nulls: services.offerings
+    checks them for every caller, so a change is refused as a create is."""
+    h = auth(people.vendor_token)
+    o = market.offer(people.vendor_token)
+    for change, field in (({"title": "x"}, "title"), ({"title": "y" * 201}, "title"),
+                          ({"turnaround_days": 366}, "turnaround_days"), ({"title": None}, "title"),
+                          ({"turnaround_days": None}, "turnaround_days"), ({"description": None}, "description")):
+        for r in (client.post("/api/v1/offerings", json={**OFFERING, **change}, headers=h),
+                  client.patch(f"/api/v1/offerings/{o['id']}", json=change, headers=h)):
+            assert r.status_code == 422, (change, r.get_data(as_text=True))
+            assert [e["field"] for e in r.json["errors"]] == [field], (change, r.json)
+    assert market.count(Offering) == 1
+    assert client.get(f"/api/v1/offerings/{o['id']}").json["title"] == OFFERING["title"]

@@ -150,3 +150,15 @@ def test_price_files_are_stable_and_cacheable(client, market, people, clock):
     assert client.get(f"/prices/{clock.current.date() + timedelta(days=1)}.json").status_code == 404
     assert client.get("/prices/2020-01-01.json").status_code == 404
     assert client.get("/prices/yesterday.json").status_code == 404
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"title": "x"}, "title"), ({"title": "  "}, "title"), ({"turnaround_days": "366"}, "turnaround days"),
+    ({"turnaround_days": ""}, "turnaround days"), ({"redundancy": "51"}, "quality.redundancy"),
+    ({"annotator_share": "101"}, "annotator share"),
+])
+def test_offering_rules_of_the_service_refuse_the_form(vendor_client, market, change, field):
+    """The page holds no rules of its own: the service's refusal names the field."""
+    r = _post(vendor_client, "/vendor/offerings/new", {**FORM, **change})
+    assert r.status_code == 422 and f"{field}:" in r.get_data(as_text=True), r.get_data(as_text=True)[:2000]
+    assert market.count(Offering) == 0

@@ -1,5 +1,6 @@
 """Fixtures of the provider tests: vendors with an offering, orders as a round makes them,
-a connection per vendor, and vendor systems on 127.0.0.1."""
+a connection per vendor, vendor systems on 127.0.0.1, and a real Label Studio booting in the
+background from the moment the session knows it will need one."""
 from __future__ import annotations
 
 import itertools
@@ -10,11 +11,37 @@ from decimal import Decimal
 import pytest
 
 from broker import db
-from tests.builders import principal_of
 from broker.models import (Allocation, Capacity, CapacityRequest, Offering, Order, Price,
                            Round)
 from broker.periods import period_of
 from broker.services import vendor_systems as svc
+from tests.builders import principal_of
+from tests.providers import labelstudio_server
+
+_label_studio: list[labelstudio_server.Server] = []  # the session's one server, once booting
+
+
+def pytest_collection_finish(session):
+    # Boot Label Studio now, beside the tests that run before its own (its boot is most of
+    # that test's time), but only when a selected test needs it.
+    if any("label_studio" in getattr(item, "fixturenames", ()) for item in session.items):
+        _label_studio.append(labelstudio_server.Server())
+
+
+def pytest_sessionfinish(session):
+    for server in _label_studio:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def label_studio() -> str:
+    """The base URL of a running Label Studio (skips the test when it cannot be installed)."""
+    if not _label_studio:  # collected some other way: boot it now
+        _label_studio.append(labelstudio_server.Server())
+    try:
+        return _label_studio[0].wait()
+    except labelstudio_server.Unavailable as e:
+        pytest.skip(str(e))
 
 SECRET = "whsec-test-current-0123456789"
 OLD_SECRET = "whsec-test-previous-9876543210"

@@ -1,22 +1,10 @@
-"""The Label Studio adapter against a real Label Studio 1.23 server.
-
-The server comes from PyPI into its own virtual environment, cached outside the repository
-by ``scripts/ensure-labelstudio`` (keyed by version). Its first start migrates a fresh
-database, which takes minutes on a busy machine, so that database is made once into the
-cache as a template and copied for each run; a run then starts in seconds. The test logs
-in as the admin the server was started with, creates a personal access token (a JWT
-refresh token) and gives it to the adapter through the environment, as an operator would.
+"""The Label Studio adapter against a real Label Studio 1.23 server (``label_studio``:
+tests/providers/labelstudio_server.py, booted in the background). The test logs in as the
+admin the server was started with, creates a personal access token (a JWT refresh token) and
+gives it to the adapter through the environment, as an operator would.
 """
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import time
-from pathlib import Path
-
-import pytest
 import requests
 from sqlmodel import select
 
@@ -24,71 +12,7 @@ from broker import db
 from broker.models import Delivery, Order, OrderStatus, ProviderEvent
 from broker.services import vendor_systems as svc
 from tests.builders import principal_of
-
-ROOT = Path(__file__).resolve().parents[2]
-USER, PASSWORD = "parity-tests@example.org", "parity-Tests-2026!"
-START_TIMEOUT = int(os.environ.get("LABEL_STUDIO_START_TIMEOUT", "600"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(exe: str, data: Path, port: int) -> subprocess.Popen:
-    env = dict(os.environ, LABEL_STUDIO_BASE_DATA_DIR=str(data), LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK="true")
-    log = open(data / "server.log", "ab")
-    proc = subprocess.Popen([exe, "start", "--no-browser", "--host", "127.0.0.1", "--port", str(port),
-                             "--data-dir", str(data), "--username", USER, "--password", PASSWORD],
-                            cwd=data, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"label-studio exited with {proc.returncode}; see {data / 'server.log'}")
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/health", timeout=2).ok:
-                return proc
-        except requests.RequestException:
-            pass
-        time.sleep(1)
-    _stop(proc)
-    raise RuntimeError(f"label-studio did not answer /health within {START_TIMEOUT} s")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def label_studio(tmp_path_factory):
-    try:
-        exe = subprocess.run([str(ROOT / "scripts" / "ensure-labelstudio")], check=True, capture_output=True,
-                             text=True, timeout=3000).stdout.strip().splitlines()[-1]
-    except (subprocess.SubprocessError, OSError, IndexError) as e:
-        pytest.skip(f"Label Studio 1.23 could not be installed from PyPI here: {e}")
-    template = Path(exe).parent.parent / "data-template"
-    if not (template / "label_studio.sqlite3").exists():
-        fresh = tmp_path_factory.mktemp("ls-template")
-        _stop(_start(exe, fresh, _free_port()))  # first start: migrations and the admin user
-        tmp = template.with_name("data-template.tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.copytree(fresh, tmp, ignore=shutil.ignore_patterns("server.log"))
-        try:
-            tmp.rename(template)
-        except OSError:  # another run made it first
-            shutil.rmtree(tmp, ignore_errors=True)
-    data = tmp_path_factory.mktemp("ls-data")
-    shutil.copytree(template, data, dirs_exist_ok=True)
-    port = _free_port()
-    proc = _start(exe, data, port)
-    yield f"http://127.0.0.1:{port}"
-    _stop(proc)
+from tests.providers.labelstudio_server import PASSWORD, USER
 
 
 def _personal_access_token(base: str) -> str:

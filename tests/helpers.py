@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import re
+import threading
 
 
 def issue_token(test_client, client_id, secret, scope=None) -> str:
@@ -30,3 +31,21 @@ def login(test_client, email, password="correct horse battery"):
     page = test_client.get("/login")
     token = csrf_from(page.get_data(as_text=True))
     return test_client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+class Serving:
+    """A test server on 127.0.0.1, served by a thread while a ``with`` block lasts.
+    Subclasses set ``self.server`` (a socketserver) and call ``super().__init__()``."""
+
+    server = None
+
+    def __init__(self):
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()

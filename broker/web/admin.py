@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from broker import db
 from broker.auth.session_login import login_required
 from broker.clock import now
-from broker.errors import ApiError
+from broker.web.acting import attempt, form_ok
 from broker.models import OrgKind
 from broker.policy import PARAMETERS, current_params
 from broker.services import groups, queries, rounds, schedule
@@ -78,23 +78,15 @@ def index():
 
 
 def _act(fn, ok: str):
-    s = db.session()
-    try:
-        with db.transaction(s):
-            fn(s)
-        flash(ok)
-    except ApiError as e:
-        flash(e.detail, "error")
-        return _page(s, 422)
+    if not attempt(fn, ok):
+        return _page(db.session(), 422)
     return redirect(url_for("admin.index"))
 
 
 @bp.post("/policy")
 @login_required("operator")
 def change_policy():
-    form = FlaskForm()
-    if not form.validate_on_submit():
-        flash("The form expired; try again.", "error")
+    if not _posted():
         return redirect(url_for("admin.index"))
     s = db.session()
     base = current_params(s, policy_svc.effective_period_for_change(s)).params
@@ -120,8 +112,7 @@ def change_policy():
 def create_group():
     s = db.session()
     f = _forms(s)["group_form"]
-    if not f.validate_on_submit():
-        flash("Group: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in f.errors.items()), "error")
+    if not form_ok(f, "Group"):
         return _page(s, 422)
     return _act(lambda s: groups.create_group(s, g.principal, name=f.name.data, reason=f.reason.data,
                                               member_ids=f.members.data or []), "Group declared.")
@@ -132,8 +123,7 @@ def create_group():
 def set_weight():
     s = db.session()
     f = _forms(s)["weight_form"]
-    if not f.validate_on_submit():
-        flash("Weight: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in f.errors.items()), "error")
+    if not form_ok(f, "Weight"):
         return _page(s, 422)
     return _act(lambda s: groups.set_weight(s, g.principal, org_id=f.org_id.data, weight=f.weight.data,
                                             reason=f.reason.data), "Weight set.")
@@ -144,8 +134,7 @@ def set_weight():
 def declare_stake():
     s = db.session()
     f = _forms(s)["stake_form"]
-    if not f.validate_on_submit():
-        flash("Stake: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in f.errors.items()), "error")
+    if not form_ok(f, "Stake"):
         return _page(s, 422)
     return _act(lambda s: groups.declare_stake(s, g.principal, holder_org_id=f.holder_org_id.data,
                                                vendor_org_id=f.vendor_org_id.data, percent=f.percent.data,
@@ -157,8 +146,7 @@ def declare_stake():
 def reserve():
     s = db.session()
     f = _forms(s)["reservation_form"]
-    if not f.validate_on_submit():
-        flash("Reservation: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in f.errors.items()), "error")
+    if not form_ok(f, "Reservation"):
         return _page(s, 422)
     return _act(lambda s: groups.reserve(s, g.principal, org_id=f.org_id.data, offering_id=f.offering_id.data,
                                          period=f.period.data.strip(), units=f.units.data, reason=f.reason.data),
@@ -168,10 +156,8 @@ def reserve():
 @bp.post("/rounds")
 @login_required("operator")
 def run_round():
-    form = FlaskForm()
     s = db.session()
-    if not form.validate_on_submit():
-        flash("The form expired; try again.", "error")
+    if not _posted():
         return redirect(url_for("admin.index"))
     t = now()
     if request.form.get("action") == "dry_run":
@@ -191,10 +177,7 @@ def _button(fn, ok: str):
 
 
 def _posted() -> bool:
-    if FlaskForm().validate_on_submit():
-        return True
-    flash("The form expired; try again.", "error")
-    return False
+    return form_ok(FlaskForm())
 
 
 @bp.post("/stakes/<int:stake_id>/end")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timezone
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask import Blueprint, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from broker import db
 from broker.auth.session_login import login_required
 from broker.catalog.money import format_money
-from broker.errors import ApiError
+from broker.web.acting import attempt, form_ok
 from broker.services import notifications, orders as svc
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
@@ -44,16 +44,8 @@ def detail(order_id: int):
 @bp.post("/<int:order_id>/accept")
 @login_required("vendor")
 def accept(order_id: int):
-    if not FlaskForm().validate_on_submit():
-        flash("The form expired; try again.", "error")
-        return redirect(url_for("orders.detail", order_id=order_id))
-    s = db.session()
-    try:
-        with db.transaction(s):
-            svc.accept(s, g.principal, order_id)
-        flash(f"Order #{order_id} accepted.")
-    except ApiError as e:
-        flash(e.detail, "error")
+    if form_ok(FlaskForm()):
+        attempt(lambda s: svc.accept(s, g.principal, order_id), f"Order #{order_id} accepted.")
     return redirect(url_for("orders.detail", order_id=order_id))
 
 
@@ -61,17 +53,11 @@ def accept(order_id: int):
 @login_required("vendor")
 def deliver(order_id: int):
     form = DeliveryForm()
-    s = db.session()
-    if not form.validate_on_submit():
-        flash("Delivery: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()), "error")
-        return redirect(url_for("orders.detail", order_id=order_id))
-    at = form.delivered_at.data.replace(tzinfo=timezone.utc) if form.delivered_at.data else None
-    try:
-        with db.transaction(s):
-            svc.deliver(s, g.principal, order_id, units=form.units.data, delivered_at=at, note=form.note.data or "")
-        flash(f"{form.units.data} units recorded on order #{order_id}.")
-    except ApiError as e:
-        flash(e.detail, "error")
+    if form_ok(form, "Delivery"):
+        at = form.delivered_at.data.replace(tzinfo=timezone.utc) if form.delivered_at.data else None
+        attempt(lambda s: svc.deliver(s, g.principal, order_id, units=form.units.data, delivered_at=at,
+                                      note=form.note.data or ""),
+                f"{form.units.data} units recorded on order #{order_id}.")
     return redirect(url_for("orders.detail", order_id=order_id))
 
 

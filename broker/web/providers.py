@@ -11,6 +11,7 @@ from broker import db
 from broker.auth.session_login import login_required
 from broker.clock import now
 from broker.errors import ApiError
+from broker.web.acting import attempt
 from broker.services import vendor_systems
 from providers import registry
 
@@ -72,13 +73,8 @@ def operator():
 @bp.post("/admin/providers/dead-letters/<event_id>/replay")
 @login_required("operator")
 def replay(event_id: str):
-    s = db.session()
-    try:
-        with db.transaction(s):
-            vendor_systems.replay(s, g.principal, event_id[:64], now())
-        flash(f"Event {event_id} is queued again; the next push sends it.")
-    except ApiError as e:
-        flash(e.detail, "error")
+    attempt(lambda s: vendor_systems.replay(s, g.principal, event_id[:64], now()),
+            f"Event {event_id} is queued again; the next push sends it.")
     return redirect(url_for("providers.operator"))
 
 

@@ -18,6 +18,7 @@ from broker.catalog.money import format_money, minor_exponent
 from broker.catalog.vocabulary import EXPERTISE, MODALITIES, TASK_TYPES
 from broker.clock import now
 from broker.errors import ApiError
+from broker.web.acting import attempt, form_ok
 from broker.extensions import limiter
 from broker.models import OPEN_REQUEST_STATUSES, OrgKind
 from broker.services import eligibility, groups, notifications, queries, requests as svc, waiting
@@ -178,17 +179,8 @@ def detail(request_id: int):
 @bp.post("/<int:request_id>/cancel")
 @login_required("developer")
 def cancel(request_id: int):
-    s = db.session()
-    form = FlaskForm()
-    if not form.validate_on_submit():
-        flash("The form expired; try again.", "error")
-        return redirect(url_for("requests.detail", request_id=request_id))
-    try:
-        with db.transaction(s):
-            svc.cancel(s, g.principal, request_id)
-        flash(f"Request #{request_id} cancelled.")
-    except ApiError as e:
-        flash(e.detail, "error")
+    if form_ok(FlaskForm()):
+        attempt(lambda s: svc.cancel(s, g.principal, request_id), f"Request #{request_id} cancelled.")
     return redirect(url_for("requests.detail", request_id=request_id))
 
 

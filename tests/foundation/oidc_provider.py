@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-import threading
 import time
 from urllib.parse import urlencode
 
@@ -16,8 +15,10 @@ from joserfc.jwk import RSAKey
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from tests.helpers import Serving
 
-class OIDCProvider:
+
+class OIDCProvider(Serving):
     def __init__(self, email: str, email_verified: bool = True, client_id: str = "parity-test",
                  client_secret: str = "provider-secret"):
         self.email, self.email_verified = email, email_verified
@@ -26,14 +27,7 @@ class OIDCProvider:
         self.codes: dict[str, dict] = {}
         self.server = make_server("127.0.0.1", 0, self.wsgi)
         self.issuer = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
+        super().__init__()
 
     def wsgi(self, environ, start_response):
         req = Request(environ)

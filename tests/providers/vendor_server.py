@@ -9,9 +9,10 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from providers import webhook
+from tests.helpers import Serving
 
 
-class VendorSystem:
+class VendorSystem(Serving):
     def __init__(self, secrets: list[str]):
         self.secrets = secrets
         self.received: list[dict] = []  # every request that arrived, verified or not
@@ -71,15 +72,7 @@ class VendorSystem:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__()
 
     def orders_processed(self, kind: str = "order.placed") -> list[int]:
         return sorted(e["data"]["order"]["id"] for e in self.processed.values() if e["type"] == kind)

@@ -20,6 +20,7 @@ from werkzeug.routing.rules import Rule
 
 from broker import clock as clock_module
 from broker import db, migrate
+from broker.access import passwords
 from tests.builders import Builders, Market
 
 BACKEND = os.environ.get("PARITY_TEST_DB", "sqlite")
@@ -52,6 +53,10 @@ def _compile_builder_once(compile_builder):
 
 if hasattr(Rule, "_compile_builder"):  # werkzeug 3.x; without it, apps are only slower to build
     Rule._compile_builder = _compile_builder_once(Rule._compile_builder)
+
+# Passwords are still scrypt-hashed and checked, with a work factor of 2**10 instead of 2**15:
+# a full-strength hash costs 0.1–1 s here, and the suite makes hundreds (users, demo logins).
+passwords.METHOD = "scrypt:1024:8:1"
 
 
 def pytest_collection_modifyitems(config, items):

@@ -2,10 +2,13 @@
 from werkzeug.security import check_password_hash, generate_password_hash
 
 MIN_LENGTH = 12
+# werkzeug's scrypt defaults (N=2**15, r=8, p=1). A hash records its own parameters, so the
+# test suite lowers the work factor (tests/conftest.py) and every hash still verifies.
+METHOD = "scrypt"
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, method=METHOD)
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:

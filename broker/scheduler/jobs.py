@@ -50,6 +50,12 @@ def _publish_reports(scheduled_for: datetime) -> str:
     return publish_job(scheduled_for)
 
 
+def _sign_log_checkpoint(scheduled_for: datetime) -> str:
+    from broker.tlog.service import checkpoint_job  # seal price days, sign when the log grew
+
+    return checkpoint_job(scheduled_for)
+
+
 def registry() -> list[Job]:
     """Every scheduled job. Later features append theirs here."""
     from broker.services import broker_jobs
@@ -60,6 +66,7 @@ def registry() -> list[Job]:
         *broker_jobs.jobs(),  # rounds, request expiry, period-end shorts
         *provider_jobs(),  # vendor systems: catalog sync, order push, progress poll
         Job("publish_reports", _publish_reports, {"trigger": "interval", "hours": 1}),
+        Job("sign_log_checkpoint", _sign_log_checkpoint, {"trigger": "interval", "minutes": 5}),
         *__import__("broker.payments.jobs", fromlist=["jobs"]).jobs(),  # payments: release, refund, pay out
     ]
 

@@ -25,6 +25,7 @@ from broker.models import Allocation, Notification, Order, RequestStatus, Round
 from broker.periods import period_end
 from broker.services import audit, schedule
 from broker.services.round_input import Pseudonyms, Snapshot, snapshot
+from broker.tlog import service as tlog
 
 __all__ = ["Pseudonyms", "Snapshot", "dry_run", "estimate_run", "run", "run_due", "snapshot", "summary"]
 ROUND_LOCK_KEY = 0x504152495459 + 1  # rounds are serialised (PostgreSQL advisory lock)
@@ -123,6 +124,7 @@ def _commit(s: Session, snap: Snapshot, out: Outcome, actor: Principal | None) -
                 output_digest=digest(out.output_json), ran_at=snap.at)
     s.add(rnd)
     s.flush()
+    tlog.log_round(s, rnd)  # the round's transparency-log entry, in the round's transaction
     fee = Decimal(str(snap.params["platform_fee_rate"]))
     due = snap.at + timedelta(hours=int(snap.params["payment_window_hours"]))
     got = defaultdict(int)

@@ -29,6 +29,9 @@ def register(app: Flask) -> None:
     from broker.web import providers
 
     app.register_blueprint(providers.bp)
+    from broker.web import tlog
+
+    app.register_blueprint(tlog.bp)
     csrf.exempt(payments.hooks)  # Stripe signs its webhooks; there is no browser session
 
     @app.context_processor

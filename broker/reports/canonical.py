@@ -35,7 +35,12 @@ def digest(doc: dict) -> str:
 def is_canonical(data: bytes) -> bool:
     """True when ``data`` is exactly the canonical form (the one it declares) of its document."""
     try:
-        doc = json.loads(data.decode("utf-8"))
+        text = data.decode("utf-8")
+        doc = json.loads(text)
+        if isinstance(doc, dict) and form_of(doc) == RFC8785:
+            # RFC 8785 numbers are IEEE doubles: read them as such (an integral figure of 2^53
+            # or more is written in digits but is not an I-JSON integer).
+            doc = json.loads(text, parse_int=float)
         return isinstance(doc, dict) and canonical_bytes(doc) == data
     except (ValueError, UnicodeDecodeError, TypeError, OverflowError):
         return False

@@ -229,7 +229,7 @@ def parse_tile_path(rest: str) -> tuple[int | str, int, int]:
     if tile_index_path(index) != m.group(2):
         raise ValueError(f"{m.group(2)!r} is not the canonical path of tile {index}")
     width = int(m.group(3)) if m.group(3) else TILE_WIDTH
-    if width >= TILE_WIDTH:
+    if m.group(3) and width >= TILE_WIDTH:
         raise ValueError("a partial tile holds 1 to 255 hashes")
     return level, index, width
 

@@ -14,8 +14,8 @@ from broker.canonical import digest, jcs
 KINDS = ("report", "round", "policy", "price_file")
 
 
-def _entry(kind: str, **fields) -> bytes:
-    return jcs({"type": kind, **fields})
+def _entry(type_: str, **fields) -> bytes:
+    return jcs({"type": type_, **fields})
 
 
 def report(report_id: int, series: str, period: str, report_digest: str) -> bytes:

@@ -66,7 +66,7 @@ class Verifier:
 
 
 def parse_verifier_key(vkey: str) -> Verifier:
-    parts = vkey.strip().split("+")
+    parts = vkey.strip().split("+", 2)  # base64 may hold "+" too
     if len(parts) != 3 or not _valid_name(parts[0]) or len(parts[1]) != 8:
         raise NoteError(f"{vkey!r} is not a note verifier key name+hash+base64")
     name, hexid, raw = parts[0], parts[1], unb64(parts[2])

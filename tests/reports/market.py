@@ -115,6 +115,8 @@ class Market:
                             input_digest=dig(input_json), output_digest=dig(output_json), ran_at=at)
                 s.add(rnd)
                 s.flush()
+                from broker.tlog import service as tlog
+                tlog.log_round(s, rnd)  # as broker.services.rounds does, in the round's transaction
                 orders = []
                 for a in result["allocations"]:
                     rid = names.real(a["request"])

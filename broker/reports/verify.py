@@ -181,6 +181,8 @@ class Verifier:
         """Checkpoint signature, tiles → root, every report and round included, ``--since``."""
         try:
             log = audit.load(self.src.bytes, self.jwks)
+            # First: did the log only grow since the saved checkpoint (the stronger finding)?
+            grown = f", consistent with the saved checkpoint of size {audit.since(log, self.saved)}" if self.saved else ""
             for item in items:
                 label = f"{item.get('series')} report {item['id']} ({item.get('period')})"
                 self._check_logged(log, audit.report_entry(item, item["digest"]), item, label)
@@ -190,7 +192,6 @@ class Verifier:
                 din, dout = self._round_digests(meta)
                 self._check_logged(log, audit.round_entry(meta, din, dout), meta, f"round {rid} ({meta.get('period')})")
             audit.check_nothing_hidden(log, {i["id"] for i in items}, set(self.round_index))
-            grown = f", consistent with the saved checkpoint of size {audit.since(log, self.saved)}" if self.saved else ""
         except (audit.LogDiscrepancy, merkle.ProofError) as e:
             raise Discrepancy(f"transparency log: {e}") from None
         self.log_summary = (f"log of {log.checkpoint.size} entries: signed checkpoint, tiles hash to its root, "

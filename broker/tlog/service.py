@@ -110,20 +110,28 @@ _trees_lock = threading.Lock()
 
 
 def tree(s: Session) -> merkle.Tree:
-    """The tree over every stored entry, kept per database and extended as the log grows."""
+    """The tree over every stored entry, kept per database address and extended as the log
+    grows. A cached tree is used only while its last leaf and the latest checkpoint's root
+    match the database (tests reuse one address for many databases)."""
     key = str(s.get_bind().url)
     with _trees_lock:
-        t = _trees.get(key)
+        cached = t = _trees.get(key)
         if t is not None and t.size:
             tail = s.exec(select(LogEntry.leaf_hash).where(LogEntry.idx == t.size - 1)).first()
             if tail is None or bytes.fromhex(tail) != t.levels[0][-1]:
-                t = None  # another database at the same address (tests): start over
-        if t is None:
-            t = merkle.Tree()
-        for (h,) in s.exec(sa.select(LogEntry.leaf_hash).where(LogEntry.idx >= t.size).order_by(LogEntry.idx)):
-            t.append(bytes.fromhex(h))
+                t = None
+        t = _extend(s, t or merkle.Tree())
+        cp = latest_checkpoint(s)
+        if t is cached and cp is not None and cp.size <= t.size and t.root(cp.size).hex() != cp.root_hash:
+            t = _extend(s, merkle.Tree())
         _trees[key] = t
         return t
+
+
+def _extend(s: Session, t: merkle.Tree) -> merkle.Tree:
+    for (h,) in s.exec(sa.select(LogEntry.leaf_hash).where(LogEntry.idx >= t.size).order_by(LogEntry.idx)):
+        t.append(bytes.fromhex(h))
+    return t
 
 
 # --- checkpoints ---------------------------------------------------------------------------

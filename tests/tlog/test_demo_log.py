@@ -43,7 +43,9 @@ def test_demo_log(app, client, clock, tmp_path, capsys):
     verify.download(client_source(client), folder)
     assert verify.main([str(folder), "-q"]) == 0
     assert "OK: 12 reports verified" in capsys.readouterr().out
-    # a rewritten entry in a copy of the database, re-signed: named
+    # a rewritten entry in a copy of the database, re-signed: named (the copy is of the SQLite file)
+    if not app.config["DATABASE_URL"].startswith("sqlite"):
+        return
     idx = next(r.idx for r in rows if r.kind == "report")
     forged = _rewrite_copy(app, tmp_path, idx)
     code, message = _verify_since(forged.test_client(), folder / "log" / "checkpoint")

@@ -215,3 +215,25 @@ def test_a_rewritten_entry_fails_naming_where_the_histories_diverge(app, client,
     # Without the saved checkpoint, the rewritten round is missing from the log it signed.
     code, message = run_verify(client_source(forged.test_client()))
     assert code == 1 and "not in the transparency log" in message, message
+
+
+def test_reports_published_before_rfc8785_keep_their_bytes_and_verify(app, client, scenario, monkeypatch):
+    from broker import canonical
+    from broker.reports import build
+
+    real = build._header
+
+    def schema_1(*args, **kw):  # what build wrote before RFC 8785
+        doc = real(*args, **kw)
+        del doc["canonicalization"]
+        return {**doc, "schema_version": "1.0"}
+
+    monkeypatch.setattr(build, "_header", schema_1)
+    publish_all(app)
+    monkeypatch.setattr(build, "_header", real)
+    publish_period(app, PERIOD, correction="now in RFC 8785")
+    items = sorted(client.get("/api/v1/reports").json["items"], key=lambda i: i["id"])
+    old, new = client.get(items[0]["links"]["json"]).data, client.get(items[3]["links"]["json"]).data
+    assert old == canonical.legacy(json.loads(old)) and b"canonicalization" not in old
+    assert new == canonical.jcs(json.loads(new)) and json.loads(new)["schema_version"] == "2.0"
+    assert run_verify(client_source(client)) == (0, "OK")

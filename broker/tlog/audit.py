@@ -182,7 +182,7 @@ def read_saved(path: str | Path) -> Saved:
     leaves = None
     if tiles.is_dir():
         try:
-            size = note.parse_checkpoint(text.split("\n\n")[0] + "\n").size
+            size = note.unverified_checkpoint(text).size
             leaves = read_leaves(lambda p: (path.parent.parent / p).read_bytes(), size)
         except (OSError, note.NoteError, LogDiscrepancy):
             leaves = None  # the tiles are not all there: consistency is still checked
@@ -215,7 +215,7 @@ def since(log: Log, saved: Saved) -> int:
 def download(get, folder: Path) -> int:
     """Save the checkpoint and every tile and entry bundle it covers under ``folder/log``."""
     text = get(CHECKPOINT)
-    size = note.parse_checkpoint(text.decode("utf-8").split("\n\n")[0] + "\n").size
+    size = note.unverified_checkpoint(text.decode("utf-8")).size
     for path in tile_paths(size):
         target = folder / "log" / path
         target.parent.mkdir(parents=True, exist_ok=True)

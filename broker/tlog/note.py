@@ -137,6 +137,12 @@ def parse_checkpoint(text: str) -> Checkpoint:
     return Checkpoint(origin, int(size), root)
 
 
+def unverified_checkpoint(note: str) -> Checkpoint:
+    """The checkpoint a signed note carries, signatures NOT checked (to know which tiles to
+    fetch or save; trust only what ``open_checkpoint`` returns)."""
+    return parse_checkpoint(note[:note.rfind("\n\n") + 1])
+
+
 def open_checkpoint(note: str, verifier: Verifier, origin: str | None = None) -> Checkpoint:
     cp = parse_checkpoint(open_note(note, verifier))
     if origin is not None and cp.origin != origin:

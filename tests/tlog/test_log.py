@@ -4,24 +4,6 @@ changed; checkpoints, tiles, proofs and keys as C2SP says; the verify command on
 from __future__ import annotations
 
 import hashlib
-
-from broker import db
-from broker.tlog import note
-from broker.tlog import service as tlog
-
-
-def forged_checkpoint(app, saved_note: str) -> str:
-    """A checkpoint signed with the log's real key at a saved size over another root: what an
-    operator who rewrote history would sign."""
-    cp = note.parse_checkpoint(saved_note.split("\n\n")[0] + "\n")
-    with app.app_context():
-        s = db.session()
-        with db.transaction(s):
-            _kid, key = tlog._signer(s, app.instance_path)
-    fake = note.Checkpoint(cp.origin, cp.size, hashlib.sha256(b"another history").digest())
-    return note.sign(fake.text(), cp.origin, key)
-
-
 import json
 import sqlite3
 
@@ -29,12 +11,26 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
+from broker import db
 from broker.models import LogCheckpoint, LogEntry
 from broker.reports import verify
-from broker.tlog import entries, merkle
+from broker.tlog import entries, merkle, note
+from broker.tlog import service as tlog
 from tests.helpers import auth
 from tests.reports.conftest import PERIOD
 from tests.reports.helpers import client_source, publish_all, publish_period, run_verify
+
+
+def forged_checkpoint(app, saved_note: str) -> str:
+    """A checkpoint signed with the log's real key at a saved size over another root: what an
+    operator who rewrote history would sign."""
+    cp = note.unverified_checkpoint(saved_note)
+    with app.app_context():
+        s = db.session()
+        with db.transaction(s):
+            _kid, key = tlog._signer(s, app.instance_path)
+    fake = note.Checkpoint(cp.origin, cp.size, hashlib.sha256(b"another history").digest())
+    return note.sign(fake.text(), cp.origin, key)
 
 
 def _entries(app) -> list[LogEntry]:

@@ -87,6 +87,7 @@ def seal_price_files(s: Session, today: date | None = None) -> list[PriceFile]:
     today = today or now().date()
     out = []
     with db.transaction(s):
+        _lock(s)  # two sealers (a request and the job) take turns; the second finds the days sealed
         first = prices.first_day(s)
         if first is None:
             return out

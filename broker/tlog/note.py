@@ -24,7 +24,7 @@ DASH = "\u2014"
 PROOF_HEADER = "c2sp.org/tlog-proof@v1"
 
 
-class NoteError(Exception):
+class NoteError(ValueError):
     """A note, checkpoint or proof file that is malformed or not signed by the expected key."""
 
 

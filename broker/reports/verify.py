@@ -180,6 +180,8 @@ class Verifier:
 
     def check_log(self, items: list[dict]) -> None:
         """Checkpoint signature, tiles → root, every report and round included, ``--since``."""
+        if self.round_index is None:  # the lists first, then the checkpoint that covers them
+            self.round_index = {r["id"]: r for r in self.src.rounds()}
         try:
             log = audit.load(self.src.bytes, self.jwks)
             # First: did the log only grow since the saved checkpoint (the stronger finding)?
@@ -187,8 +189,6 @@ class Verifier:
             for item in items:
                 label = f"{item.get('series')} report {item['id']} ({item.get('period')})"
                 self._check_logged(log, audit.report_entry(item, item["digest"]), item, label)
-            if self.round_index is None:
-                self.round_index = {r["id"]: r for r in self.src.rounds()}
             for rid, meta in sorted(self.round_index.items()):
                 din, dout = self._round_digests(meta)
                 self._check_logged(log, audit.round_entry(meta, din, dout), meta, f"round {rid} ({meta.get('period')})")
@@ -200,9 +200,8 @@ class Verifier:
         self.log(f"ok  {self.log_summary}")
 
     def _check_logged(self, log: audit.Log, entry: bytes, item: dict, label: str) -> None:
-        audit.check_included(log, entry, label)
-        if item.get("links", {}).get("tlog_proof"):
-            audit.check_proof_file(log, self.src.bytes(item["links"]["tlog_proof"]).decode("utf-8"), entry, label)
+        link = item.get("links", {}).get("tlog_proof")
+        audit.check_included(log, entry, label, self.src.bytes(link).decode("utf-8") if link else None)
 
     def _round_digests(self, meta: dict) -> tuple[str, str]:
         """SHA-256 of the exact input and output bytes served for a round."""

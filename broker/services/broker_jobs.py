@@ -16,6 +16,10 @@ from broker.services import expiry, orders, rounds
 def rounds_tick(scheduled_for: datetime) -> str:
     """Run the main round once its cutoff passed, then the current spot slot."""
     outs = rounds.run_due(db.session(), now())
+    if any(o.round is not None for o in outs):
+        from broker.tlog.service import checkpoint_job  # a round's log proof is served at once
+
+        checkpoint_job(scheduled_for)
     return "; ".join(rounds.summary(o) for o in outs) or "nothing due"
 
 

@@ -126,20 +126,24 @@ def load(get, jwks: dict) -> Log:
     return log
 
 
-def check_included(log: Log, entry: bytes, label: str) -> int:
-    """The index of ``entry`` in the log, its inclusion proof checked against the root."""
+def check_included(log: Log, entry: bytes, label: str, proof_text: str | None = None) -> None:
+    """``entry`` is in the log (its inclusion proof checked against the root), or — published
+    after the checkpoint was fetched — its served ``.tlog-proof`` shows it in a later one."""
     leaf = merkle.leaf_hash(entry)
     i = log.index.get(leaf)
     if i is None:
+        if proof_text is not None and check_proof_file(log, proof_text, entry, label) > log.checkpoint.size:
+            return
         raise LogDiscrepancy(f"{label}: not in the transparency log (no entry {entry.decode()})")
     size = log.checkpoint.size
     merkle.verify_inclusion(i, size, leaf, log.tree.inclusion_proof(i, size), log.checkpoint.root)
-    return i
+    if proof_text is not None:
+        check_proof_file(log, proof_text, entry, label)
 
 
-def check_proof_file(log: Log, text: str, entry: bytes, label: str) -> None:
+def check_proof_file(log: Log, text: str, entry: bytes, label: str) -> int:
     """A served C2SP tlog-proof: its checkpoint signed, its proof leading there, and that
-    checkpoint a state of the same log."""
+    checkpoint a state of the same log when it is not newer. Returns its tree size."""
     try:
         p = note.parse_proof(text)
         cp = open_checkpoint(p.checkpoint_note, log.keys, f"{label}: the proof's checkpoint")
@@ -148,6 +152,7 @@ def check_proof_file(log: Log, text: str, entry: bytes, label: str) -> None:
         raise LogDiscrepancy(f"{label}: its .tlog-proof does not verify: {e}") from None
     if cp.size <= log.checkpoint.size and log.tree.root(cp.size) != cp.root:
         raise LogDiscrepancy(f"{label}: its .tlog-proof's checkpoint (size {cp.size}) is not a state of this log")
+    return cp.size
 
 
 def report_entry(item: dict, digest: str) -> bytes:

@@ -208,9 +208,10 @@ def test_a_rewritten_entry_fails_naming_where_the_histories_diverge(app, client,
     assert code == 1
     assert message.startswith("transparency log: the log's history diverges from the checkpoint saved earlier "
                               f"(size {len(rows)}) at tree size {idx + 1}: entry {idx} is now "), message
-    # Without the saved checkpoint, the rewritten round is missing from the log it signed.
+    # Without the saved checkpoint, the round's own manifest is not in the log it signed.
     code, message = run_verify(client_source(forged.test_client()))
-    assert code == 1 and "not in the transparency log" in message, message
+    round_id = json.loads(rows[idx].body)["id"]
+    assert code == 1 and message.startswith(f"transparency log: round {round_id} (2026-W46): "), message
 
 
 def test_reports_published_before_rfc8785_keep_their_bytes_and_verify(app, client, scenario, monkeypatch):
@@ -233,3 +234,19 @@ def test_reports_published_before_rfc8785_keep_their_bytes_and_verify(app, clien
     assert old == canonical.legacy(json.loads(old)) and b"canonicalization" not in old
     assert new == canonical.jcs(json.loads(new)) and json.loads(new)["schema_version"] == "2.0"
     assert run_verify(client_source(client)) == (0, "OK")
+
+
+def test_an_item_published_after_the_checkpoint_was_read_is_shown_by_its_proof(app, client, scenario):
+    publish_all(app)
+    jwks = client.get("/.well-known/jwks.json").json
+    log = verify.audit.load(client_source(client).bytes, jwks)  # the auditor reads the checkpoint …
+    publish_period(app, PERIOD, correction="recount")  # … and a report is published right after
+    item = max(client.get("/api/v1/reports").json["items"], key=lambda i: i["id"])
+    entry = entries.report(item["id"], item["series"], item["period"], item["digest"])
+    with pytest.raises(verify.audit.LogDiscrepancy, match="not in the transparency log"):
+        verify.audit.check_included(log, entry, "new report")
+    proof = client.get(item["links"]["tlog_proof"]).get_data(as_text=True)
+    verify.audit.check_included(log, entry, "new report", proof)  # in the next signed checkpoint
+    forged = entries.report(item["id"], item["series"], item["period"], "sha256:" + "0" * 64)
+    with pytest.raises(verify.audit.LogDiscrepancy, match="does not verify"):
+        verify.audit.check_included(log, forged, "new report", proof)

@@ -10,11 +10,11 @@ $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/activate
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e '.[app]'
 	@touch $@
 
 $(VENV)/.test-installed: $(VENV)/.installed pyproject.toml
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[app,test]'
 	@touch $@
 
 ## make run: install, migrate, load the demo market, serve on http://127.0.0.1:8000 with the scheduler

@@ -17,6 +17,7 @@ from broker.extensions import csrf, limiter
 from broker.jobs import Jobs
 from broker.payments import jobs as payments_jobs
 from broker.reports import jobs as reports_jobs
+from broker.reports import log_signing
 from broker.services import broker_jobs, vendor_systems
 from broker.web import register as register_web
 
@@ -87,7 +88,7 @@ def create_app(cfg: dict | None = None) -> OpenAPI:
 def _jobs() -> Jobs:
     """Each domain adds its scheduled jobs; the scheduler runs what is here."""
     jobs = Jobs()
-    for domain in (tokens, broker_jobs, vendor_systems, reports_jobs, payments_jobs):
+    for domain in (tokens, broker_jobs, vendor_systems, reports_jobs, log_signing, payments_jobs):
         domain.register_jobs(jobs)
     return jobs
 

@@ -29,6 +29,7 @@ SETTINGS: dict[str, tuple[str | None, str]] = {
     "SCHEDULER_POLL_SECONDS": ("5", "how often a standing-by scheduler tries to take the lead"),
     "LOG_LEVEL": ("INFO", "Python logging level"),
     "PARITY_PUBLIC_URL": (None, "public base URL (https://…) used in links given to vendors, e.g. webhook callbacks"),
+    "PARITY_LOG_ORIGIN": (None, "transparency log origin and key name, e.g. parity.example/log (default: PARITY_PUBLIC_URL's host/path + /log); set once, before the first checkpoint"),
     "PARITY_PROVIDERS_ALLOW_HTTP": ("0", "1 to allow plain http:// vendor endpoints (local development only)"),
 }
 
@@ -90,6 +91,7 @@ def load(overrides: dict | None = None) -> dict:
         "LOG_LEVEL": env["LOG_LEVEL"],
         "PUBLIC_BASE_URL": env["PARITY_PUBLIC_URL"],
         "PROVIDERS_ALLOW_HTTP": env["PARITY_PROVIDERS_ALLOW_HTTP"] == "1",
+        "TLOG_ORIGIN": env["PARITY_LOG_ORIGIN"],
         "WTF_CSRF_TIME_LIMIT": None,
     }
     cfg.update(overrides)

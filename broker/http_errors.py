@@ -44,8 +44,8 @@ def validation_problem(e: ValidationError) -> Response:
 
 def wants_problem_json() -> bool:
     p = request.path
-    return p.startswith("/api/") or p.startswith("/oauth/") or p == "/stripe/webhook" or \
-        request.accept_mimetypes.best == "application/json"
+    return p.startswith(("/api/", "/oauth/", "/log/tile/", "/log/proof/")) or \
+        p in ("/stripe/webhook", "/log/checkpoint") or request.accept_mimetypes.best == "application/json"
 
 
 def register(app: Flask) -> None:

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from sqlmodel import func, select
 
+from broker.tlog import service as tlog
 from broker import db
 from broker.access.principal import Principal
 from broker.access.roles import ROLE_SCOPES
@@ -251,6 +252,7 @@ class Market:
                             ran_at=at)
                 s.add(rnd)
                 s.flush()
+                tlog.log_round(s, rnd)  # as broker.services.rounds does, in the round's transaction
                 orders = []
                 for a in result["allocations"]:
                     rid = names.real(a["request"])

@@ -27,6 +27,7 @@ class ReportLinks(BaseModel):
     jws: str = Field(description="compact JWS (alg EdDSA, kid) whose payload is the document")
     csv: str = Field(description="every table of the report as CSV (long form); ?table=NAME for one table")
     html: str = Field(description="the report page with charts")
+    tlog_proof: str = Field(description="C2SP tlog-proof: the report's inclusion in the transparency log")
     model_config = ConfigDict(populate_by_name=True)
 
 
@@ -53,7 +54,8 @@ class ReportOut(BaseModel):
                    links=ReportLinks(json=url_for("api_reports.report_json", report_id=r.id),
                                      jws=url_for("api_reports.report_jws", report_id=r.id),
                                      csv=url_for("api_reports.report_csv", report_id=r.id),
-                                     html=url_for("reports.show", report_id=r.id)))
+                                     html=url_for("reports.show", report_id=r.id),
+                                     tlog_proof=url_for("tlog.proof", kind="report", ref=r.id)))
 
     def out(self) -> dict:
         return self.model_dump(mode="json", by_alias=True)

@@ -41,7 +41,8 @@ class RoundOut(BaseModel):
         return cls(id=r.id, period=r.period, kind=r.kind, run_key=r.run_key, ran_at=r.ran_at,
                    policy_version=r.policy_version, input_digest=r.input_digest, output_digest=r.output_digest,
                    links={"input": url_for("api_rounds.round_input", round_id=r.id),
-                          "output": url_for("api_rounds.round_output", round_id=r.id)})
+                          "output": url_for("api_rounds.round_output", round_id=r.id),
+                          "tlog_proof": url_for("tlog.proof", kind="round", ref=r.id)})
 
 
 class RoundPage(BaseModel):

@@ -13,10 +13,12 @@ from broker.models.ops import JobRun, ProviderConnection
 from broker.models.provider_event import ProviderEvent
 from broker.models.org import Org, OrgGroup, Stake
 from broker.models.policy import PolicyVersion
+from broker.models.price_file import PriceFile
 from broker.models.report import Report, SigningKey
 from broker.models.request import OPEN_REQUEST_STATUSES, CapacityRequest, RequestStatus
 from broker.models.reservation import Guarantee
 from broker.models.round import Round
+from broker.models.tlog import LogCheckpoint, LogEntry
 from broker.models.user import User
 from broker.models.vendor import VendorProfile, WorkforceDisclosure
 
@@ -24,9 +26,10 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "OPEN_REQUEST_STATUSES", "Allocation", "AuditEntry", "Capacity", "CapacityRequest", "Delivery", "Guarantee",
-    "IdempotencyRecord", "JobRun", "LedgerEntry", "Notification", "OAuthClient", "OAuthToken",
+    "IdempotencyRecord", "JobRun", "LedgerEntry", "LogCheckpoint", "LogEntry", "Notification", "OAuthClient",
+    "OAuthToken",
     "Offering", "OfferingLanguage", "Order", "OrderStatus", "Org", "OrgGroup", "OrgKind",
-    "OrgStatus", "PolicyVersion", "Price", "ProviderConnection", "ProviderEvent", "Report", "RequestStatus",
+    "OrgStatus", "PolicyVersion", "Price", "PriceFile", "ProviderConnection", "ProviderEvent", "Report", "RequestStatus",
     "Round", "SigningKey", "SizeClass", "Stake", "StripeEvent", "User", "VendorProfile",
     "WorkforceDisclosure", "metadata", "size_class_of",
 ]

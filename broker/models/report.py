@@ -35,5 +35,7 @@ class SigningKey(SQLModel, table=True):
     __tablename__ = "signing_key"
     kid: str = Field(max_length=64, primary_key=True)
     public_jwk: dict = json_field(dict)
+    # "report" signs report JWS; "log" signs the transparency log's checkpoints (signed notes).
+    purpose: str = Field(default="report", max_length=16)
     created_at: datetime = created_at_field()
     retired_at: datetime | None = utc_field()

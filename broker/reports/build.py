@@ -21,7 +21,9 @@ from broker.reports import aggregate, metrics, rounddata
 from broker.reports.methodology import METHODOLOGY
 from broker.services.round_input import Pseudonyms
 
-SCHEMA_VERSION = "1.0"
+# 2.0: RFC 8785 canonical form, declared in the document ("canonicalization").
+SCHEMA_VERSION = "2.0"
+CANONICALIZATION = "RFC8785"
 SERIES = ("access", "pricing", "workforce")
 
 
@@ -45,6 +47,7 @@ def rounds_of(s: Session, period: str) -> list[dict]:
 
 def _header(series: str, period: str, policy_version: int, params: dict, at: datetime) -> dict:
     return {"series": series, "period": period, "schema_version": SCHEMA_VERSION,
+            "canonicalization": CANONICALIZATION,
             "policy_version": policy_version, "generated_at": iso(at),
             "methodology": METHODOLOGY[series],
             "parameters": {"small_cell_k": int(params["small_cell_k"]),

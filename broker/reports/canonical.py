@@ -1,47 +1,31 @@
-"""The canonical form and digest of a report document (DESIGN.md "Publication"). Pure.
+"""Which canonical form a report document is in, and its digest. Pure.
 
-Canonical form: every non-integer number rounded to 6 decimals, then
-``json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` encoded as
-UTF-8. Digest: ``sha256:`` + the hex SHA-256 of those bytes. Anyone can recompute both with
-the standard library alone.
+The bytes come from ``broker.canonical`` (the one canonicaliser); this module only knows the
+reports' rule for choosing the form. A document declares it: schema 2.0 on carries
+``"canonicalization": "RFC8785"`` (RFC 8785 / JCS, reproducible with any JCS library);
+documents published before (schema 1.0, no such member) were written in the legacy form
+(``json.dumps(sort_keys=True)``) and keep their bytes forever, so they are checked by it.
+Every non-integer figure is rounded to 6 decimals before either form.
 """
 from __future__ import annotations
 
-import hashlib
 import json
-import math
 
-DECIMALS = 6
-PREFIX = "sha256:"
+from broker import canonical as _canonical
+from broker.canonical import digest as digest_of_bytes, round_figures  # noqa: F401 (re-exported)
+
+RFC8785 = "RFC8785"
+LEGACY = "legacy"
 
 
-def round_figures(value):
-    """A copy of ``value`` with every float rounded to 6 decimals (integers and bools kept).
-
-    A float that rounds to a whole number stays a float (``1.0``): the type of a figure does
-    not change with its value, so a schema can say "number" and mean it.
-    """
-    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError("reports never hold NaN or infinity")
-        rounded = round(value, DECIMALS)
-        return 0.0 if rounded == 0 else rounded  # no "-0.0" in a published figure
-    if isinstance(value, dict):
-        return {str(k): round_figures(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [round_figures(v) for v in value]
-    raise TypeError(f"not a JSON value: {type(value).__name__}")
+def form_of(doc: dict) -> str:
+    """The canonical form a document declares (legacy when it declares none)."""
+    return RFC8785 if doc.get("canonicalization") == RFC8785 else LEGACY
 
 
 def canonical_bytes(doc: dict) -> bytes:
-    return json.dumps(round_figures(doc), sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False, allow_nan=False).encode("utf-8")
-
-
-def digest_of_bytes(data: bytes) -> str:
-    return PREFIX + hashlib.sha256(data).hexdigest()
+    rounded = round_figures(doc)
+    return _canonical.jcs(rounded) if form_of(doc) == RFC8785 else _canonical.legacy(rounded)
 
 
 def digest(doc: dict) -> str:
@@ -49,8 +33,14 @@ def digest(doc: dict) -> str:
 
 
 def is_canonical(data: bytes) -> bool:
-    """True when ``data`` is exactly the canonical form of the document it encodes."""
+    """True when ``data`` is exactly the canonical form (the one it declares) of its document."""
     try:
-        return canonical_bytes(json.loads(data.decode("utf-8"))) == data
-    except (ValueError, UnicodeDecodeError, TypeError):
+        text = data.decode("utf-8")
+        doc = json.loads(text)
+        if isinstance(doc, dict) and form_of(doc) == RFC8785:
+            # RFC 8785 numbers are IEEE doubles: read them as such (an integral figure of 2^53
+            # or more is written in digits but is not an I-JSON integer).
+            doc = json.loads(text, parse_int=float)
+        return isinstance(doc, dict) and canonical_bytes(doc) == data
+    except (ValueError, UnicodeDecodeError, TypeError, OverflowError):
         return False

@@ -15,29 +15,32 @@ from broker.reports import signing
 from broker import audit
 
 
-def current(s: Session, instance_path: str) -> tuple[str, bytes]:
-    """(kid, private PEM) of the key in use, creating the first key when there is none.
+def current(s: Session, instance_path: str, purpose: str = "report") -> tuple[str, bytes]:
+    """(kid, private PEM) of the key in use for ``purpose`` ("report" signs reports, "log" the
+    transparency log's checkpoints), creating the first one when there is none.
     Call inside a write transaction."""
-    row = s.exec(select(SigningKey).where(SigningKey.retired_at.is_(None))
+    row = s.exec(select(SigningKey).where(SigningKey.retired_at.is_(None), SigningKey.purpose == purpose)
                  .order_by(SigningKey.created_at.desc())).first()
     if row is None:
-        row = _new(s, instance_path, None)
+        row = _new(s, instance_path, None, purpose)
     return row.kid, signing.private_pem(instance_path, row.kid)
 
 
-def _new(s: Session, instance_path: str, actor) -> SigningKey:
+def _new(s: Session, instance_path: str, actor, purpose: str = "report") -> SigningKey:
     kid, jwk = signing.generate(instance_path)
-    row = SigningKey(kid=kid, public_jwk=jwk, created_at=now())
+    row = SigningKey(kid=kid, public_jwk=jwk, purpose=purpose, created_at=now())
     s.add(row)
     s.flush()
-    audit.record(s, actor, "signing_key.create", "signing_key", kid, after={"kid": kid, "public_jwk": jwk})
+    audit.record(s, actor, "signing_key.create", "signing_key", kid,
+                 after={"kid": kid, "public_jwk": jwk, "purpose": purpose})
     return row
 
 
 def rotate(s: Session, instance_path: str, actor=None) -> tuple[str, list[str]]:
-    """Retire every current key and start a new one; returns (new kid, retired kids)."""
+    """Retire every current report key and start a new one; returns (new kid, retired kids)."""
     retired = []
-    for row in s.exec(select(SigningKey).where(SigningKey.retired_at.is_(None))).all():
+    for row in s.exec(select(SigningKey).where(SigningKey.retired_at.is_(None),
+                                               SigningKey.purpose == "report")).all():
         row.retired_at = now()
         s.add(row)
         retired.append(row.kid)
@@ -56,7 +59,8 @@ def forget_private(instance_path: str, kids: list[str]) -> None:
             pass
 
 
-def jwks(s: Session) -> dict:
-    """Every key, current and retired, oldest first (RFC 7517 JWK Set)."""
+def jwks(s: Session, decorate=lambda row, jwk: jwk) -> dict:
+    """Every key, current and retired, oldest first (RFC 7517 JWK Set). ``decorate`` may add
+    members to a key's JWK (the log adds its note verifier key to the log key's)."""
     rows = s.exec(select(SigningKey).order_by(SigningKey.created_at, SigningKey.kid)).all()
-    return {"keys": [dict(r.public_jwk) for r in rows]}
+    return {"keys": [decorate(r, dict(r.public_jwk)) for r in rows]}

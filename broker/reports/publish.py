@@ -21,8 +21,10 @@ from broker import db
 from broker.clock import now
 from broker.models import Allocation, Capacity, Report, Round
 from broker.periods import period_end, validate_period
-from broker.reports import build, canonical, keys, signing
+from broker.config import SETTINGS_KEY
+from broker.reports import build, canonical, keys, log_signing, signing
 from broker import audit
+from broker.tlog import service as tlog
 
 PUBLISH_LOCK_KEY = 0x504152495459 + 6
 
@@ -93,7 +95,14 @@ def publish_period(s: Session, period: str, *, instance_path: str, actor=None,
             doc["correction"] = ({"corrects": before.digest, "reason": correction.strip()}
                                  if correction is not None else None)
             out.append(Published(series, period, _store(s, doc, kid, pem, actor, before)))
+    if any(p.skipped is None for p in out):
+        _sign_log(s, instance_path)
     return out
+
+
+def _sign_log(s: Session, instance_path: str) -> None:
+    """A checkpoint over what was just published, so its proofs are served at once."""
+    log_signing.update(s, instance_path=instance_path, config=s.info.get(SETTINGS_KEY, {}))
 
 
 def _store(s: Session, doc: dict, kid: str, pem: bytes, actor, before: Report | None) -> Report:
@@ -107,6 +116,7 @@ def _store(s: Session, doc: dict, kid: str, pem: bytes, actor, before: Report | 
                  jws=signing.sign(data, kid, pem), kid=kid, published_at=now())
     s.add(rep)
     s.flush()
+    tlog.log_report(s, rep)  # in this transaction: a report exists exactly when its log entry does
     audit.record(s, actor, "report.publish", "report", rep.id,
                  after={"series": rep.series, "period": rep.period, "digest": rep.digest,
                         "previous_digest": rep.previous_digest, "provisional": rep.provisional,

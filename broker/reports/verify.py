@@ -6,10 +6,15 @@ canonical form, its JWS signature against the JWKS (current and retired keys), a
 report: each listed round's input/output digests, its replay through the engine (the output
 must be what ``python -m broker.fairness`` gives for the input), that a final report lists
 every round of its period, and that its ``allocation`` section follows from the round data.
+Then the transparency log (``broker.tlog.audit``): the checkpoint's signature, that the tiles
+hash to its root, that every report and round is in the log (and nothing else is), each
+served ``.tlog-proof``; with ``--since CHECKPOINT_FILE``, that the log only grew since that
+checkpoint, naming the first tree size where the histories diverge when it did not.
 Exits 0 when all holds, 1 naming the first discrepancy, 2 when the source cannot be read.
 
-``--download FOLDER URL`` saves a series (reports, JWKS, rounds) for offline checking; the
-folder layout is documented in docs/reports.md. Standard library + the engine only.
+``--download FOLDER URL`` saves a series (reports, JWKS, rounds, the log) for offline
+checking; the folder layout is documented in docs/reports.md. Needs ``rfc8785``, ``joserfc``
+and ``cryptography``; the round replays also need the engine (``pip install 'parity[engine]'``).
 """
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ import urllib.request
 from pathlib import Path
 
 from broker.reports import canonical, rounddata, signing
+from broker.tlog import audit, merkle
 
 
 class Discrepancy(Exception):
@@ -140,14 +146,18 @@ def _sha(data: bytes) -> str:
 
 class Verifier:
     def __init__(self, source, log=lambda line: None):
+        self.jwks: dict = {}
         self.src = source
         self.log = log
         self.rounds: dict[int, dict] = {}
         self.round_index: dict[int, dict] | None = None
         self.replayed: set[int] = set()
+        self.saved: audit.Saved | None = None  # --since: a checkpoint saved earlier
+        self.replay = True  # --no-replay: skip re-running rounds (no engine installed)
+        self.log_summary = ""
 
     def run(self) -> int:
-        jwks = self.src.jwks()
+        jwks = self.jwks = self.src.jwks()
         items = sorted(self.src.reports(), key=lambda r: r["id"])
         if not items:
             raise Discrepancy("the series holds no reports")
@@ -163,7 +173,42 @@ class Verifier:
             if doc["series"] == "access":
                 self.check_access(doc, label)
             self.log(f"ok  {label} {item['digest']}")
+        self.check_log(items)
         return len(items)
+
+    # --- the transparency log (broker.tlog.audit) ---------------------------------------------
+
+    def check_log(self, items: list[dict]) -> None:
+        """Checkpoint signature, tiles → root, every report and round included, ``--since``."""
+        if self.round_index is None:  # the lists first, then the checkpoint that covers them
+            self.round_index = {r["id"]: r for r in self.src.rounds()}
+        try:
+            log = audit.load(self.src.bytes, self.jwks)
+            # First: did the log only grow since the saved checkpoint (the stronger finding)?
+            grown = f", consistent with the saved checkpoint of size {audit.since(log, self.saved)}" if self.saved else ""
+            for item in items:
+                label = f"{item.get('series')} report {item['id']} ({item.get('period')})"
+                self._check_logged(log, audit.report_entry(item, item["digest"]), item, label)
+            for rid, meta in sorted(self.round_index.items()):
+                din, dout = self._round_digests(meta)
+                self._check_logged(log, audit.round_entry(meta, din, dout), meta, f"round {rid} ({meta.get('period')})")
+            audit.check_nothing_hidden(log, {i["id"] for i in items}, set(self.round_index))
+        except (audit.LogDiscrepancy, merkle.ProofError) as e:
+            raise Discrepancy(f"transparency log: {e}") from None
+        self.log_summary = (f"log of {log.checkpoint.size} entries: signed checkpoint, tiles hash to its root, "
+                            f"every report and round included{grown}")
+        self.log(f"ok  {self.log_summary}")
+
+    def _check_logged(self, log: audit.Log, entry: bytes, item: dict, label: str) -> None:
+        link = item.get("links", {}).get("tlog_proof")
+        audit.check_included(log, entry, label, self.src.bytes(link).decode("utf-8") if link else None)
+
+    def _round_digests(self, meta: dict) -> tuple[str, str]:
+        """SHA-256 of the exact input and output bytes served for a round."""
+        if meta["id"] in self.rounds:
+            rnd = self.rounds[meta["id"]]
+            return rnd["input_digest"], rnd["output_digest"]
+        return _sha(self.src.bytes(meta["links"]["input"])), _sha(self.src.bytes(meta["links"]["output"]))
 
     def check_report(self, item: dict, jwks: dict, label: str) -> dict:
         data = self.src.bytes(item["links"]["json"])
@@ -204,7 +249,7 @@ class Verifier:
         return rnd
 
     def _replay(self, rnd: dict, label: str) -> None:
-        if rnd["id"] in self.replayed:
+        if rnd["id"] in self.replayed or not self.replay:
             return
         from broker.fairness import RoundInputError, allocate
         try:
@@ -255,7 +300,7 @@ def download(src, folder: str | Path) -> int:
     reports = []
     for item in src.reports():
         links = {}
-        for kind, ext in (("json", "json"), ("jws", "jws"), ("csv", "csv")):
+        for kind, ext in (("json", "json"), ("jws", "jws"), ("csv", "csv"), ("tlog_proof", "tlog-proof")):
             if item["links"].get(kind):
                 rel = f"reports/{item['id']}.{ext}"
                 (root / rel).write_bytes(src.bytes(item["links"][kind]))
@@ -269,32 +314,50 @@ def download(src, folder: str | Path) -> int:
             rel = f"rounds/{item['id']}.{part}.json"
             (root / rel).write_bytes(src.bytes(item["links"][part]))
             links[part] = rel
+        if item["links"].get("tlog_proof"):
+            rel = f"rounds/{item['id']}.tlog-proof"
+            (root / rel).write_bytes(src.bytes(item["links"]["tlog_proof"]))
+            links["tlog_proof"] = rel
         rounds.append({**item, "links": links})
     (root / "rounds.json").write_text(json.dumps({"items": rounds}, indent=1))
+    audit.download(src.bytes, root)  # log/checkpoint and every tile it covers
     return len(reports)
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m broker.reports.verify", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="parity-verify", description=__doc__.split("\n\n")[0])
     parser.add_argument("source", help="base URL of a Parity (https://…) or a downloaded folder")
-    parser.add_argument("--download", metavar="FOLDER", help="save the series into FOLDER, then verify the copy")
+    parser.add_argument("--download", metavar="FOLDER",
+                        help="save the series and the log (FOLDER/log/checkpoint) into FOLDER, then verify the copy")
+    parser.add_argument("--since", metavar="CHECKPOINT_FILE",
+                        help="a checkpoint saved earlier (FOLDER/log/checkpoint): prove the log only grew since")
+    parser.add_argument("--no-replay", action="store_true",
+                        help="do not re-run the rounds through the engine (for an install without it)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only the verdict")
     args = parser.parse_args(argv)
     log = (lambda line: None) if args.quiet else print
     try:
+        saved = audit.read_saved(args.since) if args.since else None  # before --download overwrites it
         src = source_for(args.source)
         if args.download:
             n = download(src, args.download)
             log(f"saved {n} reports into {args.download}")
             src = FolderSource(args.download)
-        n = Verifier(src, log).run()
+        verifier = Verifier(src, log)
+        verifier.saved, verifier.replay = saved, not args.no_replay
+        n = verifier.run()
     except Discrepancy as d:
         print(f"FAIL: {d}", file=sys.stderr)
         return 1
-    except (SourceError, ValueError, KeyError, TypeError) as e:
+    except ImportError as e:
+        print(f"ERROR: replaying the rounds needs the engine ({e.name} is missing): "
+              "pip install 'parity[engine]', or pass --no-replay", file=sys.stderr)
+        return 2
+    except (SourceError, OSError, ValueError, KeyError, TypeError) as e:
         print(f"ERROR: cannot read the series: {e.__class__.__name__}: {e}", file=sys.stderr)
         return 2
-    print(f"OK: {n} reports verified (signatures, chain, round replays, access figures)")
+    replays = "round replays" if verifier.replay else "round replays SKIPPED"
+    print(f"OK: {n} reports verified (signatures, chain, {replays}, access figures); {verifier.log_summary}")
     return 0
 
 

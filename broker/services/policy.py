@@ -17,6 +17,7 @@ from broker.models import PolicyVersion
 from broker.periods import cutoff_of, next_period, period_of
 from broker.policy import PARAMETERS, current_params
 from broker import audit
+from broker.tlog import service as tlog
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
@@ -80,6 +81,7 @@ def change(s: Session, actor: Principal, *, changes: dict, reason: str) -> Polic
                         reason=reason, created_by_user_id=actor.user_id)
     s.add(row)
     s.flush()
+    tlog.log_policy(s, row)  # logged in the transaction that creates the version
     audit.record(s, actor, "policy.change", "policy_version", row.version,
                  before={"version": base.version, "params": base.params},
                  after=audit.snapshot(row))

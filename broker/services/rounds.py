@@ -26,6 +26,7 @@ from broker.periods import period_end
 from broker import audit
 from broker.services import schedule
 from broker.services.round_input import Pseudonyms, Snapshot, snapshot
+from broker.tlog import service as tlog
 
 __all__ = ["Pseudonyms", "Snapshot", "dry_run", "estimate_run", "recent", "run", "run_due", "snapshot", "summary"]
 ROUND_LOCK_KEY = 0x504152495459 + 1  # rounds are serialised (PostgreSQL advisory lock)
@@ -124,6 +125,7 @@ def _commit(s: Session, snap: Snapshot, out: Outcome, actor: Principal | None) -
                 output_digest=digest(out.output_json), ran_at=snap.at)
     s.add(rnd)
     s.flush()
+    tlog.log_round(s, rnd)  # the round's transparency-log entry, in the round's transaction
     fee = Decimal(str(snap.params["platform_fee_rate"]))
     due = snap.at + timedelta(hours=int(snap.params["payment_window_hours"]))
     got = defaultdict(int)

@@ -31,6 +31,9 @@ def register(app: Flask) -> None:
     from broker.web import providers
 
     app.register_blueprint(providers.bp)
+    from broker.web import tlog
+
+    app.register_blueprint(tlog.bp)
     csrf.exempt(payments.hooks)  # Stripe signs its webhooks; there is no browser session
     # every page may show an amount or a country's name
     app.jinja_env.globals.update(format_money=format_money, COUNTRIES=COUNTRIES)

@@ -6,7 +6,7 @@ import html
 import json
 import re
 
-from flask import Blueprint, abort, jsonify, render_template
+from flask import Blueprint, abort, current_app, jsonify, render_template
 from markupsafe import Markup
 
 from broker import db
@@ -17,7 +17,9 @@ bp = Blueprint("reports", __name__)
 
 @bp.get("/.well-known/jwks.json")
 def jwks():
-    resp = jsonify(keys.jwks(db.session()))
+    from broker.tlog.service import jwk_decoration
+
+    resp = jsonify(keys.jwks(db.session(), jwk_decoration(current_app.config)))
     resp.headers["Cache-Control"] = "public, max-age=300"
     return resp
 

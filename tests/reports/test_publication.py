@@ -20,7 +20,7 @@ def test_list_contract_document_signature_and_schema(app, client, scenario):
     assert [i["series"] for i in items] == ["workforce", "pricing", "access"]  # newest first
     jwks = client.get("/.well-known/jwks.json").json
     for item in items:
-        assert set(item["links"]) == {"json", "jws", "csv", "html"}
+        assert set(item["links"]) == {"json", "jws", "csv", "html", "tlog_proof"}
         data = client.get(item["links"]["json"]).data
         assert canonical.digest_of_bytes(data) == item["digest"] and canonical.is_canonical(data)
         token = client.get(item["links"]["jws"]).get_data(as_text=True)
@@ -37,8 +37,10 @@ def test_list_contract_document_signature_and_schema(app, client, scenario):
 def test_private_key_stays_in_instance_folder_with_0600(app, scenario):
     publish_all(app)
     folder = os.path.join(app.instance_path, "keys")
-    (name,) = os.listdir(folder)
-    assert oct(os.stat(os.path.join(folder, name)).st_mode & 0o777) == "0o600"
+    names = os.listdir(folder)
+    assert len(names) == 2  # the report key and the transparency log's key
+    for name in names:
+        assert oct(os.stat(os.path.join(folder, name)).st_mode & 0o777) == "0o600"
 
 
 def test_publishing_is_idempotent_and_chains(app, client, scenario, market, clock):
@@ -81,7 +83,8 @@ def test_rotation_keeps_old_reports_verifiable(app, client, runner, scenario):
     assert out.exit_code == 0, out.output
     kids = {i["kid"] for i in client.get("/api/v1/reports").json["items"]}
     assert len(kids) == 2 and old_kid in kids
-    assert {k["kid"] for k in client.get("/.well-known/jwks.json").json["keys"]} == kids
+    report_keys = [k for k in client.get("/.well-known/jwks.json").json["keys"] if "note_verifier_key" not in k]
+    assert {k["kid"] for k in report_keys} == kids
     assert run_verify(client_source(client)) == (0, "OK")
 
 

@@ -119,6 +119,8 @@ def build(app, make, clock) -> World:
         "series": "access", "filename": "parity.css",
     }
     w.ids.update(_report_and_round(app, period))
+    # the transparency log: the report's proof, and a tile its checkpoint covers
+    w.ids.update({"kind": "report", "ref": w.ids["report_id"], "rest": "0/000.p/1"})
     for role in o:
         browser = app.test_client()
         _ok(login(browser, emails[role]), 302)

@@ -37,7 +37,7 @@ def demo(app):
     return {"summary": summary, "progress": lines}
 
 
-def test_loading_twice_changes_nothing(app, demo, runner, session):
+def _loading_twice_changes_nothing(demo, runner, session):
     first = _row_counts(session)
     out = runner.invoke(args=["demo", "load"]).output
     assert "already loaded" in out
@@ -50,16 +50,22 @@ def test_loading_twice_changes_nothing(app, demo, runner, session):
             assert x.email in text and f"password: {x.password}" in text
 
 
-def test_demo_market_shape(demo, session, clock, client):
-    """One load, checked from every side (each load costs seconds: scrypt hashes, four past
-    rounds with their deliveries, twelve signed reports)."""
-    _vendors_and_offerings(session, clock)
-    _developers_group_stake_and_reservations(session)
-    _workforce_disclosures_are_valid_and_current(session)
-    _pending_requests_outstrip_capacity_somewhere(session, clock)
-    _past_weeks_have_rounds_and_deliveries(session, clock)
-    _past_weeks_have_published_reports_that_verify(client, clock)
-    _investor_first_vendor_shows_in_its_reports(client)
+def test_demo_market_from_every_side(demo, app, clock, client, runner):
+    """One load, checked from every side (a load costs tens of seconds: four past rounds with
+    their deliveries, twelve signed reports): its shape, its sign-ins, and that loading again
+    changes nothing."""
+    with app.app_context():
+        session = db.session()
+        _vendors_and_offerings(session, clock)
+        _developers_group_stake_and_reservations(session)
+        _workforce_disclosures_are_valid_and_current(session)
+        _pending_requests_outstrip_capacity_somewhere(session, clock)
+        _past_weeks_have_rounds_and_deliveries(session, clock)
+        _past_weeks_have_published_reports_that_verify(client, clock)
+        _investor_first_vendor_shows_in_its_reports(client)
+    _each_demo_login_signs_in(app)  # outside any app context: each client has its own ``g``
+    with app.app_context():
+        _loading_twice_changes_nothing(demo, runner, db.session())
 
 
 def _past_weeks(clock) -> list[str]:
@@ -218,7 +224,7 @@ def _pending_requests_outstrip_capacity_somewhere(session, clock):
     assert oversubscribed >= 3
 
 
-def test_each_demo_login_signs_in(demo, app):
+def _each_demo_login_signs_in(app):
     with app.app_context():
         s = db.session()
         orgs = {x.role: s.exec(select(Org).where(Org.slug == x.org_slug)).one() for x in DEMO_LOGINS.values()}

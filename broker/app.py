@@ -7,8 +7,8 @@ from pathlib import Path
 from flask_openapi3 import Info, OpenAPI
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from broker import config, db, errors
-from broker.extensions import csrf, limiter
+from broker import config, db, errors, ratelimit
+from broker.extensions import csrf
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,7 +57,7 @@ def create_app(cfg: dict | None = None) -> OpenAPI:
 
     db.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
+    ratelimit.init_app(app)
     errors.register(app)
 
     from broker.auth import oauth, session_login, sso

@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from broker.models.allocation import Allocation, Delivery, Order, OrderStatus
 from broker.models.api_support import IdempotencyRecord, Notification
 from broker.models.audit import AuditEntry
+from broker.models.catalog_version import CatalogVersion
 from broker.models.base import OrgKind, OrgStatus, SizeClass, size_class_of
 from broker.models.ledger import LedgerEntry, StripeEvent
 from broker.models.oauth import OAuthClient, OAuthToken
@@ -23,7 +24,7 @@ from broker.models.vendor import VendorProfile, WorkforceDisclosure
 metadata = SQLModel.metadata
 
 __all__ = [
-    "Allocation", "AuditEntry", "Capacity", "CapacityRequest", "Delivery", "Guarantee",
+    "Allocation", "AuditEntry", "Capacity", "CapacityRequest", "CatalogVersion", "Delivery", "Guarantee",
     "IdempotencyRecord", "JobRun", "LedgerEntry", "Notification", "OAuthClient", "OAuthToken",
     "Offering", "OfferingLanguage", "Order", "OrderStatus", "Org", "OrgGroup", "OrgKind",
     "OrgStatus", "PolicyVersion", "Price", "ProviderConnection", "ProviderEvent", "Report", "RequestStatus",

@@ -85,6 +85,22 @@ def _fresh_database(template, tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture
+def empty_database_url(tmp_path):
+    """A new, empty database on the backend under test (dropped afterwards)."""
+    if BACKEND != "postgresql":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    name = f"parity_empty_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield _pg_url(PG_ADMIN_URL, name)
+    with admin.connect() as c:
+        c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
 class SettableClock:
     """A clock the test moves by hand; starts at a fixed, realistic instant."""
 

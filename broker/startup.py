@@ -42,6 +42,8 @@ def check_keys(app: Flask) -> None:
                               f"(flask --app wsgi db upgrade)?") from None
         finally:
             db.close_session()
+            # No pooled connection may outlive the check into forked workers (gunicorn --preload).
+            db.engine().dispose()
     if problems:
         raise ConfigError(
             f"PARITY_KEYS_PATH={folder} does not hold this deployment's signing keys: {'; '.join(problems)}. "

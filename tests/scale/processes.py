@@ -1,5 +1,5 @@
 """Real processes for the scale-out tests: start one with its output collected, wait for a
-line, stop it (SIGTERM, then SIGKILL) or kill it."""
+line, kill it."""
 from __future__ import annotations
 
 import os
@@ -51,19 +51,23 @@ class Process:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(10)
 
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
 
 def scheduler(name: str, env: dict) -> Process:
     return Process(name, [sys.executable, str(ROOT / "tests/scale/scheduler_probe.py")], env)
 
 
 def gunicorn(name: str, port: int, env: dict, workers: int = 2) -> Process:
-    return Process(name, [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-                          "--no-control-socket", "--graceful-timeout", "3", "wsgi:app"], env)
+    """As docs/deploy.md runs it: the app loaded (and checked) once, then forked."""
+    return Process(name, [str(BIN / "gunicorn"), "--preload", "--bind", f"127.0.0.1:{port}",
+                          "--workers", str(workers), "--no-control-socket", "--graceful-timeout", "3",
+                          "wsgi:app"], env)
+
+
+def kill_all(procs) -> None:
+    """SIGKILL to every process group at once: tests end them without the seconds a
+    graceful exit takes (interpreter teardown of the loaded app)."""
+    for p in procs:
+        if p.proc.poll() is None:
+            os.killpg(p.proc.pid, signal.SIGKILL)
+    for p in procs:
+        p.proc.wait(10)

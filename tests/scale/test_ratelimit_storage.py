@@ -12,7 +12,9 @@ from broker.config import ConfigError
 def _app(tmp_path, uri, **kw):
     from broker.app import create_app
 
-    return create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x",
+    # RATELIMIT_ENABLED explicitly: Flask-Limiter's one extension object keeps the last app's
+    # "enabled" as its default, and the suite's apps turn limits off.
+    return create_app({"TESTING": True, "RATELIMIT_ENABLED": True, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x",
                        "RATELIMIT_STORAGE_URI": uri, "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3", **kw})
 
 

@@ -32,8 +32,8 @@ from bench.machine import describe as machine  # noqa: E402
 
 API_PATH = "/api/v1/offerings?task_type=preference_ranking&language=en&sort=price&limit=50"
 # Every request a new query string, so the per-process cache never answers; the bound is above
-# every price, so the page is the same one.
-UNCACHED_PATH = API_PATH + "&price_max={rand}"
+# every price (all in USD), so the page is the same one.
+UNCACHED_PATH = API_PATH + "&currency=USD&price_max={rand}"
 PAGE_PATH = "/catalog?task_type=preference_ranking&language=en&sort=price"
 
 

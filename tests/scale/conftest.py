@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 
-import pytest
-
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/12")
 
 
@@ -21,13 +19,3 @@ def redis_answers() -> bool:
     except Exception:  # noqa: BLE001 — any failure means "not here"
         return False
 
-
-@pytest.fixture
-def redis_url():
-    """A flushed Redis database, or the test is skipped saying why."""
-    if not redis_answers():
-        pytest.skip(f"no Redis answers at {REDIS_URL} (set TEST_REDIS_URL)")
-    client = redis_client()
-    client.flushdb()
-    yield REDIS_URL
-    client.flushdb()

@@ -209,6 +209,10 @@ def test_one_idempotency_key_sent_to_both_instances_at_once_creates_one_request(
             answers = list(pool.map(send, (cluster.a, cluster.b), (key, key)))
             assert [r.status_code for r in answers] == [201, 201], [r.text for r in answers]
             assert answers[0].json()["id"] == answers[1].json()["id"]
+            # created through one instance, read through the other at once
+            for base in (cluster.a, cluster.b):
+                got = requests.get(f"{base}/api/v1/requests/{answers[0].json()['id']}", headers=_bearer(token), timeout=30)
+                assert got.status_code == 200, got.text
     assert _count_requests(cluster, dev.id) == len(keys)
 
 

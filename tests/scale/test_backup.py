@@ -3,14 +3,17 @@ the copy is one consistent moment (every request with its audit entry), its ledg
 ``flask payments check``, and its signed reports still verify."""
 from __future__ import annotations
 
+import shutil
 import threading
 
+import pytest
 import sqlalchemy as sa
 
 from broker import db
 from broker.models import Order
 from broker.payments import charges, service
 from tests.broker.conftest import request_body
+from tests.conftest import BACKEND
 from tests.helpers import auth
 from tests.payments.conftest import OPERATOR
 from tests.reports.conftest import market, scenario  # noqa: F401 — fixtures
@@ -46,6 +49,8 @@ def _counts(url: str) -> tuple[int, int, int]:
 
 def test_a_backup_taken_under_writes_restores_to_a_checked_verifiable_database(
         app, client, make, scenario, empty_database_url, tmp_path):
+    if BACKEND == "postgresql" and not (shutil.which("pg_dump") and shutil.which("pg_restore")):
+        pytest.skip("pg_dump/pg_restore are not installed (Debian: postgresql-client)")
     _paid_and_published(app, scenario["orders"])
     token = make.token(scenario["devs"][1])
     stop, written = threading.Event(), []

@@ -8,12 +8,12 @@ from flask.cli import FlaskGroup
 from flask_openapi3 import Info, OpenAPI
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from broker import config, db, http_errors
+from broker import config, db, http_errors, ratelimit
 from broker.access import tokens
 from broker.api import register as register_api
 from broker.auth import oauth, session_login, sso
 from broker.cli import register as register_cli
-from broker.extensions import csrf, limiter
+from broker.extensions import csrf
 from broker.jobs import Jobs
 from broker.payments import jobs as payments_jobs
 from broker.reports import jobs as reports_jobs
@@ -68,7 +68,7 @@ def create_app(cfg: dict | None = None) -> OpenAPI:
 
     db.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
+    ratelimit.init_app(app)
     http_errors.register(app)
 
     oauth.init_app(app)

@@ -15,6 +15,8 @@ SETTINGS: dict[str, tuple[str | None, str]] = {
     "DATABASE_URL": (None, "SQLAlchemy URL; default is a SQLite file in the instance folder"),
     "SECRET_KEY": (None, "session/CSRF signing key; default is generated once into instance/secret_key"),
     "PARITY_INSTANCE_PATH": (None, "folder for the SQLite file, secret key, signing keys and locks (default ./instance)"),
+    "PARITY_KEYS_PATH": (None, "folder of the private signing keys (reports, transparency log); default instance/keys. "
+                               "Every host of one deployment must see the same keys"),
     "TOKEN_EXPIRES_IN": ("3600", "lifetime in seconds of OAuth 2.0 access tokens"),
     "MAX_CONTENT_LENGTH": ("1048576", "largest accepted request body in bytes (413 above it)"),
     "RATELIMIT_STORAGE_URI": ("memory://", "Flask-Limiter storage; use redis://… when running several hosts"),
@@ -32,6 +34,10 @@ SETTINGS: dict[str, tuple[str | None, str]] = {
     "PARITY_LOG_ORIGIN": (None, "transparency log origin and key name, e.g. parity.example/log (default: PARITY_PUBLIC_URL's host/path + /log); set once, before the first checkpoint"),
     "PARITY_PROVIDERS_ALLOW_HTTP": ("0", "1 to allow plain http:// vendor endpoints (local development only)"),
 }
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names it."""
 
 
 def default_instance_path() -> Path:
@@ -60,7 +66,7 @@ def _hops(value: str) -> int:
     except ValueError:
         hops = -1
     if not 0 <= hops <= 5:
-        raise ValueError(f"PARITY_PROXY_HOPS must be a whole number from 0 to 5, not {value!r}")
+        raise ConfigError(f"PARITY_PROXY_HOPS must be a whole number from 0 to 5, not {value!r}")
     return hops
 
 
@@ -74,6 +80,7 @@ def load(overrides: dict | None = None) -> dict:
         "INSTANCE_PATH": str(instance),
         "DATABASE_URL": env["DATABASE_URL"] or f"sqlite:///{instance / 'parity.sqlite3'}",
         "SECRET_KEY": env["SECRET_KEY"] or _secret_key(instance),
+        "KEYS_PATH": str(Path(env["PARITY_KEYS_PATH"]).resolve()) if env["PARITY_KEYS_PATH"] else str(instance / "keys"),
         "TOKEN_EXPIRES_IN": int(env["TOKEN_EXPIRES_IN"]),
         "MAX_CONTENT_LENGTH": int(env["MAX_CONTENT_LENGTH"]),
         "RATELIMIT_STORAGE_URI": env["RATELIMIT_STORAGE_URI"],

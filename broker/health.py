@@ -19,7 +19,9 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """The database answers and its schema is at the newest migration."""
+    """The database answers and its schema is at this code's newest migration, or newer (a
+    rolling upgrade migrates first, and the hosts still on the previous version keep serving:
+    migrations stay compatible with the version before them; docs/deploy.md)."""
     try:
         with db.engine().connect() as conn:
             current = MigrationContext.configure(conn).get_current_heads()
@@ -28,9 +30,13 @@ def readyz():
         resp.status_code = 503
         resp.headers["Retry-After"] = "5"
         return resp
-    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
-    at_head = set(current) == set(heads)
-    resp = jsonify(status="ok" if at_head else "migrations-pending", database="ok",
-                   migrations={"current": sorted(current), "head": sorted(heads)})
-    resp.status_code = 200 if at_head else 503
+    script = ScriptDirectory.from_config(alembic_config())
+    heads = script.get_heads()
+    known = {r.revision for r in script.walk_revisions()}
+    ahead = bool(current) and not set(current) & known  # migrated by a newer version
+    ready = set(current) == set(heads) or ahead
+    resp = jsonify(status="ok" if ready else "migrations-pending", database="ok",
+                   migrations={"current": sorted(current), "head": sorted(heads),
+                               **({"database_is_newer": True} if ahead else {})})
+    resp.status_code = 200 if ready else 503
     return resp

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -123,6 +124,31 @@ def _fresh_database(template, tmp_path: Path) -> str:
             conn.exec_driver_sql(f'DELETE FROM "{t}"')
     engine.dispose()
     return url
+
+
+@contextmanager
+def new_pg_database(prefix: str):
+    """A new PostgreSQL database on the test server, dropped (connections and all) at the end."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield _pg_url(PG_ADMIN_URL, name)
+    finally:
+        with admin.connect() as c:
+            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    """A new, empty database on the backend under test (dropped afterwards)."""
+    if BACKEND != "postgresql":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    with new_pg_database("parity_empty") as url:
+        yield url
 
 
 class SettableClock:

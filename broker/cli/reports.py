@@ -34,10 +34,10 @@ def publish_cmd(period, correction):
         raise click.UsageError("--correction needs --period")
     try:
         if period:
-            out = publish.publish_period(s, period, instance_path=current_app.instance_path,
+            out = publish.publish_period(s, period, keys_path=current_app.config["KEYS_PATH"],
                                          correction=correction)
         else:
-            out = publish.publish_due(s, instance_path=current_app.instance_path)
+            out = publish.publish_due(s, keys_path=current_app.config["KEYS_PATH"])
     except (publish.PublishError, FileNotFoundError) as e:
         raise click.ClickException(str(e)) from None
     if not out:
@@ -56,7 +56,7 @@ def rotate_key():
     they signed still verifies; their private halves are deleted."""
     s = db.session()
     with db.transaction(s):
-        kid, retired = keys.rotate(s, current_app.instance_path)
-    keys.forget_private(current_app.instance_path, retired)
+        kid, retired = keys.rotate(s, current_app.config["KEYS_PATH"])
+    keys.forget_private(current_app.config["KEYS_PATH"], retired)
     click.echo(f"new signing key {kid}" + (f"; retired {', '.join(retired)}" if retired else ""))
 

@@ -3,6 +3,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from broker import startup
+from broker.config import ConfigError
 from broker.scheduler import process
 from broker.scheduler.jobs import registry
 
@@ -17,6 +19,10 @@ def cli():
 @with_appcontext
 def run(once):
     app = current_app._get_current_object()
+    try:
+        startup.check(app)  # a scheduler that could not sign, or count limits, does not start
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
     process.run(app, once=once, poll_seconds=app.config["SCHEDULER_POLL_SECONDS"])
 
 

@@ -84,7 +84,7 @@ def _principal(org: Org, user: User | None = None) -> Principal:
                      user_id=user.id if user else None, name=org.name)
 
 
-def load(s: Session, market_opened: datetime, *, instance_path: str,
+def load(s: Session, market_opened: datetime, *, keys_path: str,
          progress: Callable[[str], None]) -> bool:
     """Bring the demo's past up to date; True if anything was written."""
     weeks = weeks_after(market_opened)
@@ -99,7 +99,7 @@ def load(s: Session, market_opened: datetime, *, instance_path: str,
     # Only the demo's own weeks: a later week that closed since is the scheduler's to publish.
     due = set(publish.unpublished_closed(s, clock.now()))
     for week in (w for w in weeks if w in due):
-        out = publish.publish_period(s, week, instance_path=instance_path)
+        out = publish.publish_period(s, week, keys_path=keys_path)
         progress(f"Past week {week}: published and signed its {len(out)} reports …")
         changed = True
     return changed

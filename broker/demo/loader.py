@@ -63,7 +63,7 @@ def load_demo(progress: Callable[[str], None] = print) -> str:
             opened = history.opened_at(t)
         else:
             opened = as_utc(marker.created_at)
-    loaded |= history.load(s, opened, instance_path=current_app.instance_path, progress=progress)
+    loaded |= history.load(s, opened, keys_path=current_app.config["KEYS_PATH"], progress=progress)
     progress("Demo market loaded." if loaded else "Demo market already loaded; nothing changed.")
     return _summary(s, loaded=loaded)
 

@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from broker.models.allocation import Allocation, Delivery, Order, OrderStatus
 from broker.models.api_support import IdempotencyRecord, Notification
 from broker.models.audit import AuditEntry
+from broker.models.catalog_version import CatalogVersion
 from broker.models.base import OrgKind, OrgStatus, SizeClass, size_class_of
 from broker.models.ledger import LedgerEntry, StripeEvent
 from broker.models.oauth import OAuthClient, OAuthToken
@@ -25,9 +26,9 @@ from broker.models.vendor import VendorProfile, WorkforceDisclosure
 metadata = SQLModel.metadata
 
 __all__ = [
-    "OPEN_REQUEST_STATUSES", "Allocation", "AuditEntry", "Capacity", "CapacityRequest", "Delivery", "Guarantee",
-    "IdempotencyRecord", "JobRun", "LedgerEntry", "LogCheckpoint", "LogEntry", "Notification", "OAuthClient",
-    "OAuthToken",
+    "OPEN_REQUEST_STATUSES", "Allocation", "AuditEntry", "Capacity", "CapacityRequest", "CatalogVersion", "Delivery",
+    "Guarantee", "IdempotencyRecord", "JobRun", "LedgerEntry", "LogCheckpoint", "LogEntry", "Notification",
+    "OAuthClient", "OAuthToken",
     "Offering", "OfferingLanguage", "Order", "OrderStatus", "Org", "OrgGroup", "OrgKind",
     "OrgStatus", "PolicyVersion", "Price", "PriceFile", "ProviderConnection", "ProviderEvent", "Report", "RequestStatus",
     "Round", "SigningKey", "SizeClass", "Stake", "StripeEvent", "User", "VendorProfile",

@@ -12,7 +12,7 @@ from broker.reports import publish
 
 
 def publish_tick(s: Session, scheduled_for: datetime) -> str:
-    out = publish.publish_due(s, instance_path=settings_of(s)["INSTANCE_PATH"], at=now())
+    out = publish.publish_due(s, keys_path=settings_of(s)["KEYS_PATH"], at=now())
     done = [p for p in out if p.report is not None and not p.skipped]
     return f"published {len(done)} reports" + (f" for {sorted({p.period for p in done})}" if done else "")
 

@@ -47,13 +47,13 @@ def seal_price_files(s: Session, today: date | None = None) -> list[PriceFile]:
     return out
 
 
-def _signer(s: Session, instance_path: str) -> tuple[str, object]:
+def _signer(s: Session, keys_path: str) -> tuple[str, object]:
     """The log's key (kid, Ed25519 private key), from the report key store (purpose "log")."""
-    kid, pem = keys.current(s, instance_path, purpose="log")
+    kid, pem = keys.current(s, keys_path, purpose="log")
     return kid, load_pem_private_key(pem, password=None)
 
 
-def sign_checkpoint(s: Session, *, instance_path: str, config: dict, force: bool = False) -> LogCheckpoint | None:
+def sign_checkpoint(s: Session, *, keys_path: str, config: dict, force: bool = False) -> LogCheckpoint | None:
     """Sign a checkpoint over the whole log when it grew (or the last is a day old); None if
     nothing was signed. Refuses when the log does not extend the last checkpoint."""
     name = tlog.origin(config)
@@ -67,7 +67,7 @@ def sign_checkpoint(s: Session, *, instance_path: str, config: dict, force: bool
                                         f"(size {last.size}): refusing to sign")
             if not force and last.size == t.size and now() - last.signed_at < RESIGN_AFTER:
                 return None
-        kid, key = _signer(s, instance_path)
+        kid, key = _signer(s, keys_path)
         cp = note.Checkpoint(name, t.size, t.root())
         row = LogCheckpoint(size=t.size, root_hash=cp.root.hex(), note=note.sign(cp.text(), name, key),
                             kid=kid, signed_at=now())
@@ -76,18 +76,18 @@ def sign_checkpoint(s: Session, *, instance_path: str, config: dict, force: bool
     return row
 
 
-def update(s: Session, *, instance_path: str, config: dict) -> str:
+def update(s: Session, *, keys_path: str, config: dict) -> str:
     """Seal finished price days, then sign a checkpoint if the log grew: the scheduler's job,
     also run after each publication."""
     sealed = seal_price_files(s)
-    cp = sign_checkpoint(s, instance_path=instance_path, config=config)
+    cp = sign_checkpoint(s, keys_path=keys_path, config=config)
     return (f"sealed {len(sealed)} price files; "
             + (f"signed checkpoint {cp.id} at size {cp.size}" if cp else "checkpoint unchanged"))
 
 
 def checkpoint_tick(s: Session, scheduled_for: datetime) -> str:
     settings = settings_of(s)
-    return update(s, instance_path=settings["INSTANCE_PATH"], config=settings)
+    return update(s, keys_path=settings["KEYS_PATH"], config=settings)
 
 
 def register_jobs(jobs: Jobs) -> None:

@@ -64,7 +64,7 @@ def _latest(s: Session, series: str, period: str | None = None) -> Report | None
     return s.exec(stmt.order_by(Report.id.desc())).first()
 
 
-def publish_period(s: Session, period: str, *, instance_path: str, actor=None,
+def publish_period(s: Session, period: str, *, keys_path: str, actor=None,
                    correction: str | None = None, at: datetime | None = None) -> list[Published]:
     """Publish the three reports of ``period`` in one transaction (all or none).
 
@@ -80,7 +80,7 @@ def publish_period(s: Session, period: str, *, instance_path: str, actor=None,
     with db.transaction(s):
         if s.get_bind().dialect.name == "postgresql":
             s.exec(sa.text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=PUBLISH_LOCK_KEY))
-        kid, pem = keys.current(s, instance_path)
+        kid, pem = keys.current(s, keys_path)
         for series in build.SERIES:
             before = _latest(s, series, period)
             if correction is not None:
@@ -96,13 +96,13 @@ def publish_period(s: Session, period: str, *, instance_path: str, actor=None,
                                  if correction is not None else None)
             out.append(Published(series, period, _store(s, doc, kid, pem, actor, before)))
     if any(p.skipped is None for p in out):
-        _sign_log(s, instance_path)
+        _sign_log(s, keys_path)
     return out
 
 
-def _sign_log(s: Session, instance_path: str) -> None:
+def _sign_log(s: Session, keys_path: str) -> None:
     """A checkpoint over what was just published, so its proofs are served at once."""
-    log_signing.update(s, instance_path=instance_path, config=s.info.get(SETTINGS_KEY, {}))
+    log_signing.update(s, keys_path=keys_path, config=s.info.get(SETTINGS_KEY, {}))
 
 
 def _store(s: Session, doc: dict, kid: str, pem: bytes, actor, before: Report | None) -> Report:
@@ -125,10 +125,10 @@ def _store(s: Session, doc: dict, kid: str, pem: bytes, actor, before: Report | 
     return rep
 
 
-def publish_due(s: Session, *, instance_path: str, actor=None, at: datetime | None = None) -> list[Published]:
+def publish_due(s: Session, *, keys_path: str, actor=None, at: datetime | None = None) -> list[Published]:
     """Every closed period not yet published, oldest first (idempotent)."""
     at = at or now()
     out = []
     for period in unpublished_closed(s, at):
-        out.extend(publish_period(s, period, instance_path=instance_path, actor=actor, at=at))
+        out.extend(publish_period(s, period, keys_path=keys_path, actor=actor, at=at))
     return out

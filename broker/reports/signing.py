@@ -1,12 +1,13 @@
 """Ed25519 report-signing keys and compact JWS (``alg`` EdDSA, RFC 8037) through joserfc.
 
 joserfc is authlib's JOSE implementation (authlib ≥ 1.7 deprecates ``authlib.jose`` in its
-favour and depends on it). The private half of each key lives only in the instance folder
-(``instance/keys/<kid>.pem``, mode 0600); the public JWK goes to the ``signing_key`` table
-and is served, for current and retired keys alike, at ``/.well-known/jwks.json``.
-The kid is the key's RFC 7638 thumbprint, so anyone can check it matches the key.
+favour and depends on it). The private half of each key lives only in the key folder
+(``PARITY_KEYS_PATH``, default ``instance/keys``; ``<kid>.pem``, mode 0600); the public JWK
+goes to the ``signing_key`` table and is served, for current and retired keys alike, at
+``/.well-known/jwks.json``. The kid is the key's RFC 7638 thumbprint, so anyone can check it
+matches the key, and a host can check that the file it holds is the key the database names.
 
-``sign``/``verify`` need no app; key management takes a session and the instance path.
+``sign``/``verify`` need no app; key management takes a session and the key folder.
 """
 from __future__ import annotations
 
@@ -73,15 +74,23 @@ def public_jwk(key: OKPKey, kid: str) -> dict:
     return {**key.as_dict(private=False), "kid": kid, "alg": ALG, "use": "sig"}
 
 
-def keys_dir(instance_path: str | os.PathLike) -> Path:
-    return Path(instance_path) / "keys"
+def keys_dir(keys_path: str | os.PathLike) -> Path:
+    return Path(keys_path)
 
 
-def generate(instance_path: str | os.PathLike) -> tuple[str, dict]:
+def thumbprint(private_pem: bytes) -> str:
+    """The RFC 7638 thumbprint of a private key's public half: the kid it must be stored under."""
+    key = OKPKey.import_key(private_pem)
+    if not key.is_private:
+        raise ValueError("a public key only")
+    return key.thumbprint()
+
+
+def generate(keys_path: str | os.PathLike) -> tuple[str, dict]:
     """Create a key: write its private half (0600, never overwritten); return (kid, public JWK)."""
     key = OKPKey.generate_key("Ed25519")
     kid = key.thumbprint()
-    folder = keys_dir(instance_path)
+    folder = keys_dir(keys_path)
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
     fd = os.open(folder / f"{kid}.pem", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -90,10 +99,13 @@ def generate(instance_path: str | os.PathLike) -> tuple[str, dict]:
     return kid, public_jwk(key, kid)
 
 
-def private_pem(instance_path: str | os.PathLike, kid: str) -> bytes:
-    path = keys_dir(instance_path) / f"{kid}.pem"
+def private_pem(keys_path: str | os.PathLike, kid: str) -> bytes:
+    path = keys_dir(keys_path) / f"{kid}.pem"
     if not path.exists():
         raise FileNotFoundError(
-            f"the private half of signing key {kid} is not in {path.parent}; publish on the host "
-            f"that holds it, or run `flask --app wsgi reports rotate-key` to start a new key")
-    return path.read_bytes()
+            f"the private half of signing key {kid} is not in {path.parent} (PARITY_KEYS_PATH): share "
+            f"the deployment's key folder with this host, or run `flask --app wsgi reports rotate-key`")
+    pem = path.read_bytes()
+    if thumbprint(pem) != kid:  # never sign with a key the published JWKS does not hold
+        raise ValueError(f"{path} holds another key than {kid}")
+    return pem

@@ -1,11 +1,14 @@
 """A per-process cache of catalog answers, validated on every hit against the database.
 
-Every change that can alter the catalog writes an audit entry in the same transaction (house
-rule), and the audit log is append-only, so the largest audit id is a version number of the
-data: one indexed lookup. An answer is reused only while that version is unchanged and until
-the next moment time alone would change it (a scheduled price starting, the period ending).
-The version is read before the data, so a write racing a miss can only make an entry stale
-early, never keep stale data.
+The version is the ``catalog_version`` row, which database triggers move inside every
+transaction that writes a table the catalog is built from (migration 0011). That update holds
+the row's lock until the transaction ends, so versions follow commit order, on PostgreSQL as
+on SQLite: one primary-key lookup. (The largest audit id did not: PostgreSQL assigns ids at
+insert, so a transaction with a smaller id could commit after a larger one was visible, and an
+answer cached in between stayed under a version that never moved.) An answer is reused only
+while the version is unchanged and until the next moment time alone would change it (a
+scheduled price starting, the period ending). The version is read before the data, so a
+commit racing a miss can only make an entry stale early, never keep stale data.
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from broker.models import AuditEntry, Price
+from broker.models import CatalogVersion, Price
 from broker.periods import period_end, period_of
 
 MAX_ENTRIES = 512
@@ -38,7 +41,8 @@ class PageCache:
 
     @staticmethod
     def version(s: Session) -> int:
-        return s.connection().execute(sa.select(sa.func.max(AuditEntry.__table__.c.id))).scalar() or 0
+        v = CatalogVersion.__table__
+        return s.connection().execute(sa.select(v.c.version).where(v.c.id == 1)).scalar() or 0
 
     @staticmethod
     def valid_until(s: Session, now: datetime) -> datetime:

@@ -15,12 +15,12 @@ def client_source(client) -> verify.HttpSource:
 
 def publish_all(app, **kw):
     with app.app_context():
-        return publish.publish_due(db.session(), instance_path=app.instance_path, **kw)
+        return publish.publish_due(db.session(), keys_path=app.config["KEYS_PATH"], **kw)
 
 
 def publish_period(app, period, **kw):
     with app.app_context():
-        return publish.publish_period(db.session(), period, instance_path=app.instance_path, **kw)
+        return publish.publish_period(db.session(), period, keys_path=app.config["KEYS_PATH"], **kw)
 
 
 def run_verify(src) -> tuple[int, str]:

@@ -147,7 +147,7 @@ def _report_and_round(app, period: str) -> dict:
     from broker.reports.publish import publish_period
 
     with app.app_context():
-        publish_period(db.session(), period, instance_path=app.instance_path)
+        publish_period(db.session(), period, keys_path=app.config["KEYS_PATH"])
     with app.app_context():
         s = db.session()
         return {"report_id": s.exec(select(Report.id)).first(), "round_id": s.exec(select(Round.id)).first()}

@@ -28,7 +28,7 @@ def forged_checkpoint(app, saved_note: str) -> str:
     with app.app_context():
         s = db.session()
         with db.transaction(s):
-            _kid, key = log_signing._signer(s, app.instance_path)
+            _kid, key = log_signing._signer(s, app.config["KEYS_PATH"])
     fake = note.Checkpoint(cp.origin, cp.size, hashlib.sha256(b"another history").digest())
     return note.sign(fake.text(), cp.origin, key)
 
@@ -130,13 +130,13 @@ def test_checkpoints_are_signed_when_the_log_grows_and_never_over_another_histor
     publish_all(app)
     with app.app_context():
         s = db.session()
-        assert log_signing.sign_checkpoint(s, instance_path=app.instance_path, config=app.config) is None
+        assert log_signing.sign_checkpoint(s, keys_path=app.config["KEYS_PATH"], config=app.config) is None
         clock.advance(days=1, minutes=1)
-        again = log_signing.sign_checkpoint(s, instance_path=app.instance_path, config=app.config)
+        again = log_signing.sign_checkpoint(s, keys_path=app.config["KEYS_PATH"], config=app.config)
         assert again is not None  # re-signed daily even when nothing was added
         with db.transaction(s):
             tlog.append(s, "policy", 9, entries.policy(9, "2026-W50", {"x": 1}))
-        grown = log_signing.sign_checkpoint(s, instance_path=app.instance_path, config=app.config)
+        grown = log_signing.sign_checkpoint(s, keys_path=app.config["KEYS_PATH"], config=app.config)
         assert grown.size == again.size + 1
         assert len(s.exec(select(LogCheckpoint)).all()) == 3
 
@@ -188,7 +188,7 @@ def _rewrite_copy(app, tmp_path, idx: int) -> str:
     with forged.app_context():
         s = db.session()
         with db.transaction(s):
-            kid, key = log_signing._signer(s, forged.instance_path)
+            kid, key = log_signing._signer(s, forged.config["KEYS_PATH"])
             cp = note.Checkpoint("parity.localhost/log", len(leaves), merkle.Tree(leaves).root())
             s.add(LogCheckpoint(size=cp.size, root_hash=cp.root.hex(), kid=kid,
                                 note=note.sign(cp.text(), cp.origin, key)))

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from broker import db
 from broker.models import Order
 from broker.payments import charges, service
-from tests.broker.conftest import request_body
+from broker.api.payments import checkout_urls
+from tests.builders import request_body
 from tests.conftest import BACKEND
 from tests.helpers import auth
 from tests.builders import OPERATOR
@@ -21,11 +22,11 @@ from tests.reports.helpers import client_source, publish_all, run_verify
 
 def _paid_and_published(app, orders):
     """Each order invoiced, paid and its deliveries booked; then the period's reports."""
-    with app.app_context():
+    with app.app_context(), app.test_request_context():  # checkout URLs are built for the order
         s = db.session()
         for o in orders:
             with db.transaction(s):
-                pay = service.on_allocation_confirmed(s, s.get(Order, o.id), None)
+                pay = service.on_allocation_confirmed(s, s.get(Order, o.id), None, **checkout_urls(o.id))
             with db.transaction(s):
                 charges.mark_invoice_paid(s, pay, OPERATOR)
             with db.transaction(s):

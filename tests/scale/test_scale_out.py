@@ -24,11 +24,11 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from broker import db, migrate
-from broker.auth.principal import Principal
+from broker.access.principal import Principal
 from broker.models import OrgKind
 from broker.services import prices
-from tests.broker.conftest import Market, request_body
-from tests.conftest import BACKEND, Builders, new_pg_database
+from tests.builders import Builders, Market, request_body
+from tests.conftest import BACKEND, new_pg_database
 from tests.scale import processes
 from tests.scale.conftest import REDIS_URL, redis_answers, redis_client
 
@@ -94,7 +94,7 @@ def _running(url: str, root):
             _wait_ready(bases[host], proc)
         make = Builders(app)
         yield SimpleNamespace(app=app, make=make, url=url, procs=procs, **bases,
-                              market=Market(app, make, lambda: datetime.now(timezone.utc)))
+                              market=Market(app, clock=lambda: datetime.now(timezone.utc)))
     finally:
         processes.kill_all(procs.values())
         app.extensions["db_engine"].dispose()

@@ -34,23 +34,26 @@ def host(app, tmp_path):
         h.extensions["db_engine"].dispose()
 
 
-def _current_kids(app) -> list[str]:
+def _current_kids(app, purpose: str = "report") -> list[str]:
     with app.app_context():
-        return [r.kid for r in db.session().exec(select(SigningKey).where(SigningKey.retired_at.is_(None)))]
+        return [r.kid for r in db.session().exec(select(SigningKey).where(SigningKey.retired_at.is_(None),
+                                                                          SigningKey.purpose == purpose))]
 
 
 def test_a_host_without_the_deployments_key_refuses_to_start(app, host, tmp_path):
     a, b = host("keys-a"), host("keys-b")
     startup.check(a)  # first host: creates the deployment's key in its folder
     (kid,) = _current_kids(app)
-    assert (tmp_path / "keys-a" / f"{kid}.pem").exists()
+    (log_kid,) = _current_kids(app, "log")  # and the transparency log's key beside it
+    assert (tmp_path / "keys-a" / f"{kid}.pem").exists() and (tmp_path / "keys-a" / f"{log_kid}.pem").exists()
     startup.check(a)  # and starts again as it is
 
     with pytest.raises(ConfigError) as e:
         startup.check(b)
     msg = str(e.value)
     assert msg.startswith(f"PARITY_KEYS_PATH={tmp_path / 'keys-b'}") and f"{kid} is not in" in msg
-    assert _current_kids(app) == [kid]  # b created no key of its own
+    assert f"current log signing key {log_kid} is not in" in msg
+    assert _current_kids(app) == [kid] and _current_kids(app, "log") == [log_kid]  # b created no key
 
     shutil.copytree(tmp_path / "keys-a", tmp_path / "keys-b", dirs_exist_ok=True)
     startup.check(b)  # the same key copied to the second host: it starts
@@ -85,7 +88,7 @@ def test_two_hosts_starting_together_create_one_key(app, host):
     for t in threads:
         t.join(60)
     assert sorted(outcome.values()) == ["refused", "started"]
-    assert len(_current_kids(app)) == 1
+    assert len(_current_kids(app)) == 1 and len(_current_kids(app, "log")) == 1
 
 
 def test_hosts_sharing_the_folder_start_after_a_rotation(app, host):

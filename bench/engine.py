@@ -6,7 +6,7 @@
 
 Prints the machine and load average, then for each shape and size: the wall time of the
 whole ``python -m broker.fairness IN > OUT`` (read, allocate, write), the wall time of a
-plain JSON parse-and-write of the same input file (``json.load`` + ``json.dump``, stdlib)
+plain JSON parse-and-write of the same input file (``json.loads`` + ``json.dumps``, stdlib)
 measured in the same run just before it, their ratio, output and input bytes, and the
 peak resident memory of the engine's process. The machine is shared (2 cores, other
 engineers' tests): only the ratio within one run is meant to be compared, and ``--repeat``
@@ -120,7 +120,7 @@ def synthetic_round(n_requests: int, shape: Shape, seed: int) -> dict:
 
 
 # what the JSON round trip runs: the same file, parsed and written back, stdlib only
-_ROUND_TRIP = "import json,sys\nwith open(sys.argv[1]) as f: d=json.load(f)\nwith open(sys.argv[2],'w') as f: json.dump(d,f)\n"
+_ROUND_TRIP = "import json,sys\nwith open(sys.argv[1]) as f: d=json.loads(f.read())\nwith open(sys.argv[2],'w') as f: f.write(json.dumps(d))\n"
 
 
 def _timed(cmd: list[str], stdout=None, timeout: float | None = None) -> tuple[float, float]:

@@ -1,10 +1,12 @@
 """The result document, schema version 2 (see schema/round-output.schema.json and
 docs/fairness.md "Output").
 
-Each (group, offering) row states its facts once, as one array under ``groups.columns``;
-a request that was not fully served refers to its group's row by index instead of
-repeating the level, weight, share, demand and offerings; a linked component's offerings
-are listed once. Rationals are exact strings ("7/3") and only where a reader needs them
+Each group's facts appear once, as one array under ``groups.columns``: one row per group
+and offering, or for linked offerings one row per group and component (its totals, level
+and weight over the component, its demand, units, floor and guarantee at each offering
+under ``more.at``). A request that was not fully served refers to its group's row by index
+instead of repeating the level, weight, share, demand and offerings; a component's
+offerings are listed once. Rationals are exact strings ("7/3") and only where a reader needs them
 (levels, weights, policy values): there are no floats, so the canonical bytes depend on
 the values alone. The sentences people read are rendered from these facts by
 ``reading`` (which also reads version-1 documents and rebuilds them byte for byte).
@@ -27,49 +29,44 @@ def build(alloc) -> dict:
     rnd = alloc.rnd
     pol = rnd.policy
     blocks = alloc.blocks
-    # groups: one row per (group, offering), offerings in id order, groups in id order
+    texts: dict = {}                      # Fraction -> exact text, made once per value
+
+    def text(q):
+        t = texts.get(q)
+        if t is None:
+            t = texts[q] = exact_text(q)
+        return t
+
+    # groups: one row per group and offering it had demand at, or per group and linked
+    # component (its facts at each of the component's offerings inside, under "at")
     rows_out = []
     add_row = rows_out.append
-    start: dict[str, int] = {}           # offering -> index of its first row
+    start: dict[str, int] = {}           # one-offering component -> index of its first row
+    linked_row: dict[tuple, int] = {}    # (first offering of a component, group) -> row
     components: dict[tuple, int] = {}
-    texts: dict = {}                      # Fraction -> exact text, made once per value
     for o in sorted(blocks):
         rows = blocks[o]
-        start[o] = len(rows_out)
-        linked = None
         if len(rows.linked) > 1:
-            key = tuple(rows.linked)
-            linked = components.get(key)
-            if linked is None:
-                linked = components[key] = len(components)
+            if o == rows.linked[0]:
+                _linked_rows(blocks, rows.linked, components, linked_row, rows_out, text)
+            continue
+        start[o] = len(rows_out)
         aside = rows.set_aside
         for i, (g, members, demand, guarantee, fl, d, u, base, why, rounded) in enumerate(zip(
                 rows.groups, rows.members, rows.demand, rows.guarantee, rows.floor, rows.desc, rows.units,
                 rows.base_weight, rows.why, rows.rounded)):
-            level, weight = d.level, d.weight
-            lt = None
-            if level is not None:
-                lt = texts.get(level)
-                if lt is None:
-                    lt = texts[level] = exact_text(level)
-            wt = texts.get(weight)
-            if wt is None:
-                wt = texts[weight] = exact_text(weight)
-            row = [g, o, demand, u, fl, guarantee, lt, wt, why, rounded]
+            weight = d.weight
+            row = [g, o, demand, u, fl, guarantee, None if d.level is None else text(d.level), text(weight),
+                   why, rounded]
             more = None
             if len(members) != 1 or members[0] != g:
                 more = {"members": members}
-            if linked is not None:
-                more = more or {}
-                more["linked"] = linked
-                more["linked_demand"] = rows.group_demand[i]
-                more["linked_units"] = rows.group_units[i]
             if aside and aside[i]:
                 more = more or {}
                 more["set_aside"] = aside[i]
             if weight is not base and weight != base:
                 more = more or {}
-                more["base_weight"] = exact_text(base)
+                more["base_weight"] = text(base)
             if more:
                 row.append(more)
             add_row(row)
@@ -103,8 +100,12 @@ def build(alloc) -> dict:
             append([rid, units, n, "capacity_exhausted", None])
         else:
             o = offs[0]
-            i = req.row if len(offs) == 1 and req.row is not None else blocks[o].index[req.group]
-            append([rid, units, n, "fair_share_reached", start[o] + i])
+            rows = blocks[o]
+            if len(rows.linked) > 1:
+                append([rid, units, n, "fair_share_reached", linked_row[(rows.linked[0], req.group)]])
+            else:
+                i = req.row if req.row is not None else rows.index[req.group]
+                append([rid, units, n, "fair_share_reached", start[o] + i])
     offerings_out = [{"offering": o.id, "capacity": o.capacity, "allocated": used[o.id],
                       "idle": o.capacity - used[o.id], "reservation_limit": alloc.clamp(o.id)}
                      for o in rnd.offerings.values()]
@@ -121,3 +122,46 @@ def build(alloc) -> dict:
         "requests": {"columns": REQUEST_COLUMNS, "rows": requests_out},
         "offerings": offerings_out,
     }
+
+
+def _linked_rows(blocks, offerings, components, linked_row, rows_out, text) -> None:
+    """One row per group of a linked component: its facts over the component, and under
+    "at" its demand, units, floor and guarantee at each offering it had demand at."""
+    comp = components[tuple(offerings)] = len(components)
+    first = offerings[0]
+    per_group: dict[str, list] = defaultdict(list)      # group -> [(rows, i)] in offering order
+    for o in offerings:
+        rows = blocks[o]
+        for i, g in enumerate(rows.groups):
+            per_group[g].append((rows, i))
+    for g in sorted(per_group):
+        entries = per_group[g]
+        rows, i = entries[0]
+        d = rows.desc[i]
+        weight, base = d.weight, rows.base_weight[i]
+        basis = rows.group_why[i]
+        at = []
+        floor_sum = guarantee_sum = 0
+        for rows, i in entries:
+            entry = [rows.offering, rows.demand[i], rows.units[i], rows.floor[i], rows.guarantee[i]]
+            floor_sum += rows.floor[i]
+            guarantee_sum += rows.guarantee[i]
+            extra = None
+            members = rows.members[i]
+            if len(members) != 1 or members[0] != g:
+                extra = {"members": members}
+            if rows.why[i] != basis:
+                extra = extra or {}
+                extra["basis"] = rows.why[i]
+            if rows.set_aside and rows.set_aside[i]:
+                extra = extra or {}
+                extra["set_aside"] = rows.set_aside[i]
+            if extra:
+                entry.append(extra)
+            at.append(entry)
+        more = {"linked": comp, "at": at}
+        if weight is not base and weight != base:
+            more["base_weight"] = text(base)
+        linked_row[(first, g)] = len(rows_out)
+        rows_out.append([g, None, rows.group_demand[i], rows.group_units[i], floor_sum, guarantee_sum,
+                         None if d.level is None else text(d.level), text(weight), basis, rows.rounded[i], more])

@@ -309,7 +309,7 @@ def solve_linked(alloc, offerings, reqs) -> None:
         alloc.blocks[o] = Rows(
             o, offerings, alloc.clamp(o), gs, members, demand, guarantee, floors_o,
             aside if set_aside else None, ds, [alloc.group_weight[g] for g in gs], units, gd, gu, why,
-            [fractional[g] for g in gs])
+            [fractional[g] for g in gs], [why0[g] for g in gs])
 
 
 def _set_aside_pass(alloc, offerings, small_groups, weights) -> dict[tuple[str, str], int]:

@@ -110,6 +110,23 @@ def residual_components(n: int, tails, heads, lo, hi, flows) -> np.ndarray:
     return connected_components(graph, directed=True, connection="strong")[1]
 
 
+def reaching(n: int, tails, heads, lo, hi, flows, target: int) -> np.ndarray:
+    """Mask of the nodes from which ``target`` can be reached in the residual graph of
+    ``flows`` (a breadth-first search from it over the reversed residual arcs)."""
+    from scipy.sparse.csgraph import breadth_first_order
+    _, _, csr_matrix, _ = _solvers()
+    t = np.asarray(tails, dtype=np.int64)
+    h = np.asarray(heads, dtype=np.int64)
+    fwd, bwd = flows < hi, flows > lo
+    # residual u -> v reversed: v -> u
+    rows = np.concatenate([h[fwd], t[bwd]])
+    cols = np.concatenate([t[fwd], h[bwd]])
+    graph = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
+    seen = np.zeros(n, dtype=bool)
+    seen[breadth_first_order(graph, target, directed=True, return_predecessors=False)] = True
+    return seen
+
+
 def min_cost_circulation(n: int, tails, heads, lo, hi, cost) -> np.ndarray | None:
     """Cheapest flow meeting lo <= f <= hi on every arc and conservation at every node,
     as an int64 array; None when the numbers do not fit (or OR-Tools reports no optimum).

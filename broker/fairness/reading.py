@@ -74,18 +74,33 @@ def sentence(f: dict, mrs_text: str) -> str:
 
 
 def _facts(doc: dict):
-    """Each version-2 group row as a dict of its facts (clamp and linked offerings resolved)."""
+    """The facts of each (group, offering) of a version-2 result, as version 1 has its rows
+    (a linked component's row gives one per offering under "at"), sorted like them."""
     cols = doc["groups"]["columns"][:-1]
     clamp = {o["offering"]: o["reservation_limit"] for o in doc["offerings"]}
     comps = doc["linked"]
+    out = []
     for row in doc["groups"]["rows"]:
         f = dict(zip(cols, row))
         more = row[len(cols)] if len(row) > len(cols) else {}
-        f.update(more)
-        f["clamp"] = clamp[f["offering"]]
-        f["members"] = more.get("members") or [f["group"]]
-        f["linked_offerings"] = comps[more["linked"]] if "linked" in more else [f["offering"]]
-        yield f
+        if f["offering"] is not None:
+            f.update(more)
+            f["members"] = more.get("members") or [f["group"]]
+            f["linked_offerings"] = [f["offering"]]
+            f["clamp"] = clamp[f["offering"]]
+            out.append(f)
+            continue
+        for o, demand, units, fl, guarantee, *extra in more["at"]:
+            extra = extra[0] if extra else {}
+            out.append({"group": f["group"], "offering": o, "demand": demand, "units": units, "floor": fl,
+                        "guarantee": guarantee, "level": f["level"], "weight": f["weight"],
+                        "basis": extra.get("basis", f["basis"]), "rounded": f["rounded"],
+                        "members": extra.get("members") or [f["group"]], "set_aside": extra.get("set_aside"),
+                        "base_weight": more.get("base_weight"), "clamp": clamp[o],
+                        "linked_offerings": comps[more["linked"]], "linked_demand": f["demand"],
+                        "linked_units": f["units"]})
+    out.sort(key=lambda f: (f["offering"], f["group"]))
+    return out
 
 
 def group_rows(doc: dict) -> list[dict]:
@@ -119,12 +134,8 @@ def reasons(doc: dict, round_input: dict | None = None) -> dict[str, dict | None
             out[rid] = None
         elif code == "fair_share_reached":
             g, o, demand, units, _, _, level, weight = rows[row][:8]
-            more = rows[row][10] if len(rows[row]) > 10 else {}
-            linked = "linked" in more
-            out[rid] = {"code": code, "group": g, "offerings": comps[more["linked"]] if linked else [o],
-                        "level": _rendered(level), "weight": _rendered(weight),
-                        "share": more["linked_units"] if linked else units,
-                        "demand": more["linked_demand"] if linked else demand}
+            out[rid] = {"code": code, "group": g, "offerings": [o] if o is not None else comps[rows[row][10]["linked"]],
+                        "level": _rendered(level), "weight": _rendered(weight), "share": units, "demand": demand}
         elif code == "capacity_exhausted":
             offs = eligible.get(rid, [])
             out[rid] = {"code": code, "offerings": [offs[0]] if len(offs) == 1 else sorted(set(offs)),

@@ -11,19 +11,22 @@ class Rows:
     weight and their renderings. ``why[i]`` is how the exact share compares (None when the
     level is None): "floor" (its guaranteed floor, above the weighted fair share), "demand"
     (all it asked, within its fair share) or "fair"; ``rounded[i]``: the share was not whole.
-    ``group_demand``/``group_units`` are over the linked offerings (= demand/units alone).
+    ``group_demand``/``group_units`` are over the linked offerings (= demand/units alone);
+    ``group_why`` (linked offerings only) is the case of the group's share over them all,
+    which a row's ``why`` differs from only when that share equals the row's floor.
     """
     __slots__ = ("offering", "linked", "clamp", "groups", "members", "demand", "guarantee", "floor",
                  "set_aside", "desc", "base_weight", "units", "group_demand", "group_units", "why",
-                 "rounded", "index")
+                 "rounded", "index", "group_why")
 
     def __init__(self, offering, linked, clamp, groups, members, demand, guarantee, floor, set_aside,
-                 desc, base_weight, units, group_demand, group_units, why, rounded):
+                 desc, base_weight, units, group_demand, group_units, why, rounded, group_why=None):
         self.offering, self.linked, self.clamp, self.groups = offering, linked, clamp, groups
         self.members, self.demand, self.guarantee, self.floor = members, demand, guarantee, floor
         self.set_aside, self.desc, self.base_weight, self.units = set_aside, desc, base_weight, units
         self.group_demand, self.group_units, self.why, self.rounded = group_demand, group_units, why, rounded
         self.index = dict(zip(groups, range(len(groups))))      # group -> row
+        self.group_why = group_why
 
 
 def why_of(share, floor: int, demand: int, fair) -> str:

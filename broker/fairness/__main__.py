@@ -5,6 +5,7 @@ Exit status 0 on success, 2 for a malformed round (message on stderr naming the 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 
@@ -23,6 +24,9 @@ def main(argv=None) -> int:
     parser.add_argument("--result-version", type=int, choices=RESULT_VERSIONS, default=RESULT_VERSIONS[-1],
                         help="result schema version (default 2; 1 replays rounds stored before version 2)")
     args = parser.parse_args(argv)
+    # a one-shot process: nothing it builds becomes garbage before it exits, so the cyclic
+    # collector would only rescan the round's objects while they are parsed and built
+    gc.disable()
     try:
         raw = open(args.file, "rb").read() if args.file else sys.stdin.buffer.read()
         try:

@@ -11,7 +11,6 @@ from collections import defaultdict
 from fractions import Fraction
 from math import floor
 
-from .linked import solve_linked
 from .model import Request, Round
 from .numbers import Desc, pow2_neg
 from .rows import Rows
@@ -141,8 +140,17 @@ def run(rnd: Round) -> Allocation:
         if len(offerings) == 1:
             _single(alloc, offerings[0], reqs)
         else:
-            solve_linked(alloc, offerings, reqs)
+            _linked().solve_linked(alloc, offerings, reqs)
     return alloc
+
+
+def _linked():
+    """The linked-offerings rule, loaded on first use: it brings numpy (and through it
+    OR-Tools and scipy), about a third of a second of start-up that a round of
+    one-offering requests, the common case, does not need. (Not a cycle: ``linked``
+    imports ``rows``, never this module.)"""
+    from . import linked
+    return linked
 
 
 # -- one offering ----------------------------------------------------------------------

@@ -29,14 +29,7 @@ def build(alloc) -> dict:
     rnd = alloc.rnd
     pol = rnd.policy
     blocks = alloc.blocks
-    texts: dict = {}                      # Fraction -> exact text, made once per value
-
-    def text(q):
-        t = texts.get(q)
-        if t is None:
-            t = texts[q] = exact_text(q)
-        return t
-
+    text = exact_text
     # groups: one row per group and offering it had demand at, or per group and linked
     # component (its facts at each of the component's offerings inside, under "at")
     rows_out = []
@@ -56,8 +49,8 @@ def build(alloc) -> dict:
                 rows.groups, rows.members, rows.demand, rows.guarantee, rows.floor, rows.desc, rows.units,
                 rows.base_weight, rows.why, rows.rounded)):
             weight = d.weight
-            row = [g, o, demand, u, fl, guarantee, None if d.level is None else text(d.level), text(weight),
-                   why, rounded]
+            # the exact texts come with the row's shared Desc (one per level and weight)
+            row = [g, o, demand, u, fl, guarantee, d.level_r and d.level_r[0], d.weight_r[0], why, rounded]
             more = None
             if len(members) != 1 or members[0] != g:
                 more = {"members": members}
@@ -164,4 +157,4 @@ def _linked_rows(blocks, offerings, components, linked_row, rows_out, text) -> N
             more["base_weight"] = text(base)
         linked_row[(first, g)] = len(rows_out)
         rows_out.append([g, None, rows.group_demand[i], rows.group_units[i], floor_sum, guarantee_sum,
-                         None if d.level is None else text(d.level), text(weight), basis, rows.rounded[i], more])
+                         d.level_r and d.level_r[0], d.weight_r[0], basis, rows.rounded[i], more])

@@ -25,9 +25,12 @@ a level per offering, hundreds of them):
 
 The level of each outer step is the largest feasible one, whichever cut led to it, and
 which principals can still grow there does not depend on the flow found, so the totals and
-levels are exactly those of the exact loop (the golden corpus runs both). ``fill`` returns
-None when it does not apply (principals with different tails, fractional demands or
-floors, numbers beyond int64, compiled solvers off); the caller then runs the exact loop.
+levels are exactly those of the exact loop (the golden corpus runs both). When the
+principals have different tails (orgs under their groups), "can still grow" is a strong
+component test and the network is not reduced (a set that cannot reach one tail may reach
+another); frozen fractions then stay in it, their level denominators in the scale. ``fill``
+returns None when it does not apply (fractional demands or floors, numbers beyond int64,
+compiled solvers off); the caller then runs the exact loop.
 """
 from __future__ import annotations
 
@@ -56,8 +59,6 @@ def fill(n: int, columns, principals):
     if flo is None:
         return None
     s0 = principals[0].tail
-    if any(p.tail != s0 for p in principals):
-        return None
     if any(p.demand.denominator != 1 or p.floor.denominator != 1 for p in principals):
         return None
     try:
@@ -86,19 +87,31 @@ class _Filling:
         self.cur_hi = self.Dn.copy()                  # a frozen principal's total, else its demand
         self.present = np.arange(len(principals))     # principals still in the network
         self.heads_of = np.array([p.head for p in principals], dtype=np.int64)   # current node numbers
+        self.tails_of = np.array([p.tail for p in principals], dtype=np.int64)
+        # the source as every tail (groups) lets frozen parts leave the network; otherwise
+        # (orgs under their groups) the network stays whole and frozen fractions
+        # stay in it, their denominators in the scale
+        self.single = s0 == 0 and bool((self.tails_of == 0).all())       # node 0 is the source
+        self.frac: dict[int, Fraction] = {}           # frozen, fractional, still in the network
+        self.qlcm = 1
         self.max_d, self.max_wa = max(self.D), int(self.WA.max())
 
     # -- one feasibility check ---------------------------------------------------------
     def _bounds(self, P: int, Q: int, frozen):
         """Scaled bounds at level P/Q: fixed arcs, supply arcs (X = node n), principals."""
-        den = self.Bl * Q
-        if den * self.max_d >= native.LIMIT or P * self.max_wa >= native.LIMIT:
+        mult = lcm(Q, self.qlcm) // Q
+        den = self.Bl * Q * mult
+        if den * self.max_d >= native.LIMIT or P * mult * self.max_wa >= native.LIMIT:
             raise _Abort
         pres = self.present
-        plo = np.minimum(self.Dn[pres] * den, np.maximum(self.Fn[pres] * den, self.WA[pres] * P))
+        plo = np.minimum(self.Dn[pres] * den, np.maximum(self.Fn[pres] * den, self.WA[pres] * (P * mult)))
         phi = self.cur_hi[pres] * den
         fz = frozen[pres]
         plo[fz] = phi[fz]
+        if self.frac:
+            at = {int(i): k for k, i in enumerate(pres)}
+            for i, total in self.frac.items():
+                plo[at[i]] = phi[at[i]] = total.numerator * (den // total.denominator)
         ex = self.excess
         pos = np.flatnonzero(ex)
         sup = ex[pos]
@@ -110,7 +123,7 @@ class _Filling:
         st = np.where(sup > 0, x, pos).astype(np.int64)
         sh = np.where(sup > 0, pos, x).astype(np.int64)
         sv = np.abs(sup) * den
-        tails = np.concatenate([self.T, st, np.full(len(pres), self.s0, dtype=np.int64)])
+        tails = np.concatenate([self.T, st, self.tails_of[pres]])
         heads = np.concatenate([self.H, sh, self.heads_of[pres]])
         lo = np.concatenate([self.LO * den, sv, plo])
         hi = np.concatenate([np.where(self.UNB, big, self.HI * den), sv, phi])
@@ -139,12 +152,13 @@ class _Filling:
         leaving = cross & ((e > 0) == x_in)            # X -> v with X inside, or v -> X with v inside
         budget += int(np.abs(e[leaving]).sum()) - int(np.abs(e[cross & ~leaving]).sum())
         pres = self.present
-        h_in = side[self.heads_of[pres]]
-        if side[self.s0]:       # every principal starts at s0: none enters the set
-            return None
-        entering = pres[h_in]
+        h_in, t_in = side[self.heads_of[pres]], side[self.tails_of[pres]]
+        leaving, entering = pres[t_in & ~h_in], pres[h_in & ~t_in]
+        if len(leaving):
+            budget += int(self.cur_hi[leaving[~frozen[leaving]]].sum())
+            budget += _total(self, leaving[frozen[leaving]])
         fz = frozen[entering]
-        budget -= int(self.cur_hi[entering[fz]].sum())
+        budget -= _total(self, entering[fz])
         act = entering[~fz]
         if not len(act):
             return None
@@ -152,6 +166,12 @@ class _Filling:
                                  axis=0, return_counts=True)
         D, F, A, B = (keys[:, c].tolist() for c in range(4))
         N = counts.tolist()
+        if type(budget) is Fraction:
+            if budget.denominator == 1:
+                budget = int(budget)
+            else:       # scale the claims with it: the level that meets it is the same
+                k = budget.denominator
+                D, F, A, budget = [d * k for d in D], [f * k for f in F], [a * k for a in A], budget.numerator
         if budget >= sum(d * c for d, c in zip(D, N)):
             return None
         if budget < sum(f * c for f, c in zip(F, N)):
@@ -199,20 +219,32 @@ class _Filling:
                     totals[i], levels[i] = principals[i].demand, None
                 break
             level = Fraction(P, Q)
-            reach = native.reaching(self.n + 1, *net, flows, self.s0)
             where = np.full(count, -1, dtype=np.int64)
             where[self.present] = np.arange(len(self.present)) + (len(net[0]) - len(self.present))
             k = where[act]
-            at_demand = self.WA[act] * P >= self.Dn[act] * den
-            stuck = (flows[k] == net[2][k]) & ~reach[self.heads_of[act]]
+            at_demand = self.WA[act] * (P * (den // (self.Bl * Q))) >= self.Dn[act] * den
+            if self.single:
+                reach = native.reaching(self.n + 1, *net, flows, self.s0)
+                cannot_grow = ~reach[self.heads_of[act]]
+            else:       # its head cannot reach its tail: different strong components
+                comp = native.residual_components(self.n + 1, *net, flows)
+                cannot_grow = comp[self.heads_of[act]] != comp[self.tails_of[act]]
+            stuck = (flows[k] == net[2][k]) & cannot_grow
             blocked = act[at_demand | stuck]
             assert len(blocked), "progressive filling made no progress"
             for i in blocked.tolist():
-                totals[i], levels[i] = principals[i].target(level), level
+                total = principals[i].target(level)
+                totals[i], levels[i] = total, level
+                if not self.single:
+                    if total.denominator == 1:
+                        self.cur_hi[i] = int(total)
+                    else:
+                        self.frac[i] = total
+                        self.qlcm = lcm(self.qlcm, Q)
             frozen[blocked] = True
             at = act[at_demand]
             self.cur_hi[at] = self.Dn[at]
-            if not frozen.all():
+            if self.single and not frozen.all():
                 self._remove(reach, flows, net, totals, frozen)
                 cache = [np.append(c[:self.n_old][self.keep], False) for c in cache]
         return totals, levels
@@ -253,6 +285,16 @@ class _Filling:
         self.heads_of[self.present] = new[self.heads_of[self.present]]
         self.s0 = int(new[self.s0])
         self.n = int(keep.sum())
+
+
+def _total(f: _Filling, idx) -> int | Fraction:
+    """The frozen totals of principals ``idx`` (integers, or fractions kept in the network)."""
+    if not f.frac:
+        return int(f.cur_hi[idx].sum())
+    out = 0
+    for i in idx.tolist():
+        out += f.frac[i] if i in f.frac else int(f.cur_hi[i])
+    return out
 
 
 def _ints(values) -> np.ndarray:

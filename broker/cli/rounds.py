@@ -1,12 +1,14 @@
 """``flask round``: run an allocation round now, or dry-run it."""
 from __future__ import annotations
 
+import json
+
 import click
 from flask.cli import with_appcontext
 
 from broker import db
 from broker.clock import now
-from broker.fairness.explain import table
+from broker.fairness.reading import table
 from broker.periods import cutoff_of, validate_period
 from broker.services import rounds, schedule
 
@@ -51,7 +53,7 @@ def run(dry_run, kind, period):
         slot = _slot(s, kind, period, t)
         click.echo(f"dry run of {slot.run_key} (writes nothing)…")
         out = rounds.dry_run(s, slot, max(t, slot.at))
-        click.echo(table(out.result), nl=False)
+        click.echo(table(out.result, json.loads(out.input_json)), nl=False)
         click.echo(f"would allocate {sum(a['units'] for a in out.allocations)} units in {len(out.allocations)} allocations")
         return
     if kind is None and period is None:

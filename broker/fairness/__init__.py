@@ -6,18 +6,23 @@ input whatever the order of its lists. See docs/fairness.md.
 from __future__ import annotations
 
 import gc
-import json
 
+from broker import canonical
+
+from . import engine, explain, reading
+from .intake import intake
+from .model import parse_round
 from .validate import RoundInputError, check, validate
 
-__all__ = ["allocate", "validate", "RoundInputError", "dumps_result"]
+__all__ = ["allocate", "validate", "RoundInputError", "dumps_result", "result_bytes", "RESULT_VERSIONS"]
+RESULT_VERSIONS = (1, 2)
 
 
-def allocate(round_input: dict) -> dict:
-    """Validate a round input (raising ``RoundInputError``) and return its result document."""
-    from . import engine, explain
-    from .intake import intake
-    from .model import parse_round
+def allocate(round_input: dict, version: int = explain.SCHEMA_VERSION) -> dict:
+    """Validate a round input (raising ``RoundInputError``) and return its result document
+    in result schema ``version`` (2, the compact one; 1 replays rounds stored before it)."""
+    if version not in RESULT_VERSIONS:
+        raise ValueError(f"no result schema version {version!r}")
     instants: dict[str, int] = {}      # submitted_at -> UTC microseconds, parsed once
     # A round allocates a few hundred thousand small objects and frees none of them until it
     # returns: the cyclic collector would rescan them again and again (about 40% of the time
@@ -29,12 +34,21 @@ def allocate(round_input: dict) -> dict:
         if rnd is None:
             check(round_input, instants)      # raises, naming every problem
             rnd = parse_round(round_input, instants)
-        return explain.build(engine.run(rnd))
+        doc = explain.build(engine.run(rnd))
+        return doc if version == 2 else reading.as_v1(doc, round_input)
     finally:
         if paused:
             gc.enable()
 
 
+def result_bytes(result: dict) -> bytes:
+    """The canonical bytes of a result, with a trailing newline: what the command prints and
+    what the shell stores. Version 2: ``canonical.compact`` (no floats in it, so the same
+    bytes as the version-1 form of the same values); version 1: the form it was stored in."""
+    form = canonical.legacy if reading.version(result) == 1 else canonical.compact
+    return form(result) + b"\n"
+
+
 def dumps_result(result: dict) -> str:
-    """Canonical JSON text of a result: what the CLI prints and what the shell stores."""
-    return json.dumps(result, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
+    """``result_bytes`` as text."""
+    return result_bytes(result).decode("utf-8")

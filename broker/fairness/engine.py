@@ -2,7 +2,7 @@
 
 Offerings are linked when one live request may be served by both; a component of one
 offering runs the single-offering rule of DESIGN.md (water-filling), a larger one the
-lexicographic max-min fair flow of ``multi``. Both then split a group's units among its
+lexicographic max-min fair flow of ``linked`` and ``maxmin``. Both then split a group's units among its
 orgs by org weight and give an org's units to its requests oldest first.
 """
 from __future__ import annotations
@@ -13,37 +13,8 @@ from math import floor
 
 from .model import Request, Round
 from .numbers import Desc, pow2_neg
+from .rows import Rows
 from .waterfill import fill_int, largest_remainder_int
-
-
-class Rows:
-    """What the groups got at one offering, and why: one column per field, one entry per
-    group in id order (a round may hold 100 000 such rows, so no object per row).
-
-    ``desc[i]`` (shared by the rows of one level and weight) holds the level, the effective
-    weight and their renderings. ``why[i]`` is how the exact share compares (None when the
-    level is None): "floor" (its guaranteed floor, above the weighted fair share), "demand"
-    (all it asked, within its fair share) or "fair"; ``rounded[i]``: the share was not whole.
-    ``group_demand``/``group_units`` are over the linked offerings (= demand/units alone).
-    """
-    __slots__ = ("offering", "linked", "clamp", "groups", "members", "demand", "guarantee", "floor",
-                 "set_aside", "desc", "base_weight", "units", "group_demand", "group_units", "why",
-                 "rounded", "index", "linked_doc")
-
-    def __init__(self, offering, linked, clamp, groups, members, demand, guarantee, floor, set_aside,
-                 desc, base_weight, units, group_demand, group_units, why, rounded):
-        self.offering, self.linked, self.clamp, self.groups = offering, linked, clamp, groups
-        self.members, self.demand, self.guarantee, self.floor = members, demand, guarantee, floor
-        self.set_aside, self.desc, self.base_weight, self.units = set_aside, desc, base_weight, units
-        self.group_demand, self.group_units, self.why, self.rounded = group_demand, group_units, why, rounded
-        self.index = dict(zip(groups, range(len(groups))))      # group -> row
-        self.linked_doc = list(linked)       # as the result shows it (shared by the rows)
-
-def why_of(share, floor: int, demand: int, fair) -> str:
-    """The explanation's case for an exact share (any rational type)."""
-    if share == floor and floor > fair:
-        return "floor"
-    return "demand" if share == demand else "fair"
 
 
 class Allocation:
@@ -169,8 +140,17 @@ def run(rnd: Round) -> Allocation:
         if len(offerings) == 1:
             _single(alloc, offerings[0], reqs)
         else:
-            _multi(alloc, offerings, reqs)
+            _linked().solve_linked(alloc, offerings, reqs)
     return alloc
+
+
+def _linked():
+    """The linked-offerings rule, loaded on first use: it brings numpy (and through it
+    OR-Tools and scipy), about a third of a second of start-up that a round of
+    one-offering requests, the common case, does not need. (Not a cycle: ``linked``
+    imports ``rows``, never this module.)"""
+    from . import linked
+    return linked
 
 
 # -- one offering ----------------------------------------------------------------------
@@ -341,9 +321,3 @@ def _split_group(alloc: Allocation, reqs: list[Request], units: int, oid: str, c
             if take:
                 give(r, oid, take)
             n -= take
-
-
-# -- linked offerings ------------------------------------------------------------------
-def _multi(alloc: Allocation, offerings: list[str], reqs: list[Request]) -> None:
-    from .linked import solve_linked
-    solve_linked(alloc, offerings, reqs)

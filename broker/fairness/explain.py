@@ -1,60 +1,68 @@
-"""Output: allocations, per-group explanations, per-request reasons, and the text table."""
+"""The result document, schema version 2 (see schema/round-output.schema.json and
+docs/fairness.md "Output").
+
+Each group's facts appear once, as one array under ``groups.columns``: one row per group
+and offering, or for linked offerings one row per group and component (its totals, level
+and weight over the component, its demand, units, floor and guarantee at each offering
+under ``more.at``). A request that was not fully served refers to its group's row by index
+instead of repeating the level, weight, share, demand and offerings; a component's
+offerings are listed once. Rationals are exact strings ("7/3") and only where a reader needs them
+(levels, weights, policy values): there are no floats, so the canonical bytes depend on
+the values alone. The sentences people read are rendered from these facts by
+``reading`` (which also reads version-1 documents and rebuilds them byte for byte).
+"""
 from __future__ import annotations
 
 from collections import defaultdict
 
-from .numbers import num_text, render
+from .numbers import exact_text
 
+SCHEMA_VERSION = 2
 ENGINE_VERSION = "1"
-_ROUNDED = ", rounded to whole units by largest remainder."
-
-
-def sentence(rows, i: int, policy, mrs_text: str | None = None) -> str:
-    """One plain-language sentence on why group ``i`` of ``rows`` got what it got there."""
-    d = rows.desc[i]
-    n_linked = len(rows.linked)
-    linked = n_linked > 1
-    where = f"across the {n_linked} linked offerings it could use" if linked else "here"
-    units = rows.units[i]
-    if d.level is None:
-        text = (f"Got all {rows.demand[i]} units it asked for: demand {where} fitted in the free capacity."
-                if not linked else
-                f"Got all {rows.group_demand[i]} units it asked for {where}; {units} of them at this offering.")
-    else:
-        why = rows.why[i]
-        if why == "floor":
-            why = f"its guaranteed floor of {rows.floor[i]} units, above its weighted fair share {d.fair_t}"
-        elif why == "demand":
-            why = f"all it asked for, which was within its weighted fair share {d.fair_t}"
-        else:
-            why = f"its weighted fair share: level {d.level_t} × weight {d.weight_t} = {d.fair_t} units"
-        if linked:
-            text = (f"Got {rows.group_units[i]} of {rows.group_demand[i]} units {where} — {why} — "
-                    f"{units} of them at this offering.")
-        elif rows.rounded[i]:
-            text = f"Got {units} of {rows.demand[i]} units: {why}, rounded to whole units by largest remainder."
-        else:
-            text = f"Got {units} of {rows.demand[i]} units: {why}."
-    guarantee, clamp = rows.guarantee[i], rows.clamp
-    if guarantee > clamp and guarantee > 0:
-        text += (f" Its reservation of {guarantee} units counts only up to {clamp} "
-                 f"(max_reserved_share {mrs_text or num_text(policy.max_reserved_share)} of the period capacity).")
-    if rows.set_aside and rows.set_aside[i]:
-        text += f" The small-developer set-aside gave it at least {rows.set_aside[i]} units."
-    base = rows.base_weight[i]
-    if d.weight is not base and d.weight != base:
-        text += f" Past usage lowered its weight from {num_text(base)} to {d.weight_t}."
-    return text
+GROUP_COLUMNS = ["group", "offering", "demand", "units", "floor", "guarantee", "level", "weight", "basis",
+                 "rounded", "more"]
+REQUEST_COLUMNS = ["request", "units", "allocated", "reason", "row"]
 
 
 def build(alloc) -> dict:
-    """The result document (plain JSON data; see schema/round-output.schema.json).
-
-    Treat it as read-only: rows that show the same rendered level, weight or list of linked
-    offerings share one object (100 000 rows, a few hundred distinct values)."""
+    """The version-2 result document (plain JSON data, no floats)."""
     rnd = alloc.rnd
     pol = rnd.policy
     blocks = alloc.blocks
+    text = exact_text
+    # groups: one row per group and offering it had demand at, or per group and linked
+    # component (its facts at each of the component's offerings inside, under "at")
+    rows_out = []
+    add_row = rows_out.append
+    start: dict[str, int] = {}           # one-offering component -> index of its first row
+    linked_row: dict[tuple, int] = {}    # (first offering of a component, group) -> row
+    components: dict[tuple, int] = {}
+    for o in sorted(blocks):
+        rows = blocks[o]
+        if len(rows.linked) > 1:
+            if o == rows.linked[0]:
+                _linked_rows(blocks, rows.linked, components, linked_row, rows_out, text)
+            continue
+        start[o] = len(rows_out)
+        aside = rows.set_aside
+        for i, (g, members, demand, guarantee, fl, d, u, base, why, rounded) in enumerate(zip(
+                rows.groups, rows.members, rows.demand, rows.guarantee, rows.floor, rows.desc, rows.units,
+                rows.base_weight, rows.why, rows.rounded)):
+            weight = d.weight
+            # the exact texts come with the row's shared Desc (one per level and weight)
+            row = [g, o, demand, u, fl, guarantee, d.level_r and d.level_r[0], d.weight_r[0], why, rounded]
+            more = None
+            if len(members) != 1 or members[0] != g:
+                more = {"members": members}
+            if aside and aside[i]:
+                more = more or {}
+                more["set_aside"] = aside[i]
+            if weight is not base and weight != base:
+                more = more or {}
+                more["base_weight"] = text(base)
+            if more:
+                row.append(more)
+            add_row(row)
     allocations = []
     add = allocations.append
     requests_out = []
@@ -72,95 +80,81 @@ def build(alloc) -> dict:
                     add({"request": rid, "offering": o, "units": k})
                 n += k
                 used[o] += k
-        org, group = req.org, req.group
         if n == units:
-            append({"request": rid, "org": org, "group": group, "units": units,
-                    "allocated": n, "status": "served", "reason": None})
+            append([rid, units, n, None, None])
             continue
-        # the first reason of DESIGN.md's list that applies, with its numbers
+        # the first reason of DESIGN.md's list that applies; its numbers are on its row
         offs = req.offerings
         if req.reason_hint:
-            reason = {"code": req.reason_hint}
+            append([rid, units, n, req.reason_hint, None])
         elif not offs:
-            reason = {"code": "no_matching_offering"}
+            append([rid, units, n, "no_matching_offering", None])
         elif offs[0] in zero and (len(offs) == 1 or zero.issuperset(offs)):
-            reason = {"code": "capacity_exhausted", "offerings": list(offs), "free_capacity": 0}
+            append([rid, units, n, "capacity_exhausted", None])
         else:
-            rows = blocks[offs[0]]
-            i = req.row if len(offs) == 1 and req.row is not None else rows.index[group]
-            d = rows.desc[i]
-            linked = rows.linked
-            reason = {"code": "fair_share_reached", "group": group, "offerings": rows.linked_doc,
-                      "level": d.level_doc, "weight": d.weight_doc,
-                      "share": rows.group_units[i], "demand": rows.group_demand[i]}
-        append({"request": rid, "org": org, "group": group, "units": units,
-                "allocated": n, "status": "partial" if n else "waiting", "reason": reason})
-    mrs = num_text(pol.max_reserved_share)
-    groups_out = []
-    add_group = groups_out.append
-    for o in sorted(blocks):
-        rows = blocks[o]
-        linked, clamp = rows.linked_doc, rows.clamp
-        # the common sentences are written inline; the general ``sentence`` takes the rest
-        simple = len(linked) == 1 and not rows.set_aside
-        for i, (g, members, demand, guarantee, fl, d, u, base, why, rounded) in enumerate(zip(
-                rows.groups, rows.members, rows.demand, rows.guarantee, rows.floor, rows.desc, rows.units,
-                rows.base_weight, rows.why, rows.rounded)):
-            if simple and guarantee <= clamp and d.weight is base:
-                if d.level is None:
-                    text = f"Got all {demand} units it asked for: demand here fitted in the free capacity."
-                elif why == "fair":
-                    text = (f"Got {u} of {demand} units: its weighted fair share: level {d.level_t} × weight "
-                            f"{d.weight_t} = {d.fair_t} units{_ROUNDED if rounded else '.'}")
-                elif why == "demand":
-                    text = (f"Got {u} of {demand} units: all it asked for, which was within its weighted "
-                            f"fair share {d.fair_t}{_ROUNDED if rounded else '.'}")
-                else:
-                    text = sentence(rows, i, pol, mrs)
+            o = offs[0]
+            rows = blocks[o]
+            if len(rows.linked) > 1:
+                append([rid, units, n, "fair_share_reached", linked_row[(rows.linked[0], req.group)]])
             else:
-                text = sentence(rows, i, pol, mrs)
-            add_group({
-                "group": g, "offering": o, "members": members, "demand": demand,
-                "guarantee": guarantee, "floor": fl, "floor_clamped": guarantee > clamp,
-                "weight": d.weight_doc, "level": d.level_doc,
-                "units": u, "linked_offerings": linked, "explanation": text})
+                i = req.row if req.row is not None else rows.index[req.group]
+                append([rid, units, n, "fair_share_reached", start[o] + i])
     offerings_out = [{"offering": o.id, "capacity": o.capacity, "allocated": used[o.id],
-                      "idle": o.capacity - used[o.id]} for o in rnd.offerings.values()]
+                      "idle": o.capacity - used[o.id], "reservation_limit": alloc.clamp(o.id)}
+                     for o in rnd.offerings.values()]
     return {
+        "schema_version": SCHEMA_VERSION,
         "engine": {"name": "parity-fairness", "version": ENGINE_VERSION},
         "round": rnd.meta,
-        "policy": {"max_reserved_share": render(pol.max_reserved_share),
-                   "small_set_aside": render(pol.small_set_aside),
-                   "usage_half_life_days": render(pol.usage_half_life_days)},
+        "policy": {"max_reserved_share": exact_text(pol.max_reserved_share),
+                   "small_set_aside": exact_text(pol.small_set_aside),
+                   "usage_half_life_days": exact_text(pol.usage_half_life_days)},
         "allocations": allocations,
-        "groups": groups_out,
-        "requests": requests_out,
+        "linked": [list(k) for k in components],
+        "groups": {"columns": GROUP_COLUMNS, "rows": rows_out},
+        "requests": {"columns": REQUEST_COLUMNS, "rows": requests_out},
         "offerings": offerings_out,
     }
 
 
-def table(result: dict) -> str:
-    """A human-readable view of a result (the --explain output)."""
-    lines = []
-    hdr = f"{'offering':<14} {'group':<14} {'demand':>6} {'floor':>5} {'weight':>8} {'level':>9} {'units':>5}"
-    lines += ["Groups at each offering", hdr, "-" * len(hdr)]
-    for g in result["groups"]:
-        lvl = "-" if g["level"] is None else g["level"]["exact"]
-        lines.append(f"{g['offering']:<14} {g['group']:<14} {g['demand']:>6} {g['floor']:>5} "
-                     f"{g['weight']['exact']:>8} {lvl:>9} {g['units']:>5}")
-        lines.append(f"{'':<14}   {g['explanation']}")
-    lines += ["", "Offerings", f"{'offering':<14} {'capacity':>8} {'allocated':>9} {'idle':>5}"]
-    for o in result["offerings"]:
-        lines.append(f"{o['offering']:<14} {o['capacity']:>8} {o['allocated']:>9} {o['idle']:>5}")
-    lines += ["", "Requests not fully served"]
-    waiting = [r for r in result["requests"] if r["reason"]]
-    for r in waiting:
-        rs = r["reason"]
-        extra = ""
-        if rs["code"] == "fair_share_reached":
-            lvl = "-" if rs["level"] is None else rs["level"]["exact"]
-            extra = f" (group {rs['group']}: level {lvl}, share {rs['share']} of demand {rs['demand']})"
-        lines.append(f"  {r['request']:<12} {r['org']:<12} {r['allocated']}/{r['units']}  {rs['code']}{extra}")
-    if not waiting:
-        lines.append("  none")
-    return "\n".join(lines) + "\n"
+def _linked_rows(blocks, offerings, components, linked_row, rows_out, text) -> None:
+    """One row per group of a linked component: its facts over the component, and under
+    "at" its demand, units, floor and guarantee at each offering it had demand at."""
+    comp = components[tuple(offerings)] = len(components)
+    first = offerings[0]
+    per_group: dict[str, list] = defaultdict(list)      # group -> [(rows, i)] in offering order
+    for o in offerings:
+        rows = blocks[o]
+        for i, g in enumerate(rows.groups):
+            per_group[g].append((rows, i))
+    for g in sorted(per_group):
+        entries = per_group[g]
+        rows, i = entries[0]
+        d = rows.desc[i]
+        weight, base = d.weight, rows.base_weight[i]
+        basis = rows.group_why[i]
+        at = []
+        floor_sum = guarantee_sum = 0
+        for rows, i in entries:
+            entry = [rows.offering, rows.demand[i], rows.units[i], rows.floor[i], rows.guarantee[i]]
+            floor_sum += rows.floor[i]
+            guarantee_sum += rows.guarantee[i]
+            extra = None
+            members = rows.members[i]
+            if len(members) != 1 or members[0] != g:
+                extra = {"members": members}
+            if rows.why[i] != basis:
+                extra = extra or {}
+                extra["basis"] = rows.why[i]
+            if rows.set_aside and rows.set_aside[i]:
+                extra = extra or {}
+                extra["set_aside"] = rows.set_aside[i]
+            if extra:
+                entry.append(extra)
+            at.append(entry)
+        more = {"linked": comp, "at": at}
+        if weight is not base and weight != base:
+            more["base_weight"] = text(base)
+        linked_row[(first, g)] = len(rows_out)
+        rows_out.append([g, None, rows.group_demand[i], rows.group_units[i], floor_sum, guarantee_sum,
+                         d.level_r and d.level_r[0], d.weight_r[0], basis, rows.rounded[i], more])

@@ -7,8 +7,13 @@ does all three at once and answers only "valid or not": on ``None`` the caller r
 """
 from __future__ import annotations
 
+from operator import attrgetter
+
 from .model import Request, Round, instant_key, parse_header
 from .validate import _HINTS, _REQ_KEYS, _REQ_KEYS_HINT, _conforms, _is_int, rules_except_requests
+
+
+_ID = attrgetter("id")
 
 
 def intake(data) -> Round | None:
@@ -78,8 +83,7 @@ def _requests(items, group_of: dict, offerings: dict) -> list[Request] | None:
             except ValueError:
                 return None
         append(Request(rid, org, units, offs, key, hint, group_of[org]))
-    out.sort(key=lambda r: r.id)
-    for i in range(1, len(out)):
-        if out[i - 1].id == out[i].id:
-            return None
+    out.sort(key=_ID)
+    if len(set(map(_ID, out))) != len(out):      # a duplicate id
+        return None
     return out

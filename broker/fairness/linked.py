@@ -1,6 +1,6 @@
 """Linked offerings: one flow network per component, solved in three stages.
 
-1. groups: lexicographic max-min fair totals x_g / w_g (``multi.lexmaxmin``), with each
+1. groups: lexicographic max-min fair totals x_g / w_g (``maxmin.lexmaxmin``), with each
    group's floor at each offering as a lower bound on its flow there;
 2. orgs inside groups: the same rule with the group totals fixed (only the orgs of groups
    that have several orgs with demand are principals);
@@ -14,8 +14,10 @@ from fractions import Fraction
 from math import floor
 
 from .flow import MaxFlow
-from .multi import Fixed, Principal, integerise, lexmaxmin
+from .maxmin import Fixed, Principal, integerise, lexmaxmin
+from .mincost import lexicographic
 from .numbers import Desc
+from .rows import Rows, why_of
 
 
 class Nodes:
@@ -171,7 +173,6 @@ def _request_stage(alloc, offerings, reqs, org_units, phi):
     Floors are lower bounds phi on (group, offering) -> offering. Inside a class the served
     units of its requests (oldest first) meet its flows to offerings in id order: the costs
     are the same for any such split."""
-    from .mincost import lexicographic
     rnd = alloc.rnd
     node = Nodes()
     ranked = sorted(offerings, key=lambda o: (rnd.offerings[o].unit_price, o))
@@ -239,7 +240,6 @@ def _request_stage(alloc, offerings, reqs, org_units, phi):
 
 
 def solve_linked(alloc, offerings, reqs) -> None:
-    from .engine import Rows, why_of
     rnd = alloc.rnd
     by_group: dict[str, list] = defaultdict(list)
     for r in reqs:
@@ -309,7 +309,7 @@ def solve_linked(alloc, offerings, reqs) -> None:
         alloc.blocks[o] = Rows(
             o, offerings, alloc.clamp(o), gs, members, demand, guarantee, floors_o,
             aside if set_aside else None, ds, [alloc.group_weight[g] for g in gs], units, gd, gu, why,
-            [fractional[g] for g in gs])
+            [fractional[g] for g in gs], [why0[g] for g in gs])
 
 
 def _set_aside_pass(alloc, offerings, small_groups, weights) -> dict[tuple[str, str], int]:

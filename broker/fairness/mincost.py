@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections import deque
 from heapq import heappop, heappush
 
+from . import native
+
 
 class MinCostFlow:
     def __init__(self, n: int):
@@ -163,7 +165,6 @@ class MinCostFlow:
 
 def lexicographic(n: int, edges: list, levels: int, hub: int) -> list[int]:
     """``_lexicographic`` in compiled code (``native.lexicographic``) when the numbers fit."""
-    from . import native
     out = native.lexicographic(n, edges, levels)
     return _lexicographic(n, edges, levels, hub) if out is None else out
 

@@ -20,11 +20,22 @@ from __future__ import annotations
 
 import os
 
+from functools import cache
+
 import numpy as np
-from ortools.graph.python import max_flow as _mf
-from ortools.graph.python import min_cost_flow as _mcf
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
+
+
+
+@cache
+def _solvers():
+    """OR-Tools' max-flow and min-cost flow, scipy's strongly connected components: imported
+    on first use, since they take about 0.7 s to load and only rounds with linked
+    offerings need them (the command's start-up counts in every round's time)."""
+    from ortools.graph.python import max_flow, min_cost_flow
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+    return max_flow, min_cost_flow, csr_matrix, connected_components
+
 
 # OR-Tools' push-relabel adds capacities at a node, and its cost scaling multiplies costs
 # by the number of nodes: every number must stay well inside int64.
@@ -68,7 +79,7 @@ def feasible_arrays(n: int, tails: np.ndarray, heads: np.ndarray, lo: np.ndarray
     need = int(excess[pos].sum())
     if need == 0:
         return True, lo.copy(), None
-    net = _mf.SimpleMaxFlow()
+    net = _solvers()[0].SimpleMaxFlow()
     net.add_arcs_with_capacity(tails, heads, hi - lo)
     net.add_arcs_with_capacity(np.full(len(pos), ss, dtype=np.int64), pos, excess[pos])
     if len(neg):
@@ -94,8 +105,26 @@ def residual_components(n: int, tails, heads, lo, hi, flows) -> np.ndarray:
         bwd = np.fromiter(map(int.__gt__, flows, lo), dtype=bool, count=len(t))
     rows = np.concatenate([t[fwd], h[bwd]])
     cols = np.concatenate([h[fwd], t[bwd]])
+    _, _, csr_matrix, connected_components = _solvers()
     graph = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
     return connected_components(graph, directed=True, connection="strong")[1]
+
+
+def reaching(n: int, tails, heads, lo, hi, flows, target: int) -> np.ndarray:
+    """Mask of the nodes from which ``target`` can be reached in the residual graph of
+    ``flows`` (a breadth-first search from it over the reversed residual arcs)."""
+    from scipy.sparse.csgraph import breadth_first_order
+    _, _, csr_matrix, _ = _solvers()
+    t = np.asarray(tails, dtype=np.int64)
+    h = np.asarray(heads, dtype=np.int64)
+    fwd, bwd = flows < hi, flows > lo
+    # residual u -> v reversed: v -> u
+    rows = np.concatenate([h[fwd], t[bwd]])
+    cols = np.concatenate([t[fwd], h[bwd]])
+    graph = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
+    seen = np.zeros(n, dtype=bool)
+    seen[breadth_first_order(graph, target, directed=True, return_predecessors=False)] = True
+    return seen
 
 
 def min_cost_circulation(n: int, tails, heads, lo, hi, cost) -> np.ndarray | None:
@@ -119,7 +148,7 @@ def min_cost_circulation(n: int, tails, heads, lo, hi, cost) -> np.ndarray | Non
     flows = lo_a.copy()
     if not len(free):
         return flows if not supply.any() else None
-    net = _mcf.SimpleMinCostFlow()
+    net = _solvers()[1].SimpleMinCostFlow()
     net.add_arcs_with_capacity_and_unit_cost(t[free], h[free], (hi_a - lo_a)[free], c[free])
     busy = np.flatnonzero(supply)
     net.set_nodes_supplies(busy, supply[busy])

@@ -38,6 +38,14 @@ def _render(q) -> tuple:
     return (("exact", exact), ("approx", round(q.numerator / q.denominator, 6)))
 
 
+def exact_text(q) -> str:
+    """A rational as the result document writes it: "7" or "7/3"."""
+    if type(q) is int:
+        return str(q)
+    q = Fraction(q)
+    return str(q.numerator) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
+
+
 def pow2_neg(x: Fraction) -> Fraction:
     """2**(-x) for x >= 0, as an exact Fraction of the value rounded to 12 decimals.
 

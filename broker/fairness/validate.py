@@ -23,7 +23,7 @@ class RoundInputError(ValueError):
 
 @lru_cache(maxsize=None)
 def load_schema(name: str) -> dict:
-    """One of the shipped schemas: 'round-input' or 'round-output'."""
+    """One of the shipped schemas: "round-input", "round-output" (result version 2) or "round-output-v1"."""
     text = resources.files(__package__).joinpath("schema", f"{name}.schema.json").read_text("utf-8")
     return json.loads(text)
 

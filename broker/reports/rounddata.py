@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from broker.fairness.reading import reasons
 from broker.reports import metrics
 
 UNKNOWN = "unknown"
@@ -60,10 +61,10 @@ def trace(rounds: list[dict]) -> dict[str, RequestTrace]:
             t.reason = r.get("reason_hint")
         for a in out.get("allocations", []):
             requests[a["request"]].allocated[a["offering"]] += int(a["units"])
-        for r in out.get("requests", []):
-            reason = r.get("reason") or {}
-            if r["request"] in requests:
-                requests[r["request"]].reason = reason.get("code")
+        # either result schema version (the output names it)
+        for rid, reason in (reasons(out) if "requests" in out else {}).items():
+            if rid in requests:
+                requests[rid].reason = (reason or {}).get("code")
     return requests
 
 

@@ -251,9 +251,13 @@ class Verifier:
     def _replay(self, rnd: dict, label: str) -> None:
         if rnd["id"] in self.replayed or not self.replay:
             return
-        from broker.fairness import RoundInputError, allocate
+        from broker.fairness import RESULT_VERSIONS, RoundInputError, allocate
+        version = rnd["output"].get("schema_version", 1)     # rounds stored before version 2 have none
+        if version not in RESULT_VERSIONS:
+            raise Discrepancy(f"{label}: round {rnd['id']} output has result schema version {version!r}, "
+                              f"which this verifier does not know")
         try:
-            result = allocate(rnd["input"])
+            result = allocate(rnd["input"], version=version)
         except RoundInputError as e:
             raise Discrepancy(f"{label}: round {rnd['id']} input is not a valid engine input: {e}") from None
         again, stored = canonical.round_figures(json.loads(json.dumps(result))), canonical.round_figures(rnd["output"])

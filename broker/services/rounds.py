@@ -7,7 +7,6 @@ leaves nothing, and the next run does the whole round again. The input is built 
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
@@ -18,9 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from broker import canonical as canon
 from broker import db
 from broker.access.principal import Principal
-from broker.fairness import allocate, dumps_result
+from broker.fairness import allocate, dumps_result, reading
 from broker.models import Allocation, Notification, Order, RequestStatus, Round
 from broker.periods import period_end
 from broker import audit
@@ -37,11 +37,12 @@ def _before_commit() -> None:
 
 
 def canonical(doc: dict) -> str:
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """The stored text of a round input (``broker.canonical.compact``, as the result)."""
+    return canon.compact(doc).decode("utf-8")
 
 
 def digest(text: str) -> str:
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return canon.digest(text.encode("utf-8"))
 
 
 @dataclass
@@ -60,7 +61,7 @@ def _outcome(snap: Snapshot) -> Outcome:
     input_json = canonical(snap.input)
     result = allocate(json.loads(input_json))
     names = snap.names
-    groups = {(g["group"], g["offering"]): g for g in result["groups"]}
+    groups = {(g["group"], g["offering"]): g for g in reading.group_rows(result)}
     org_group = {o["id"]: o.get("group", o["id"]) for o in snap.input["orgs"]}
     allocs = []
     for a in result["allocations"]:
@@ -73,9 +74,8 @@ def _outcome(snap: Snapshot) -> Outcome:
         allocs.append({"request_id": rid, "org_id": snap.requests[rid].org_id, "offering_id": oid,
                        "units": a["units"], "explanation": expl})
     reasons = {}
-    for r in result["requests"]:
-        rid = names.real(r["request"])
-        reason = r["reason"]
+    for pseudonym, reason in reading.reasons(result, snap.input).items():
+        rid = names.real(pseudonym)
         if reason and rid in snap.hints:
             reason = snap.hints[rid]
         elif reason:

@@ -1,8 +1,10 @@
 """The optimised engine gives the results of the engine of record.
 
 ``golden/cases.json`` holds, for 729 seeded rounds (``golden_rounds``), the SHA-256 of
-``dumps_result`` computed by the engine before the performance rewrite, and of the part of
-it the rules determine (``projection.determined``). (A frozen copy of the old engine was
+``dumps_result`` computed by the engine before the performance rewrite (result schema
+version 1: the compact version 2 is rebuilt into it by ``reading.as_v1``, so the corpus
+checks both the allocation and that version 2 carries every fact and sentence of version
+1), and of the part of it the rules determine (``projection.determined``). (A frozen copy of the old engine was
 used to compare random rounds during the rewrite; the corpus is the lasting record.)
 
 Byte for byte whenever no offerings are linked. With linked offerings the old engine broke
@@ -15,7 +17,7 @@ import json
 import pytest
 from hypothesis import given, settings
 
-from broker.fairness import allocate, dumps_result, multi, native
+from broker.fairness import allocate, dumps_result, maxmin, native
 from tests.fairness.golden_rounds import GOLDEN, bench_round, determined_digest, digest, small_round
 from tests.fairness.fairness_strategies import rounds
 from tests.fairness.projection import components, determined
@@ -47,7 +49,7 @@ def test_golden_digests(kind, solver):
     wrong, ties = [], 0
     for case in (c for c in CASES if c["kind"] == kind):
         data = _round(case)
-        result = allocate(data)
+        result = allocate(data, version=1)
         if digest(dumps_result(result)) == case["sha256"]:
             continue
         if _has_linked(data) and determined_digest(data, result) == case["determined"]:
@@ -64,12 +66,29 @@ def test_compiled_and_pure_python_solvers_agree(data):
     pass and the floors keep the pure-Python flow in both, so those agree byte for byte)."""
     try:
         native.ENABLED = True
-        fast = allocate(data)
+        fast = allocate(data, version=1)
         native.ENABLED = False
-        slow = allocate(data)
+        slow = allocate(data, version=1)
     finally:
         native.ENABLED = True
     assert determined(data, fast) == determined(data, slow)
+
+
+@FAIRNESS
+@given(rounds(max_offerings=4, max_requests=14))
+def test_array_filling_gives_the_exact_loops_levels(data):
+    """``filling.fill`` (array speed, shrinking network) and ``maxmin``'s exact loop give the
+    same totals and levels: the whole version-1 result of every round agrees byte for byte
+    (both run the same compiled solvers for everything else)."""
+    from broker.fairness import filling
+    real = filling.fill
+    try:
+        fast = dumps_result(allocate(data, version=1))
+        filling.fill = lambda *a: None
+        exact = dumps_result(allocate(data, version=1))
+    finally:
+        filling.fill = real
+    assert fast == exact
 
 
 def test_compiled_solver_gives_way_to_python_when_numbers_overflow(monkeypatch):
@@ -82,9 +101,9 @@ def test_compiled_solver_gives_way_to_python_when_numbers_overflow(monkeypatch):
                           "offerings": [["a", "b"], ["a"], ["b", "c"]][i % 3],
                           "submitted_at": "2025-03-01T09:00:00Z"} for i in range(12)]}
     outcomes = []
-    real = multi._Network._native
-    monkeypatch.setattr(multi._Network, "_native", lambda self, *a: outcomes.append(real(self, *a)) or outcomes[-1])
-    result = allocate(data)
+    real = maxmin._Network._native
+    monkeypatch.setattr(maxmin._Network, "_native", lambda self, *a: outcomes.append(real(self, *a)) or outcomes[-1])
+    result = allocate(data, version=1)
     assert None in outcomes, "the compiled path should have declined these numbers"
     assert sum(a["units"] for a in result["allocations"]) == 15
     assert determined(data, result) == determined(data, _pure(data))
@@ -93,6 +112,6 @@ def test_compiled_solver_gives_way_to_python_when_numbers_overflow(monkeypatch):
 def _pure(data):
     try:
         native.ENABLED = False
-        return allocate(data)
+        return allocate(data, version=1)
     finally:
         native.ENABLED = True

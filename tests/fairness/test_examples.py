@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from broker.fairness import RoundInputError, allocate, dumps_result, validate
+from broker.fairness import RoundInputError, allocate, dumps_result, reading, validate
 from broker.fairness.validate import _conforms, _schema_problems
 from broker.fairness.waterfill import Claim, largest_remainder, waterfill
 
@@ -69,6 +69,10 @@ def _req(rid, org, units, offs, t=T):
     return {"id": rid, "org": org, "units": units, "offerings": offs, "submitted_at": t}
 
 
+def _groups(result):
+    return reading.group_rows(result)
+
+
 def _by_request(result):
     out = {}
     for a in result["allocations"]:
@@ -90,7 +94,7 @@ def test_reservation_above_cap_is_clamped_and_explained():
     res = allocate(_round([{"id": "o", "capacity": 100}], [{"id": "a"}, {"id": "b"}],
                           [_req("1", "a", 100, ["o"]), _req("2", "b", 100, ["o"])],
                           guarantees=[{"org": "a", "offering": "o", "units": 80}]))
-    row = next(g for g in res["groups"] if g["group"] == "a")
+    row = next(g for g in _groups(res) if g["group"] == "a")
     assert row["floor"] == 30 and row["floor_clamped"] and row["units"] == 50
     assert "counts only up to 30" in row["explanation"]
 
@@ -177,7 +181,7 @@ def test_usage_decay_lowers_the_heavy_user():
     on = allocate(base)
     # U_a = 1, S_a = 1/2: a's weight is 2^-2 = 1/4, b keeps 1 -> 2 and 8
     assert {k: sum(v.values()) for k, v in _by_request(on).items()} == {"1": 2, "2": 8}
-    row = next(g for g in on["groups"] if g["group"] == "a")
+    row = next(g for g in _groups(on) if g["group"] == "a")
     assert row["weight"]["exact"] == "1/4" and "Past usage" in row["explanation"]
 
 
@@ -186,7 +190,7 @@ def test_reasons():
                           [{"id": "a"}, {"id": "b"}],
                           [_req("1", "a", 10, ["o"]), _req("2", "b", 1, ["o"]), _req("3", "a", 2, []),
                            dict(_req("4", "b", 2, ["o"]), reason_hint="over_budget"), _req("5", "b", 3, ["z"])]))
-    reasons = {r["request"]: r["reason"] for r in res["requests"]}
+    reasons = reading.reasons(res)
     assert reasons["2"] is None
     assert reasons["1"]["code"] == "fair_share_reached"
     assert reasons["1"]["share"] == 3 and reasons["1"]["demand"] == 10 and reasons["1"]["level"]["exact"] == "3"

@@ -5,7 +5,7 @@ from math import floor
 
 from hypothesis import given, settings, strategies as st
 
-from broker.fairness import allocate, dumps_result
+from broker.fairness import allocate, dumps_result, reading
 from broker.fairness.numbers import to_fraction
 from broker.fairness.validate import schema_problems
 from tests.fairness.fairness_strategies import rounds
@@ -30,6 +30,7 @@ def _group_of(data):
 def test_capacity_demand_and_eligibility_respected(data):
     result = allocate(data)
     assert schema_problems(result, "round-output") == []
+    assert schema_problems(reading.as_v1(result, data), "round-output-v1") == []
     cap = {o["id"]: o["capacity"] for o in data["offerings"]}
     req = {r["id"]: r for r in data["requests"]}
     by_req, by_off = _units_by(result)
@@ -62,9 +63,10 @@ def test_floors_honoured(data):
     linked = {}
     free = {o["id"]: o for o in data["offerings"]}
     floor_sum = defaultdict(int)
-    for g in result["groups"]:
+    rows = reading.group_rows(result)
+    for g in rows:
         floor_sum[g["offering"]] += g["floor"]
-    for g in result["groups"]:
+    for g in rows:
         # linked offerings report the jointly feasible floor; a single offering reports f_g,
         # which binds whenever the floors fit the free capacity
         if len(g["linked_offerings"]) > 1 or floor_sum[g["offering"]] <= free[g["offering"]]["capacity"]:

@@ -10,7 +10,7 @@ import threading
 from sqlalchemy import event
 
 from broker import db
-from broker.auth.principal import Principal
+from broker.access.principal import Principal
 from broker.models import OrgKind
 from broker.services import prices
 from tests.helpers import auth

@@ -17,7 +17,7 @@ from math import floor, lcm
 
 import numpy as np
 
-from . import native
+from . import filling, native
 from .flow import feasible_flow as _py_feasible_flow
 from .waterfill import Claim, _max_level
 
@@ -187,7 +187,13 @@ def lexmaxmin(n: int, fixed: list, principals: list[Principal]):
     ``fixed`` edges are (u, v, lo, hi) with hi None for unbounded and must close the
     network into a circulation (an edge t->s). A principal's level is None when it got
     its demand before any constraint bound it.
+
+    ``filling.fill`` computes the same at array speed when it applies; this loop is the
+    exact reference (and the path of the pure-Python solvers).
     """
+    fast = filling.fill(n, _columns(fixed), principals)
+    if fast is not None:
+        return fast
     totals: dict[int, Fraction] = {}
     levels: dict[int, Fraction | None] = {}
     active = []

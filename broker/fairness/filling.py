@@ -1,0 +1,303 @@
+"""Progressive filling at array speed: ``maxmin.lexmaxmin``'s levels and totals, computed
+with integer arrays and a network that shrinks as principals freeze.
+
+Three things made the exact loop's time grow with the number of levels rather than with
+the size of the round (a round whose offerings are oversubscribed by different factors has
+a level per offering, hundreds of them):
+
+- every feasibility check rebuilt every principal's bound as a ``Fraction`` and scaled it
+  by the least common multiple of all of them, frozen ones included, whose denominators
+  pile up level after level. Here a level is P/Q and a bound is
+  min(D·den, max(F·den, wa·P)) with den = Q·lcm(weight denominators), one numpy line.
+- the network kept every frozen principal. At the level L* where some principals freeze,
+  the nodes that cannot reach the source in the residual graph form a set U that no
+  residual arc leaves: every arc into U is at its lower bound and every arc out of it at
+  its upper bound, in every feasible flow at L* and (the bounds crossing U being fixed from
+  now on) at every higher level. So U is removed: the flows of the arcs crossing it become
+  fixed supplies of the nodes outside it (carried by arcs to and from one extra node X),
+  its frozen principals leave with it, and no frozen fraction stays in the network. The
+  principals that freeze because no residual cycle runs through their edge are exactly
+  those whose head is in U, so the network loses what froze.
+- each level's search for L* started again from the top. Any node set A gives a valid
+  upper bound on the level (Hoffman's condition on A), so the cuts found at earlier levels
+  are tried first: their smallest bound is usually the next level itself, and one max-flow
+  confirms it.
+
+The level of each outer step is the largest feasible one, whichever cut led to it, and
+which principals can still grow there does not depend on the flow found, so the totals and
+levels are exactly those of the exact loop (the golden corpus runs both). When the
+principals have different tails (orgs under their groups), "can still grow" is a strong
+component test and the network is not reduced (a set that cannot reach one tail may reach
+another); frozen fractions then stay in it, their level denominators in the scale. ``fill``
+returns None when it does not apply (fractional demands or floors, numbers beyond int64,
+compiled solvers off); the caller then runs the exact loop.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from math import lcm
+
+import numpy as np
+
+from . import native
+from .waterfill import level_int
+
+_CACHE = 8          # cuts kept from earlier levels
+
+
+class _Abort(Exception):
+    """The fast path does not apply after all (numbers too large, a fraction left)."""
+
+
+def fill(n: int, columns, principals):
+    """(totals, levels) as ``lexmaxmin``, or None when the fast path does not apply.
+    ``columns``: the fixed arcs as ``Fixed.columns()`` gives them."""
+    if not native.ENABLED or not principals:
+        return None
+    tails, heads, _, _, flo, fhi, unbounded = columns
+    if flo is None:
+        return None
+    s0 = principals[0].tail
+    if any(p.demand.denominator != 1 or p.floor.denominator != 1 for p in principals):
+        return None
+    try:
+        return _Filling(n, np.array(tails, dtype=np.int64), np.array(heads, dtype=np.int64), flo, fhi,
+                        unbounded, principals, s0).run()
+    except _Abort:
+        return None
+
+
+class _Filling:
+    def __init__(self, n, tails, heads, lo, hi, unbounded, principals, s0):
+        self.n, self.s0 = n, s0
+        self.T, self.H, self.LO, self.HI, self.UNB = tails, heads, lo, hi, unbounded
+        self.excess = np.zeros(n, dtype=np.int64)     # fixed supplies left by removed arcs
+        self.principals = principals
+        self.D = [int(p.demand) for p in principals]
+        self.F = [int(p.floor) for p in principals]
+        self.A = [p.weight.numerator for p in principals]
+        self.B = [p.weight.denominator for p in principals]
+        self.Bl = 1
+        for b in set(self.B):
+            self.Bl = lcm(self.Bl, b)
+        self.WA = _ints([a * (self.Bl // b) for a, b in zip(self.A, self.B)])
+        self.Dn, self.Fn = _ints(self.D), _ints(self.F)
+        self.An, self.Bn = _ints(self.A), _ints(self.B)
+        self.cur_hi = self.Dn.copy()                  # a frozen principal's total, else its demand
+        self.present = np.arange(len(principals))     # principals still in the network
+        self.heads_of = np.array([p.head for p in principals], dtype=np.int64)   # current node numbers
+        self.tails_of = np.array([p.tail for p in principals], dtype=np.int64)
+        # the source as every tail (groups) lets frozen parts leave the network; otherwise
+        # (orgs under their groups) the network stays whole and frozen fractions
+        # stay in it, their denominators in the scale
+        self.single = s0 == 0 and bool((self.tails_of == 0).all())       # node 0 is the source
+        self.frac: dict[int, Fraction] = {}           # frozen, fractional, still in the network
+        self.qlcm = 1
+        self.max_d, self.max_wa = max(self.D), int(self.WA.max())
+
+    # -- one feasibility check ---------------------------------------------------------
+    def _bounds(self, P: int, Q: int, frozen):
+        """Scaled bounds at level P/Q: fixed arcs, supply arcs (X = node n), principals."""
+        mult = lcm(Q, self.qlcm) // Q
+        den = self.Bl * Q * mult
+        if den * self.max_d >= native.LIMIT or P * mult * self.max_wa >= native.LIMIT:
+            raise _Abort
+        pres = self.present
+        plo = np.minimum(self.Dn[pres] * den, np.maximum(self.Fn[pres] * den, self.WA[pres] * (P * mult)))
+        phi = self.cur_hi[pres] * den
+        fz = frozen[pres]
+        plo[fz] = phi[fz]
+        if self.frac:
+            at = {int(i): k for k, i in enumerate(pres)}
+            for i, total in self.frac.items():
+                plo[at[i]] = phi[at[i]] = total.numerator * (den // total.denominator)
+        ex = self.excess
+        pos = np.flatnonzero(ex)
+        sup = ex[pos]
+        big = 1 + (int(self.LO.sum()) + int(self.HI.sum()) + int(np.abs(sup).sum())) * den \
+            + int(phi.sum()) + int(plo.sum())
+        if big >= native.LIMIT:
+            raise _Abort
+        x = self.n
+        st = np.where(sup > 0, x, pos).astype(np.int64)
+        sh = np.where(sup > 0, pos, x).astype(np.int64)
+        sv = np.abs(sup) * den
+        tails = np.concatenate([self.T, st, self.tails_of[pres]])
+        heads = np.concatenate([self.H, sh, self.heads_of[pres]])
+        lo = np.concatenate([self.LO * den, sv, plo])
+        hi = np.concatenate([np.where(self.UNB, big, self.HI * den), sv, phi])
+        return tails, heads, lo, hi, den
+
+    def _check(self, P, Q, frozen):
+        tails, heads, lo, hi, den = self._bounds(P, Q, frozen)
+        out = native.feasible_arrays(self.n + 1, tails, heads, lo, hi)
+        if out is None:
+            raise _Abort
+        ok, flows, side = out
+        return ok, flows, side, (tails, heads, lo, hi), den
+
+    # -- the bound a node set puts on the level ---------------------------------------
+    def _cut_level(self, side, frozen):
+        """(P, Q): the largest level meeting Hoffman's condition on ``side`` (a node mask
+        over the current nodes and X), or None when it bounds nothing."""
+        st, sh = side[self.T], side[self.H]
+        out_mask, in_mask = st & ~sh, sh & ~st
+        if (out_mask & self.UNB).any():
+            return None
+        budget = int(self.HI[out_mask].sum()) - int(self.LO[in_mask].sum())
+        x_in = bool(side[self.n])
+        e = self.excess
+        cross = (e != 0) & (side[:self.n] != x_in)
+        leaving = cross & ((e > 0) == x_in)            # X -> v with X inside, or v -> X with v inside
+        budget += int(np.abs(e[leaving]).sum()) - int(np.abs(e[cross & ~leaving]).sum())
+        pres = self.present
+        h_in, t_in = side[self.heads_of[pres]], side[self.tails_of[pres]]
+        leaving, entering = pres[t_in & ~h_in], pres[h_in & ~t_in]
+        if len(leaving):
+            budget += int(self.cur_hi[leaving[~frozen[leaving]]].sum())
+            budget += _total(self, leaving[frozen[leaving]])
+        fz = frozen[entering]
+        budget -= _total(self, entering[fz])
+        act = entering[~fz]
+        if not len(act):
+            return None
+        keys, counts = np.unique(np.stack([self.Dn[act], self.Fn[act], self.An[act], self.Bn[act]], axis=1),
+                                 axis=0, return_counts=True)
+        D, F, A, B = (keys[:, c].tolist() for c in range(4))
+        N = counts.tolist()
+        if type(budget) is Fraction:
+            if budget.denominator == 1:
+                budget = int(budget)
+            else:       # scale the claims with it: the level that meets it is the same
+                k = budget.denominator
+                D, F, A, budget = [d * k for d in D], [f * k for f in F], [a * k for a in A], budget.numerator
+        if budget >= sum(d * c for d, c in zip(D, N)):
+            return None
+        if budget < sum(f * c for f, c in zip(F, N)):
+            raise _Abort                        # the floors alone break it: cannot happen
+        return level_int(D, F, A, B, N, budget)
+
+    # -- the filling ----------------------------------------------------------------------
+    def run(self):
+        principals = self.principals
+        count = len(principals)
+        totals: dict[int, Fraction] = {}
+        levels: dict[int, Fraction | None] = {}
+        frozen = np.zeros(count, dtype=bool)
+        for i, p in enumerate(principals):
+            if p.demand <= p.floor:
+                totals[i], levels[i] = p.demand, None
+                frozen[i] = True
+        cache: list[np.ndarray] = []
+        while not frozen.all():
+            act = np.flatnonzero(~frozen)
+            # the top: max D/w over the active principals (floats pick the few candidates)
+            num, dnm = self.Dn[act] * self.Bn[act], self.An[act]
+            ratio = num / dnm
+            near = np.flatnonzero(ratio >= ratio.max() * (1 - 1e-9))
+            top = max(Fraction(int(num[j]), int(dnm[j])) for j in near)
+            P, Q = top.numerator, top.denominator
+            first = True
+            for side in cache:
+                bound = self._cut_level(side, frozen)
+                if bound is not None and bound[0] * Q < P * bound[1]:
+                    P, Q = bound
+                    first = False
+            while True:
+                ok, flows, side, net, den = self._check(P, Q, frozen)
+                if ok:
+                    break
+                first = False
+                bound = self._cut_level(side, frozen)
+                assert bound is not None, "infeasible without any active principal"
+                P, Q = bound
+                cache.append(side)
+            cache = cache[-_CACHE:]
+            if first:   # everyone active reaches its demand
+                for i in act.tolist():
+                    totals[i], levels[i] = principals[i].demand, None
+                break
+            level = Fraction(P, Q)
+            where = np.full(count, -1, dtype=np.int64)
+            where[self.present] = np.arange(len(self.present)) + (len(net[0]) - len(self.present))
+            k = where[act]
+            at_demand = self.WA[act] * (P * (den // (self.Bl * Q))) >= self.Dn[act] * den
+            if self.single:
+                reach = native.reaching(self.n + 1, *net, flows, self.s0)
+                cannot_grow = ~reach[self.heads_of[act]]
+            else:       # its head cannot reach its tail: different strong components
+                comp = native.residual_components(self.n + 1, *net, flows)
+                cannot_grow = comp[self.heads_of[act]] != comp[self.tails_of[act]]
+            stuck = (flows[k] == net[2][k]) & cannot_grow
+            blocked = act[at_demand | stuck]
+            assert len(blocked), "progressive filling made no progress"
+            for i in blocked.tolist():
+                total = principals[i].target(level)
+                totals[i], levels[i] = total, level
+                if not self.single:
+                    if total.denominator == 1:
+                        self.cur_hi[i] = int(total)
+                    else:
+                        self.frac[i] = total
+                        self.qlcm = lcm(self.qlcm, Q)
+            frozen[blocked] = True
+            at = act[at_demand]
+            self.cur_hi[at] = self.Dn[at]
+            if self.single and not frozen.all():
+                self._remove(reach, flows, net, totals, frozen)
+                cache = [np.append(c[:self.n_old][self.keep], False) for c in cache]
+        return totals, levels
+
+    def _remove(self, reach, flows, net, totals, frozen):
+        """Take out the nodes that cannot reach the source (see the module docstring)."""
+        n = self.n
+        keep = np.asarray(reach[:n], dtype=bool).copy()
+        self.n_old, self.keep = n, keep
+        if keep.all():
+            return
+        if not keep[self.s0]:
+            raise _Abort
+        m = len(self.T)
+        tk, hk = keep[self.T], keep[self.H]
+        into, out = tk & ~hk, hk & ~tk
+        lo, hi = net[2][:m], net[3][:m]
+        assert not (out & self.UNB).any() and (flows[:m][into] == lo[into]).all() \
+            and (flows[:m][out] == hi[out]).all(), "the removed set is not closed"
+        excess = self.excess.copy()
+        np.subtract.at(excess, self.T[into], self.LO[into])
+        np.add.at(excess, self.H[out], self.HI[out])
+        pres = self.present
+        stays = keep[self.heads_of[pres]]
+        leaving = pres[~stays]
+        assert frozen[leaving].all(), "an active principal would leave the network"
+        gone = sum((totals[i] for i in leaving.tolist()), Fraction(0))
+        if gone.denominator != 1:
+            raise _Abort
+        excess[self.s0] -= int(gone)
+        both = tk & hk
+        new = np.cumsum(keep) - 1
+        self.T, self.H = new[self.T[both]], new[self.H[both]]
+        self.LO, self.HI, self.UNB = self.LO[both], self.HI[both], self.UNB[both]
+        self.excess = excess[keep]
+        assert int(self.excess.sum()) == 0, "supplies out of balance"
+        self.present = pres[stays]
+        self.heads_of[self.present] = new[self.heads_of[self.present]]
+        self.s0 = int(new[self.s0])
+        self.n = int(keep.sum())
+
+
+def _total(f: _Filling, idx) -> int | Fraction:
+    """The frozen totals of principals ``idx`` (integers, or fractions kept in the network)."""
+    if not f.frac:
+        return int(f.cur_hi[idx].sum())
+    out = 0
+    for i in idx.tolist():
+        out += f.frac[i] if i in f.frac else int(f.cur_hi[i])
+    return out
+
+
+def _ints(values) -> np.ndarray:
+    arr = native.ints(values, len(values))
+    if arr is None:
+        raise _Abort
+    return arr

@@ -115,6 +115,7 @@ class Market:
         self.app, self.clock, self.client = app, clock, client
         self.n = 0
         self.developer = self.vendor = self.offering_id = self.period = None
+        self.result_version = 2  # the engine's result schema; 1 stores rounds as engines before 2 did
 
     # ---- reading ---------------------------------------------------------------------------
 
@@ -243,7 +244,7 @@ class Market:
                                         "offerings": [f"off-{o.id}" for o in offs],
                                         "submitted_at": r.submitted_at.isoformat().replace("+00:00", "Z")})
             input_json = legacy(doc).decode()
-            result = allocate(json.loads(input_json))
+            result = allocate(json.loads(input_json), version=self.result_version)
             output_json = dumps_result(result)
             with db.transaction(s):
                 rnd = Round(run_key=f"{period}/{kind}/{at.isoformat()}", period=period, kind=kind,

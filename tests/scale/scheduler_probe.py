@@ -12,9 +12,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from broker import startup  # noqa: E402
 from broker.app import create_app  # noqa: E402
 from broker.scheduler import process  # noqa: E402
-from broker.scheduler.jobs import Job  # noqa: E402
+from broker.jobs import Job  # noqa: E402
 
-PROBE = Job("scale_probe", lambda slot: f"probe {slot.isoformat()}", {"trigger": "interval", "seconds": 2})
+PROBE = Job("scale_probe", lambda session, slot: f"probe {slot.isoformat()}", {"trigger": "interval", "seconds": 2})
 
 if __name__ == "__main__":
     app = create_app()

@@ -9,15 +9,15 @@ export PARITY_INSTANCE_PATH ?= $(CURDIR)/instance
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 
-# --no-compile: Python compiles what it imports when it first does; compiling every file of
-# every package at install time (numpy, scipy, OR-Tools, …) took half of a fresh install.
 $(VENV)/.installed: pyproject.toml | $(BIN)/activate
-	$(BIN)/pip install -q --no-compile -e '.[app]'
+	$(BIN)/pip install -q -e '.[app]'
 	@touch $@
 
 # One pip run for the app and its test tools (a clean clone's `make test` resolves once).
+# Installed files are compiled now (pip's default): with PYTHONDONTWRITEBYTECODE set, as it
+# may be, nothing would cache them later and every process would compile its imports again.
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/activate
-	$(BIN)/pip install -q --no-compile -e '.[app,test]'
+	$(BIN)/pip install -q -e '.[app,test]'
 	@touch $(VENV)/.installed $@
 
 ## make run: install, migrate, load the demo market, serve on http://127.0.0.1:8000 with the scheduler

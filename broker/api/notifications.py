@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from broker import db
 from broker.api import pagination
-from broker.api.pagination import PageQuery
+from broker.api.pagination import Page, PageQuery
 from broker.api.schemas import PROBLEM_RESPONSES
 from broker.auth.oauth import bearer
 from broker.services import notifications as svc
@@ -27,9 +27,8 @@ class NotificationOut(BaseModel):
     created_at: datetime
 
 
-class NotificationPage(BaseModel):
-    items: list[NotificationOut]
-    next_cursor: str | None
+class NotificationPage(Page[NotificationOut]):
+    pass
 
 
 class NotificationQuery(PageQuery):

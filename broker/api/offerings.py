@@ -13,7 +13,7 @@ from pydantic import AwareDatetime, BaseModel, Field, create_model
 
 from broker import db
 from broker.api import pagination
-from broker.api.pagination import PageQuery
+from broker.api.pagination import Page, PageQuery
 from broker.api.schemas import CachedSchema, PROBLEM_RESPONSES, StrictInput
 from broker.auth.oauth import bearer
 from broker.catalog import money, vocabulary
@@ -66,9 +66,7 @@ class CatalogItem(BaseModel):
     pay_floor: Literal["meets", "below", "undisclosed", "other_currency"]
 
 
-class CatalogPage(BaseModel):
-    items: list[CatalogItem]
-    next_cursor: str | None
+class CatalogPage(Page[CatalogItem]):
     period: str
     pay_floor: Money
 

@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from broker import db
 from broker.api.inputs import BrokerInput
 from broker.api import pagination
-from broker.api.pagination import PageQuery
+from broker.api.pagination import Page, PageQuery
 from broker.api.schemas import PROBLEM_RESPONSES
 from broker.auth.oauth import bearer
 from broker.models import Order
@@ -60,9 +60,8 @@ class OrderDetail(OrderOut):
     deliveries: list[DeliveryOut]
 
 
-class OrderPage(BaseModel):
-    items: list[OrderOut]
-    next_cursor: str | None
+class OrderPage(Page[OrderOut]):
+    pass
 
 
 class OrderQuery(PageQuery):

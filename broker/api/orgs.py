@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from broker import db
 from broker.api import pagination
-from broker.api.pagination import PageQuery
+from broker.api.pagination import Page, PageQuery
 from broker.api.schemas import PROBLEM_RESPONSES, StrictInput
 from broker.auth.oauth import bearer
 from broker.errors import ApiError
@@ -41,9 +41,8 @@ class OrgOut(BaseModel):
                    created_at=org.created_at)
 
 
-class OrgPage(BaseModel):
-    items: list[OrgOut]
-    next_cursor: str | None
+class OrgPage(Page[OrgOut]):
+    pass
 
 
 class OrgQuery(PageQuery):

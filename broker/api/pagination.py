@@ -11,14 +11,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Callable, Sequence, TypeVar
+from typing import Callable, Generic, Sequence, TypeVar
 
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from broker.api.schemas import CachedSchema
 from broker.errors import ApiError
 
 Row = TypeVar("Row")
+Item = TypeVar("Item")
 
 ID = "id"  # a row id: an integer from 1 to 2**31 - 1
 INT = "int"  # any integer a sort key may hold (money in minor units, days)
@@ -30,6 +31,13 @@ class PageQuery(CachedSchema):
     model_config = ConfigDict(extra="forbid")
     limit: int = Field(default=50, ge=1, le=200, description="page size (1–200)")
     cursor: str | None = Field(default=None, max_length=200, description="opaque cursor from next_cursor")
+
+
+class Page(BaseModel, Generic[Item]):
+    """The answer of every list: a page of items and the cursor of the next page."""
+
+    items: list[Item]
+    next_cursor: str | None = Field(description="pass as cursor for the next page; null on the last page")
 
 
 def bad_cursor(why: str) -> ApiError:

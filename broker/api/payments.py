@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from broker import db
 from broker.api import pagination
-from broker.api.pagination import PageQuery
+from broker.api.pagination import Page, PageQuery
 from broker.api.schemas import PROBLEM_RESPONSES
 from broker.auth.oauth import bearer
 from broker.access.principal import get_owned
@@ -47,9 +47,8 @@ class PaymentOut(BaseModel):
                    checkout_url=p.url if p.status == "open" else None, reason=p.reason)
 
 
-class PaymentPage(BaseModel):
-    items: list[PaymentOut]
-    next_cursor: str | None
+class PaymentPage(Page[PaymentOut]):
+    pass
 
 
 class EntryOut(BaseModel):
@@ -64,9 +63,8 @@ class EntryOut(BaseModel):
     created_at: datetime
 
 
-class EntryPage(BaseModel):
-    items: list[EntryOut]
-    next_cursor: str | None
+class EntryPage(Page[EntryOut]):
+    pass
 
 
 class PayoutOut(BaseModel):

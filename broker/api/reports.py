@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from broker import db
 from broker.api import pagination
-from broker.api.pagination import PageQuery
+from broker.api.pagination import Page, PageQuery
 from broker.api.schemas import PROBLEM_RESPONSES
 from broker.errors import ApiError
 from broker.models import Report
@@ -61,9 +61,8 @@ class ReportOut(BaseModel):
         return self.model_dump(mode="json", by_alias=True)
 
 
-class ReportPage(BaseModel):
-    items: list[ReportOut]
-    next_cursor: str | None
+class ReportPage(Page[ReportOut]):
+    pass
 
 
 class ReportQuery(PageQuery):

@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from broker import db
 from broker.api.inputs import BrokerInput, Id
 from broker.api import pagination
-from broker.api.pagination import PageQuery
+from broker.api.pagination import Page, PageQuery
 from broker.api.schemas import PROBLEM_RESPONSES
 from broker.auth.oauth import bearer
 from broker.clock import now
@@ -124,9 +124,8 @@ class RequestDetail(RequestOut):
     allocations: list[AllocationOut]
 
 
-class RequestPage(BaseModel):
-    items: list[RequestOut]
-    next_cursor: str | None
+class RequestPage(Page[RequestOut]):
+    pass
 
 
 class RequestQuery(PageQuery):

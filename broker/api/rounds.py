@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from broker import db
 from broker.api.inputs import BrokerInput
 from broker.api import pagination
-from broker.api.pagination import PageQuery
+from broker.api.pagination import Page, PageQuery
 from broker.api.schemas import PROBLEM_RESPONSES
 from broker.auth.oauth import bearer
 from broker.clock import now
@@ -45,9 +45,8 @@ class RoundOut(BaseModel):
                           "tlog_proof": url_for("tlog.proof", kind="round", ref=r.id)})
 
 
-class RoundPage(BaseModel):
-    items: list[RoundOut]
-    next_cursor: str | None
+class RoundPage(Page[RoundOut]):
+    pass
 
 
 class RoundQuery(PageQuery):

@@ -52,6 +52,8 @@ def test_the_untouched_tree_keeps_every_contract(tree):
      "broker.services is not allowed to import broker.web"),
     ("broker.services.eligibility", "from broker.services import requests",
      "No cycles are allowed in broker.services"),
+    ("broker.scheduler.jobs", "from broker.services import broker_jobs",
+     "broker.scheduler is not allowed to import broker.services"),
 ])
 def test_a_planted_forbidden_import_breaks_the_contract(tree, module, line, broken):
     plant(tree, module, line)

@@ -52,3 +52,14 @@ def history(s: Session, series: str, up_to_period: str, n: int = 12) -> list[dic
         if len(out) == n:
             break
     return out[::-1]
+
+
+def previous_document(s: Session, series: str, period: str) -> dict | None:
+    """The document of the series' current report of the latest period before ``period``
+    (what a report's findings compare with), or None."""
+    gone = superseded_ids(s)
+    for r in s.exec(select(Report).where(Report.series == series, Report.period < period)
+                    .order_by(Report.period.desc(), Report.id.desc())):
+        if r.id not in gone:
+            return json.loads(r.document)
+    return None

@@ -69,7 +69,7 @@ def _access(doc: dict) -> dict[str, tuple]:
         out[f"concentration:{base}"] = ("concentration", m["hhi"], structure.HHI_HIGH, m)
         out[f"mhhi_delta:{base}"] = ("mhhi_delta", m["mhhi_delta"], structure.HHI_DELTA_SIGNIFICANT, m)
     for c in doc.get("entitlement", {}).get("size_classes", []):
-        if (r := _num(c.get("entitlement_ratio"))) is not None:
+        if (r := beyond_demand(c)) is not None:
             out[f"entitlement:{c['size_class']}"] = ("entitlement", r, ENTITLEMENT_LOW, c)
     for d in doc.get("entitlement", {}).get("developers", []):
         units = sum(c["units"] for c in d["causes"] if c["cause"] == "unexplained")
@@ -103,6 +103,16 @@ def _workforce(doc: dict) -> dict[str, tuple]:
 
 
 MEASURES: dict[str, Callable[[dict], dict]] = {"access": _access, "pricing": _pricing, "workforce": _workforce}
+
+
+def beyond_demand(row: dict) -> float | None:
+    """Units allocated ÷ the promised share less what the developers did not ask for: a
+    shortfall that their own demand explains is not a finding."""
+    share, alloc = _num(row.get("fair_share_units")), _num(row.get("allocated_units"))
+    if share is None or alloc is None or metrics.is_suppressed(row.get("causes")):
+        return None
+    unasked = sum(c["units"] for c in row.get("causes") or [] if c["cause"] == "demand")
+    return metrics.ratio(alloc, share - unasked) if share - unasked > 1e-9 else None
 
 
 def _investors(holders: list[dict]) -> str:
@@ -143,20 +153,20 @@ def _sentence(code: str, value, threshold, ctx: dict, trend: str) -> tuple[str, 
         return (f"{ctx['vendor']}'s investors were allocated {_x(value)} their share of the demand there, "
                 f"more than their fair share (threshold {threshold:g}", _x)
     if code == "rivals_fill_gap":
-        return (f"At {ctx['vendor']}, customers that hold no stake in it got {ctx['rivals_fill_rate']:.0%} of the "
-                f"units they ordered delivered, against {ctx['market_fill_rate']:.0%} in its markets: "
+        return (f"At {ctx['vendor']}, customers that hold no stake in it got {ctx['rivals_fill_rate'] * 100:.0f} % of the "
+                f"units they ordered delivered, against {ctx['market_fill_rate'] * 100:.0f} % in its markets: "
                 f"{abs(value) * 100:.0f} points worse (threshold {abs(threshold) * 100:.0f} points",
                 lambda v: f"{v * 100:+.0f} points")
     if code == "foreclosure_share":
-        return (f"{ctx['holder']} holds stakes in vendors with {value:.0%} of "
-                f"{market_name(ctx['task_type'], ctx['language'])} capacity (threshold {threshold:.0%}",
-                lambda v: f"{v:.0%}")
+        return (f"{ctx['holder']} holds stakes in vendors with {value * 100:.0f} % of "
+                f"{market_name(ctx['task_type'], ctx['language'])} capacity (threshold {threshold * 100:.0f} %",
+                lambda v: f"{v * 100:.0f} %")
     if code == "concentration":
         m = ctx
         basis = "capacity" if m["basis"] == "capacity" else "delivered units"
         extra = ""
         if m.get("share_above_30_percent"):
-            extra = f"; {m['top_vendor']} holds {m['top_share']:.0%} (flagged above 30 %)"
+            extra = f"; {m['top_vendor']} holds {m['top_share'] * 100:.0f} % (flagged above 30 %)"
         if m.get("significant_change"):
             extra += f"; a change of {m['hhi_change']:+,.0f} points (significant above 100)"
         return (f"{market_name(m['task_type'], m['language'])} is highly concentrated on {basis}: "
@@ -165,9 +175,11 @@ def _sentence(code: str, value, threshold, ctx: dict, trend: str) -> tuple[str, 
         return (f"Declared stakes raise the modified HHI of {market_name(ctx['task_type'], ctx['language'])} "
                 f"by {value:,.0f} points (threshold {threshold:,}", lambda v: f"{v:,.0f}")
     if code == "entitlement":
-        causes = ", ".join(f"{c['cause']} {c['units']:,.0f} units" for c in ctx["causes"][:3]) or "no named cause"
+        causes = ", ".join([f"{c['cause']} {c['units']:,.0f} units" for c in ctx["causes"]
+                            if c["cause"] != "demand"][:3]) or "no named cause"
         return (f"{SIZE_NAMES.get(ctx['size_class'], ctx['size_class'])} developers got {value:.2f} of the fair "
-                f"share the policy promised them (causes: {causes}; threshold {threshold:g}", lambda v: f"{v:.2f}")
+                f"share the policy promised them for what they asked (causes: {causes}; threshold {threshold:g}",
+                lambda v: f"{v:.2f}")
     if code == "unexplained_entitlement":
         return (f"Developer {ctx['group']} got {value:,.0f} units more or less than its fair share that no "
                 f"reservation, set-aside, eligibility or demand explains (threshold {threshold}",
@@ -216,4 +228,32 @@ def findings(doc: dict, previous: dict | None) -> list[dict]:
     rank = {c: i for i, c in enumerate(ORDER)}
     # Within a kind, the largest departure from the threshold first.
     out.sort(key=lambda f: (rank[f["code"]], -abs(f["value"] - f["threshold"]), f["key"]))
+    return _folded(out)
+
+
+FOLD_AFTER = 3  # findings of one kind shown one by one; the rest are counted in one more
+FOLDED = {"concentration": "markets are highly concentrated", "foreclosure_share": "stake holders' markets are above the 30 % foreclosure share",
+          "mhhi_delta": "markets' modified HHI rises by more than 100 points through stakes",
+          "unexplained_entitlement": "developers got an allocation no named cause explains",
+          "rivals_fill_gap": "invested vendors fill their other customers' orders less well than the market"}
+TABLE_OF = {"concentration": "Market concentration by task type and language", "foreclosure_share": "Foreclosure share by stake holder and market",
+            "mhhi_delta": "Market concentration by task type and language", "unexplained_entitlement": "Entitlement ratio by developer",
+            "rivals_fill_gap": "Customers without a stake at invested vendors"}
+
+
+def _folded(found: list[dict]) -> list[dict]:
+    """At most ``FOLD_AFTER`` findings of a kind one by one (the most serious), then one that
+    counts the others and names the table holding them all."""
+    out, seen = [], {}
+    for f in found:
+        n = seen[f["code"]] = seen.get(f["code"], 0) + 1
+        if n <= FOLD_AFTER or f["code"] not in FOLDED:
+            out.append(f)
+    for code, n in seen.items():
+        if code in FOLDED and n > FOLD_AFTER:
+            rest = n - FOLD_AFTER
+            last = max(i for i, f in enumerate(out) if f["code"] == code)
+            out.insert(last + 1, {"code": code, "key": f"{code}:more", "value": rest, "threshold": None,
+                                  "previous": None, "previous_period": None, "trend": "summary",
+                                  "text": f"{rest} more {FOLDED[code]}: see the table “{TABLE_OF[code]}”."})
     return out

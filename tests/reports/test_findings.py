@@ -22,7 +22,7 @@ def test_access_report_opens_with_the_investor_preference(app, client, scenario)
     first = doc["findings"][0]
     ratio = doc["vendors"][0]["affiliated"]["preference_ratio_delivered"]
     assert first["code"] == "affiliate_preference" and first["value"] == ratio and first["threshold"] == 1.2
-    assert first["text"].startswith(f"Acme Labelers delivered to its ") and "investor Investor AI" in first["text"]
+    assert first["text"].startswith("Acme Labelers delivered to its ") and "investor Investor AI" in first["text"]
     assert f"{ratio:.2f}× its share of the demand" in first["text"]
     assert first["trend"] == "first" and first["text"].endswith("(threshold 1.2; first period measured).")
     # The page opens with the same sentence, before any chart, under human headings.

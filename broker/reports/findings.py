@@ -209,7 +209,7 @@ def findings(doc: dict, previous: dict | None) -> list[dict]:
     now = measure(doc)
     then = measure(previous) if previous else {}
     prev_period = previous.get("period") if previous else None
-    out = []
+    out, weight = [], {}
     for key, (code, value, threshold, ctx) in now.items():
         if not _above(code, value, threshold):
             continue
@@ -225,9 +225,11 @@ def findings(doc: dict, previous: dict | None) -> list[dict]:
         text += f"; {_trend_text(code, value, prev_value, trend, prev_period, fmt)})."
         out.append({"code": code, "key": key, "value": value, "threshold": threshold,
                     "previous": prev_value, "previous_period": prev_period, "trend": trend, "text": text})
+        weight[key] = ctx.get("units", 0) if code in ("concentration", "mhhi_delta") else abs(value - threshold)
     rank = {c: i for i, c in enumerate(ORDER)}
-    # Within a kind, the largest departure from the threshold first.
-    out.sort(key=lambda f: (rank[f["code"]], -abs(f["value"] - f["threshold"]), f["key"]))
+    # Within a kind, the most serious first: for a market's concentration the largest market
+    # (a monopoly of a language nobody asked for matters less), else the largest departure.
+    out.sort(key=lambda f: (rank[f["code"]], -weight[f["key"]], f["key"]))
     return _folded(out)
 
 

@@ -36,7 +36,7 @@ def index():
     rows = store.page(s, limit=500)
     gone = store.superseded_ids(s)
     latest = {series: store.latest(s, series) for series in ("access", "pricing", "workforce")}
-    return render_template("reports/index.html", rows=rows, superseded=gone, latest=latest)
+    return render_template("reports/index.html", rows=rows, superseded=gone, latest=latest, short=short_digest)
 
 
 @bp.get("/reports/<int:report_id>")

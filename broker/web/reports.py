@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, jsonify, render_template
 from markupsafe import Markup
 
 from broker import db
-from broker.catalog.vocabulary import TASK_TYPES
+from broker.catalog.vocabulary import TASK_TYPES, UNITS
 from broker.reports import charts, csvexport, keys, labels, metrics, store
 
 bp = Blueprint("reports", __name__)
@@ -114,7 +114,7 @@ def _charts(s, doc: dict) -> list[charts.Chart]:
                                 lines, y_max=10000, threshold=(1800, "highly concentrated (1 800)")))
         return out
     if series == "pricing":
-        rows = [(f"{TASK_TYPES.get(p['task_type'], p['task_type'])}, per {p['unit']}", p["min_minor"] / 100,
+        rows = [(f"{TASK_TYPES.get(p['task_type'], p['task_type'])}, per {UNITS.get(p['unit'], p['unit'])}", p["min_minor"] / 100,
                  p["median_minor"] / 100, p["max_minor"] / 100) for p in doc["list_prices"]]
         currencies = sorted({p["currency"] for p in doc["list_prices"]})
         unit = f" {currencies[0]}" if len(currencies) == 1 else ""

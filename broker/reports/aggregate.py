@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from broker.catalog.wire import iso
-from broker.models import (Allocation, Capacity, Delivery, Offering, Order, OrderStatus, Org, Price,
-                           Stake, VendorProfile, WorkforceDisclosure)
+from broker.models import (Allocation, Capacity, Delivery, Offering, OfferingLanguage, Order, OrderStatus, Org,
+                           Price, Stake, VendorProfile, WorkforceDisclosure)
 from broker.periods import period_end, period_start
 
 A, O, D = Allocation.__table__, Order.__table__, Delivery.__table__
@@ -150,6 +150,41 @@ def wait_times(s: Session, period: str, principals: dict[str, set[int]]) -> dict
     return {c: {"principals": len(principals.get(c, ())), "submission_to_allocation": submit.get(c),
                 "allocation_to_delivery": deliver.get(c)}
             for c in sorted(set(principals) | set(submit))}
+
+
+def languages_of(s: Session, offering_ids: list[int]) -> dict[int, list[str]]:
+    """offering id -> its languages, sorted (none: an empty list)."""
+    L = OfferingLanguage.__table__
+    out: dict[int, list[str]] = defaultdict(list)
+    if offering_ids:
+        for oid, lang in s.exec(sa.select(L.c.offering_id, L.c.language)
+                                .where(L.c.offering_id.in_(offering_ids)).order_by(L.c.offering_id, L.c.language)):
+            out[int(oid)].append(lang)
+    return out
+
+
+def stakes_declared(s: Session, period: str) -> list[dict]:
+    """The stakes in force at any time during the period: holder (org name), its principal,
+    vendor and percent (public facts; the principal stays inside Parity)."""
+    start, end = period_start(period), period_end(period)
+    vendor = ORG.alias("vendor")
+    rows = s.exec(
+        sa.select(ORG.c.name, principal_of(), STAKE.c.vendor_org_id, vendor.c.name, STAKE.c.percent)
+        .join(ORG, ORG.c.id == STAKE.c.holder_org_id).join(vendor, vendor.c.id == STAKE.c.vendor_org_id)
+        .where(STAKE.c.declared_at < end, sa.or_(STAKE.c.ended_at.is_(None), STAKE.c.ended_at > start))
+        .order_by(STAKE.c.vendor_org_id, ORG.c.name)).all()
+    return [{"holder": r[0], "principal": int(r[1]), "vendor_id": int(r[2]), "vendor": r[3],
+             "percent": float(r[4])} for r in rows]
+
+
+def values_by_principal(s: Session, period: str) -> list[tuple]:
+    """(principal, offering_id, currency, units, value_minor) of the period's orders."""
+    p = principal_of()
+    rows = s.exec(
+        sa.select(p, O.c.offering_id, O.c.currency, sa.func.sum(O.c.units), sa.func.sum(O.c.units * O.c.unit_price_minor))
+        .select_from(O).join(ORG, ORG.c.id == O.c.developer_org_id)
+        .where(O.c.period == period).group_by(p, O.c.offering_id, O.c.currency)).all()
+    return [(int(r[0]), int(r[1]), r[2], int(r[3]), int(r[4])) for r in rows]
 
 
 # --- pricing -----------------------------------------------------------------------------

@@ -14,15 +14,18 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from broker.catalog.wire import iso
+from broker.canonical import round_figures
 from broker.config import settings_of
 from broker.models import Org, OrgKind, Round
 from broker.periods import period_start
-from broker.reports import aggregate, metrics, rounddata
+from broker.reports import aggregate, build_structure, entitlement, findings, metrics, rounddata, store
 from broker.reports.methodology import METHODOLOGY
 from broker.services.round_input import Pseudonyms
 
 # 2.0: RFC 8785 canonical form, declared in the document ("canonicalization").
-SCHEMA_VERSION = "2.0"
+# 2.1: ``findings`` in every report; the access report adds offering languages, ``stakes``,
+# ``market_structure``, ``foreclosure`` and ``entitlement`` (docs/reports.md).
+SCHEMA_VERSION = "2.1"
 CANONICALIZATION = "RFC8785"
 SERIES = ("access", "pricing", "workforce")
 
@@ -68,12 +71,16 @@ def access(s: Session, period: str, at: datetime) -> dict:
     sup = metrics.suppress
     doc = _header("access", period, version, params, at)
     offerings = aggregate.offerings_of(s, period)
+    langs = aggregate.languages_of(s, [o["offering_id"] for o in offerings])
+    for o in offerings:
+        o["languages"] = langs.get(o["offering_id"], [])
     index = {o["offering"]: o for o in offerings}
     rounds = rounds_of(s, period)
     doc["offerings"] = offerings
     doc["rounds"] = [{k2: r[k2] for k2 in ("id", "kind", "ran_at", "input_digest", "output_digest")}
                      for r in rounds]
     doc["allocation"] = rounddata.allocation_figures(rounds, index, k)
+    doc["entitlement"] = entitlement.figures(rounds, k)
 
     # Demand per (principal, vendor): from the round data, pseudonyms mapped back to orgs.
     vendor_of = {o["offering"]: o["vendor_id"] for o in offerings}
@@ -128,6 +135,12 @@ def access(s: Session, period: str, at: datetime) -> dict:
             "vendors_hhi": sup(h, n, k), "vendors_cr4": sup(metrics.cr4(list(market_vendor[m].values())), n, k),
             "highly_concentrated": sup(metrics.highly_concentrated(h), n, k),
             "principals_gini": sup(metrics.gini(list(market_principal[m].values())), n, k)})
+    declared = aggregate.stakes_declared(s, period)
+    previous = store.previous_document(s, "access", period)
+    doc["stakes"] = build_structure.stakes_section(declared)
+    doc["market_structure"] = build_structure.market_section(offerings, units, declared, previous, k)
+    doc["foreclosure"] = build_structure.foreclosure_section(
+        offerings, units, aggregate.values_by_principal(s, period), declared, k)
     waits = aggregate.wait_times(s, period, by_size_class)
     doc["wait_times"] = []
     for c, w in waits.items():
@@ -138,6 +151,7 @@ def access(s: Session, period: str, at: datetime) -> dict:
             row[name] = {"count": sup(got.get("count", 0), n, k),
                          "median": sup(got.get("p50"), n, k), "p90": sup(got.get("p90"), n, k)}
         doc["wait_times"].append(row)
+    doc["findings"] = findings.findings(round_figures(doc), previous)
     return doc
 
 
@@ -189,6 +203,7 @@ def pricing(s: Session, period: str, at: datetime) -> dict:
                     for t, u, n, share in sorted(aggregate.annotator_share(orders))],
         "offerings": share_by_offering}
     doc["pay_floor"] = _pay_floor(s, params)
+    doc["findings"] = findings.findings(round_figures(doc), store.previous_document(s, "pricing", period))
     return doc
 
 
@@ -245,6 +260,7 @@ def workforce(s: Session, period: str, at: datetime) -> dict:
             "pay_floor": wf.pay_floor_flag(facts, floor)})
     doc["pay_floor"] = {"amount_minor": floor.amount_minor, "currency": floor.currency}
     doc["vendors"] = vendors
+    doc["findings"] = findings.findings(round_figures(doc), store.previous_document(s, "workforce", period))
     return doc
 
 

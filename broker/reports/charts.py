@@ -1,126 +1,200 @@
-"""Server-rendered SVG charts for the report pages. Pure: data in, SVG text out.
+"""Server-rendered SVG charts for the report pages. Pure: data in, a ``Chart`` out.
 
 No JavaScript, no style attributes (the CSP forbids them): colours are presentation
-attributes. Every chart has a <title> and an aria-label, and each page shows the same
-numbers as a table beside it, so the chart is never the only way to read them.
-Suppressed figures (``metrics.SUPPRESSED``) are drawn as a labelled gap, never as a bar.
+attributes. Every chart carries a <title> and a <desc> (its text alternative, also shown on
+the page) and the same numbers as a table with human headings, so it is never the only way
+to read them. Suppressed figures (``metrics.SUPPRESSED``) are drawn as a labelled gap.
+
+Layout rules the chart test checks (tests/reports/test_charts.py): the legend lists exactly
+the series drawn, each in its colour (every drawn mark and legend entry carries
+``data-series``); no two text labels overlap and none leaves the view box. Text widths are
+estimated at 0.62 × the font size per character, wider than the sans-serif fonts pages use.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from html import escape
 
 from broker.reports.metrics import SUPPRESSED
 
-COLOURS = ("#7a869a", "#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00")
+COLOURS = ("#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#5d4037", "#7a869a")
 W = 640
+PAD = 10
+CHAR = 0.62  # estimated width of a character, in units of the font size
+
+
+@dataclass
+class Chart:
+    title: str
+    svg: str
+    summary: str
+    headers: list[str] = field(default_factory=list)
+    rows: list[list] = field(default_factory=list)
+
+
+def text_width(text: str, size: float) -> float:
+    return len(text) * size * CHAR
 
 
 def _num(v) -> float | None:
     return None if v is None or v == SUPPRESSED or isinstance(v, bool) else float(v)
 
 
-def _fmt(v: float) -> str:
+def fmt(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}".rstrip("0").rstrip(".")
 
 
-def _frame(title: str, h: int, body: str, legend: list[str] | None = None) -> str:
-    label = escape(title)
-    leg = ""
-    for i, name in enumerate(legend or []):
-        x = 10 + i * 150
-        leg += (f'<rect x="{x}" y="6" width="12" height="12" fill="{COLOURS[i % len(COLOURS)]}"/>'
-                f'<text x="{x + 18}" y="16" font-size="12" fill="currentColor">{escape(name)}</text>')
-    return (f'<svg class="chart" role="img" aria-label="{label}" viewBox="0 0 {W} {h}" width="100%" '
-            f'xmlns="http://www.w3.org/2000/svg"><title>{label}</title>{leg}{body}</svg>')
+def _text(x, y, s: str, size=12, anchor="start", colour="currentColor") -> str:
+    a = "" if anchor == "start" else f' text-anchor="{anchor}"'
+    return f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}"{a} fill="{colour}">{escape(s)}</text>'
 
 
-def empty(title: str, message: str = "No data for this period") -> str:
-    return _frame(title, 40, f'<text x="10" y="26" font-size="13" fill="currentColor">{escape(message)}</text>')
+def legend(entries: list[tuple[str, str]], y0: float = 6) -> tuple[str, float]:
+    """Legend entries (name, colour), wrapped onto rows; returns (svg, its height)."""
+    out, x, y = "", PAD, y0
+    for name, colour in entries:
+        w = 18 + text_width(name, 12) + 16
+        if x > PAD and x + w > W - PAD:
+            x, y = PAD, y + 18
+        out += (f'<g class="legend-item" data-series="{escape(name)}"><rect x="{x:.1f}" y="{y:.1f}" width="12" '
+                f'height="12" fill="{colour}"/>{_text(x + 18, y + 10, name)}</g>')
+        x += w
+    return out, (y + 18 - y0 + 8) if entries else 0
 
 
-def grouped_bars(title: str, categories: list[str], series: list[tuple[str, list]], unit: str = "") -> str:
-    """Horizontal bars: one group per category, one bar per series (e.g. demand, allocated)."""
+def _frame(title: str, summary: str, h: float, body: str) -> str:
+    return (f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {W} {h:.0f}" width="100%" '
+            f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title><desc>{escape(summary)}</desc>'
+            f'{body}</svg>')
+
+
+def empty(title: str, message: str = "No data for this period") -> Chart:
+    return Chart(title, _frame(title, message, 40, _text(PAD, 26, message, 13)), message)
+
+
+def grouped_bars(title: str, categories: list[str], series: list[tuple[str, list]], unit: str = "",
+                 category_heading: str = "Category") -> Chart:
+    """Horizontal bars: one group per category (its name above it), one bar per series."""
     if not categories:
         return empty(title)
+    colours = {name: COLOURS[i % len(COLOURS)] for i, (name, _) in enumerate(series)}
+    leg, y = legend(list(colours.items()))
     values = [_num(v) for _, vals in series for v in vals]
     top = max([v for v in values if v is not None] or [0]) or 1
-    bar_h, gap, left, right = 14, 10, 120, 90
-    group_h = bar_h * len(series) + gap
-    h = 30 + group_h * len(categories)
-    body = ""
+    right = max([text_width(fmt(v) + unit, 11) for v in values if v is not None] or [0]) + 8
+    bar_h, span = 16, W - 2 * PAD - right
+    body, drawn = leg, set()
     for ci, cat in enumerate(categories):
-        y0 = 30 + ci * group_h
-        body += (f'<text x="{left - 8}" y="{y0 + group_h / 2:.0f}" text-anchor="end" font-size="12" '
-                 f'fill="currentColor">{escape(cat)}</text>')
-        for si, (name, vals) in enumerate(series):
-            y = y0 + si * bar_h
+        y += 16
+        body += _text(PAD, y, cat, 12)
+        y += 6
+        for name, vals in series:
             v = _num(vals[ci])
             if v is None:
-                body += (f'<text x="{left + 4}" y="{y + bar_h - 3}" font-size="11" fill="currentColor">'
-                         f'{escape(name)}: suppressed</text>')
-                continue
-            w = (W - left - right) * v / top
-            body += (f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h - 2}" '
-                     f'fill="{COLOURS[si % len(COLOURS)]}"><title>{escape(cat)} — {escape(name)}: '
-                     f'{_fmt(v)}{escape(unit)}</title></rect>'
-                     f'<text x="{left + w + 4:.1f}" y="{y + bar_h - 3}" font-size="11" fill="currentColor">'
-                     f'{_fmt(v)}{escape(unit)}</text>')
-    return _frame(title, h, body, [name for name, _ in series])
+                body += _text(PAD, y + 12, f"{name}: suppressed (fewer than k principals)", 11)
+            else:
+                w = span * v / top
+                drawn.add(name)
+                body += (f'<rect data-series="{escape(name)}" x="{PAD}" y="{y:.1f}" width="{w:.1f}" height="{bar_h - 3}" '
+                         f'fill="{colours[name]}"><title>{escape(cat)} — {escape(name)}: {fmt(v)}{escape(unit)}</title></rect>'
+                         + _text(PAD + w + 4, y + 11, f"{fmt(v)}{unit}", 11))
+            y += bar_h
+        y += 6
+    if drawn != set(colours):  # a series with nothing drawn is not in the legend
+        leg2, _ = legend([(n, c) for n, c in colours.items() if n in drawn])
+        body = body.replace(leg, leg2, 1)
+    summary = "; ".join(f"{cat}: " + ", ".join(f"{name} {fmt(v) + unit if (v := _num(vals[i])) is not None else 'suppressed'}"
+                                              for name, vals in series) for i, cat in enumerate(categories))
+    rows = [[cat] + [vals[i] for _, vals in series] for i, cat in enumerate(categories)]
+    return Chart(title, _frame(title, summary, y + PAD, body), summary,
+                 [category_heading] + [f"{n.capitalize()}{f' ({unit.strip()})' if unit else ''}" for n, _ in series], rows)
 
 
-def ranges(title: str, rows: list[tuple[str, float, float, float]], unit: str = "") -> str:
-    """One line per row from min to max with a mark at the median (e.g. list price ranges)."""
+def ranges(title: str, rows: list[tuple[str, float, float, float]], unit: str = "") -> Chart:
+    """One bar per row from its lowest to its highest value with a mark at the median: the
+    row's name on the line above, its figures on the line below, on one scale from 0."""
     if not rows:
         return empty(title)
-    top = max(r[3] for r in rows) or 1
-    left, right, row_h = 200, 80, 26
-    h = 34 + row_h * len(rows)
+    series = [("lowest to highest", COLOURS[7]), ("median", COLOURS[0])]
+    body, y = legend(series)
+    top = max(r[3] for r in rows) * 1.05 or 1
+    span = W - 2 * PAD
 
     def x(v):
-        return left + (W - left - right) * v / top
+        return PAD + span * v / top
 
-    body = ""
-    for i, (label, lo, mid, hi) in enumerate(rows):
-        y = 40 + i * row_h
-        body += (f'<text x="{left - 8}" y="{y + 4}" text-anchor="end" font-size="12" fill="currentColor">{escape(label)}</text>'
-                 f'<line x1="{x(lo):.1f}" x2="{x(hi):.1f}" y1="{y}" y2="{y}" stroke="{COLOURS[0]}" stroke-width="6"/>'
-                 f'<circle cx="{x(mid):.1f}" cy="{y}" r="6" fill="{COLOURS[1]}"><title>{escape(label)}: min {_fmt(lo)}, '
-                 f'median {_fmt(mid)}, max {_fmt(hi)}{escape(unit)}</title></circle>'
-                 f'<text x="{x(hi) + 8:.1f}" y="{y + 4}" font-size="11" fill="currentColor">{_fmt(lo)}–{_fmt(hi)}{escape(unit)}</text>')
-    return _frame(title, h, body, ["min–max", "median"])
+    for label, lo, mid, hi in rows:
+        y += 16
+        body += _text(PAD, y, label, 12)
+        y += 12
+        body += (f'<line data-series="lowest to highest" x1="{x(lo):.1f}" x2="{max(x(hi), x(lo) + 2):.1f}" y1="{y:.1f}" '
+                 f'y2="{y:.1f}" stroke="{series[0][1]}" stroke-width="8"/>'
+                 f'<circle data-series="median" cx="{x(mid):.1f}" cy="{y:.1f}" r="6" fill="{series[1][1]}">'
+                 f'<title>{escape(label)}: median {fmt(mid)}{escape(unit)}</title></circle>')
+        y += 22
+        body += _text(PAD, y, f"lowest {fmt(lo)} · median {fmt(mid)} · highest {fmt(hi)}{unit}", 11)
+        y += 6
+    summary = "; ".join(f"{label}: lowest {fmt(lo)}, median {fmt(mid)}, highest {fmt(hi)}{unit}"
+                        for label, lo, mid, hi in rows)
+    u = f" ({unit.strip()})" if unit else ""
+    return Chart(title, _frame(title, summary, y + PAD, body), summary,
+                 ["Market", f"Lowest{u}", f"Median{u}", f"Highest{u}"], [list(r) for r in rows])
+
+
+def _x_labels(xs: list[str], px) -> list[tuple[int, str]]:
+    """Period labels under the axis, every n-th one so that none overlaps the next; the first
+    starts at its point and the last ends at its point, so neither is clipped."""
+    widest = max(text_width(s, 11) for s in xs) + 8
+    step = 1
+    while step < len(xs) and (px(step) - px(0)) < widest:
+        step += 1
+    keep = list(range(0, len(xs), step))
+    if keep[-1] != len(xs) - 1:
+        if len(keep) > 1 and px(len(xs) - 1) - px(keep[-1]) < widest:
+            keep.pop()
+        keep.append(len(xs) - 1)
+    last = len(xs) - 1
+    return [(i, "start" if i == 0 and last else "end" if i == last and last else "middle") for i in keep]
 
 
 def lines(title: str, xs: list[str], series: list[tuple[str, list]], y_max: float | None = None,
-          threshold: tuple[float, str] | None = None) -> str:
+          threshold: tuple[float, str] | None = None, unit: str = "") -> Chart:
     """Values over periods, one line per series; an optional dashed threshold line."""
-    if not xs or not series:
+    drawn = [(name, vals) for name, vals in series if any(_num(v) is not None for v in vals)]
+    if not xs or not drawn:
         return empty(title)
-    vals = [_num(v) for _, s in series for v in s]
+    colours = {name: COLOURS[i % len(COLOURS)] for i, (name, _) in enumerate(drawn)}
+    body, top_pad = legend(list(colours.items()))
+    top_pad += 12
+    vals = [_num(v) for _, s in drawn for v in s]
     top = y_max or max([v for v in vals if v is not None] or [1]) or 1
-    left, right, top_pad, h = 60, 20, 30, 220
-    plot_h = h - top_pad - 30
+    left, right, plot_h = 50, PAD + 4, 160
+    h = top_pad + plot_h + 30
 
     def px(i):
-        return left + (W - left - right) * (i / max(1, len(xs) - 1))
+        return left + (W - left - right) * (i / max(1, len(xs) - 1)) if len(xs) > 1 else (left + W - right) / 2
 
     def py(v):
         return top_pad + plot_h - plot_h * v / top
 
-    body = (f'<line x1="{left}" x2="{W - right}" y1="{py(0):.1f}" y2="{py(0):.1f}" stroke="currentColor" stroke-opacity=".4"/>'
-            f'<text x="{left - 6}" y="{py(top) + 4:.1f}" text-anchor="end" font-size="11" fill="currentColor">{_fmt(top)}</text>'
-            f'<text x="{left - 6}" y="{py(0) + 4:.1f}" text-anchor="end" font-size="11" fill="currentColor">0</text>')
+    body += (f'<line x1="{left}" x2="{W - right}" y1="{py(0):.1f}" y2="{py(0):.1f}" stroke="currentColor" stroke-opacity=".4"/>'
+             + _text(left - 6, py(top) + 4, fmt(top), 11, "end") + _text(left - 6, py(0) + 4, "0", 11, "end"))
     if threshold and threshold[0] <= top:
         body += (f'<line x1="{left}" x2="{W - right}" y1="{py(threshold[0]):.1f}" y2="{py(threshold[0]):.1f}" '
-                 f'stroke="{COLOURS[2]}" stroke-dasharray="4 4"/><text x="{W - right}" y="{py(threshold[0]) - 4:.1f}" '
-                 f'text-anchor="end" font-size="11" fill="{COLOURS[2]}">{escape(threshold[1])}</text>')
-    for i, label in enumerate(xs):
-        body += f'<text x="{px(i):.1f}" y="{h - 8}" text-anchor="middle" font-size="11" fill="currentColor">{escape(label)}</text>'
-    for si, (name, s) in enumerate(series):
-        colour = COLOURS[(si + 1) % len(COLOURS)]
-        pts = [(px(i), py(v)) for i, v in enumerate(_num(v) for v in s) if v is not None]
+                 f'stroke="{COLOURS[1]}" stroke-dasharray="4 4"/>'
+                 + _text(W - right, py(threshold[0]) - 4, threshold[1], 11, "end", COLOURS[1]))
+    for i, anchor in _x_labels(xs, px):
+        body += _text(px(i), h - 8, xs[i], 11, anchor)
+    for name, s in drawn:
+        colour = colours[name]
+        pts = [(px(i), py(v), v) for i, v in enumerate(_num(v) for v in s) if v is not None]
         if len(pts) > 1:
-            body += (f'<polyline points="{" ".join(f"{a:.1f},{b:.1f}" for a, b in pts)}" fill="none" '
-                     f'stroke="{colour}" stroke-width="2"/>')
-        for (a, b), v in zip(pts, [v for v in (_num(v) for v in s) if v is not None]):
-            body += f'<circle cx="{a:.1f}" cy="{b:.1f}" r="3" fill="{colour}"><title>{escape(name)}: {_fmt(v)}</title></circle>'
-    return _frame(title, h, body, [name for name, _ in series][:4])
+            body += (f'<polyline data-series="{escape(name)}" points="{" ".join(f"{a:.1f},{b:.1f}" for a, b, _ in pts)}" '
+                     f'fill="none" stroke="{colour}" stroke-width="2"/>')
+        for a, b, v in pts:
+            body += (f'<circle data-series="{escape(name)}" cx="{a:.1f}" cy="{b:.1f}" r="3" fill="{colour}">'
+                     f'<title>{escape(name)}: {fmt(v)}{escape(unit)}</title></circle>')
+    summary = "; ".join(f"{name}: " + ", ".join(f"{x} {fmt(v) if (v := _num(val)) is not None else 'no figure'}"
+                                               for x, val in zip(xs, s)) for name, s in drawn)
+    rows = [[x] + [s[i] for _, s in drawn] for i, x in enumerate(xs)]
+    return Chart(title, _frame(title, summary, h, body), summary, ["Period"] + [n for n, _ in drawn], rows)

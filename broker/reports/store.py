@@ -40,6 +40,11 @@ def latest(s: Session, series: str) -> Report | None:
 
 def history(s: Session, series: str, up_to_period: str, n: int = 12) -> list[dict]:
     """Documents of the series' current (not superseded) reports up to a period, oldest first."""
+    return [doc for _, doc in history_with_ids(s, series, up_to_period, n)]
+
+
+def history_with_ids(s: Session, series: str, up_to_period: str, n: int = 12) -> list[tuple[int, dict]]:
+    """(report id, document) of the series' current reports up to a period, oldest first."""
     gone = superseded_ids(s)
     rows = s.exec(select(Report).where(Report.series == series, Report.period <= up_to_period)
                   .order_by(Report.period.desc(), Report.id.desc())).all()
@@ -48,7 +53,18 @@ def history(s: Session, series: str, up_to_period: str, n: int = 12) -> list[dic
         if r.id in gone or r.period in seen:
             continue
         seen.add(r.period)
-        out.append(json.loads(r.document))
+        out.append((r.id, json.loads(r.document)))
         if len(out) == n:
             break
     return out[::-1]
+
+
+def previous_document(s: Session, series: str, period: str) -> dict | None:
+    """The document of the series' current report of the latest period before ``period``
+    (what a report's findings compare with), or None."""
+    gone = superseded_ids(s)
+    for r in s.exec(select(Report).where(Report.series == series, Report.period < period)
+                    .order_by(Report.period.desc(), Report.id.desc())):
+        if r.id not in gone:
+            return json.loads(r.document)
+    return None

@@ -26,7 +26,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from broker.reports import canonical, rounddata, signing
+from broker.reports import canonical, rounddata, signing, verify_figures
 from broker.tlog import audit, merkle
 
 
@@ -128,16 +128,7 @@ def _first_difference(a, b, path: str = "") -> str | None:
     return None if a == b else path.lstrip(".")
 
 
-def _lookup(doc, path: str):
-    cur = doc
-    for part in path.replace("]", "").replace("[", ".").split("."):
-        if part == "" or " " in part:
-            continue
-        try:
-            cur = cur[int(part)] if isinstance(cur, list) else cur[part]
-        except (KeyError, IndexError, ValueError, TypeError):
-            return "(missing)"
-    return cur
+_lookup = verify_figures.value_at
 
 
 def _sha(data: bytes) -> str:
@@ -155,6 +146,7 @@ class Verifier:
         self.saved: audit.Saved | None = None  # --since: a checkpoint saved earlier
         self.replay = True  # --no-replay: skip re-running rounds (no engine installed)
         self.log_summary = ""
+        self.documents: dict[str, dict[str, dict]] = {}  # series -> period -> latest document
 
     def run(self) -> int:
         jwks = self.jwks = self.src.jwks()
@@ -172,6 +164,7 @@ class Verifier:
             last[item["series"]] = item["digest"]
             if doc["series"] == "access":
                 self.check_access(doc, label)
+            self.check_findings(doc, label)
             self.log(f"ok  {label} {item['digest']}")
         self.check_log(items)
         return len(items)
@@ -293,6 +286,33 @@ class Verifier:
         if where is not None:
             raise Discrepancy(f"{label}: figure allocation.{where} is {_lookup(stored, where)!r} in the "
                               f"report, but the round data give {_lookup(again, where)!r}")
+        self.check_structure(doc, rounds, label)
+
+
+    # --- schema 2.1: market structure, entitlement and findings (broker.reports.verify_figures) ---
+
+    def previous_document(self, doc: dict) -> dict | None:
+        """The series' latest report, published before this one, of the latest earlier period."""
+        earlier = [p for p in self.documents.get(doc["series"], {}) if p < doc["period"]]
+        return self.documents[doc["series"]][max(earlier)] if earlier else None
+
+    def check_findings(self, doc: dict, label: str) -> None:
+        if verify_figures.declares_findings(doc):
+            self._raise_on(verify_figures.findings_mismatch(doc, self.previous_document(doc), _first_difference), label)
+        self.documents.setdefault(doc["series"], {})[doc["period"]] = doc
+
+    def check_structure(self, doc: dict, rounds: list[dict], label: str) -> None:
+        if not verify_figures.declares_findings(doc):
+            return
+        self._raise_on(verify_figures.entitlement_mismatch(doc, rounds, _first_difference), label)
+        self._raise_on(verify_figures.structure_mismatch(doc, self.previous_document(doc), _first_difference), label)
+
+    @staticmethod
+    def _raise_on(mismatch, label: str) -> None:
+        if mismatch is not None:
+            where, stored, again = mismatch
+            raise Discrepancy(f"{label}: figure {where} is {stored!r} in the report, "
+                              f"but the published data give {again!r}")
 
 
 def download(src, folder: str | Path) -> int:
@@ -361,7 +381,7 @@ def main(argv=None) -> int:
         print(f"ERROR: cannot read the series: {e.__class__.__name__}: {e}", file=sys.stderr)
         return 2
     replays = "round replays" if verifier.replay else "round replays SKIPPED"
-    print(f"OK: {n} reports verified (signatures, chain, {replays}, access figures); {verifier.log_summary}")
+    print(f"OK: {n} reports verified (signatures, chain, {replays}, access figures, market structure, entitlement, findings); {verifier.log_summary}")
     return 0
 
 

@@ -34,6 +34,9 @@ def register(app: Flask) -> None:
     from broker.web import tlog
 
     app.register_blueprint(tlog.bp)
+    from broker.web import audit
+
+    app.register_blueprint(audit.bp)
     csrf.exempt(payments.hooks)  # Stripe signs its webhooks; there is no browser session
     # every page may show an amount or a country's name
     app.jinja_env.globals.update(format_money=format_money, COUNTRIES=COUNTRIES)

@@ -16,4 +16,10 @@ def home():
 @bp.get("/dashboard")
 @login_required()
 def dashboard():
-    return render_template(f"dashboard/{g.principal.role.value}.html", org=g.org, user=g.user)
+    extra = {}
+    if g.principal.role.value == "auditor":
+        from broker.reports import auditing
+
+        periods = auditing.periods(db.session())
+        extra = {"periods": periods, "alerts": auditing.alerts(periods[0] if periods else None)}
+    return render_template(f"dashboard/{g.principal.role.value}.html", org=g.org, user=g.user, **extra)

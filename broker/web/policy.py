@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from sqlmodel import select
 
 from broker import db
 from broker.clock import now
-from broker.models import User
-from broker.policy import PARAMETERS, current_params
+from broker.policy import DEFAULTS, current_params
 from broker.services import groups, schedule
 from broker.services import policy as svc
+from broker.web import policy_labels
 
 bp = Blueprint("policy", __name__, url_prefix="/policy")
 
@@ -20,10 +19,14 @@ def index():
     period = schedule.current_period(s, now())
     pol = current_params(s, period)
     history = svc.history(s)
-    authors = {u.id: u.email for u in s.exec(select(User).where(
-        User.id.in_([v.created_by_user_id for v in history if v.created_by_user_id])))} if history else {}
-    return render_template("policy/index.html", pol=pol, period=period, params=PARAMETERS,
-                           history=history, authors=authors)
+    # Each version against the one before it (the oldest against the defaults); operators
+    # are named by their role, never by their address.
+    older = history[1:] + [None]
+    changed = [policy_labels.changes({**DEFAULTS, **(o.params if o else {})}, {**DEFAULTS, **v.params})
+               for v, o in zip(history, older)]
+    return render_template("policy/index.html", pol=pol, period=period,
+                           rows=policy_labels.rows({**DEFAULTS, **pol.params}, DEFAULTS),
+                           history=list(zip(history, changed)))
 
 
 @bp.get("/quotas")

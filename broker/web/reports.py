@@ -2,15 +2,14 @@
 and the JWKS at /.well-known/jwks.json. No login: published reports are public."""
 from __future__ import annotations
 
-import html
 import json
-import re
 
 from flask import Blueprint, abort, current_app, jsonify, render_template
 from markupsafe import Markup
 
 from broker import db
-from broker.reports import charts, csvexport, keys, metrics, store
+from broker.catalog.vocabulary import TASK_TYPES, UNITS
+from broker.reports import charts, csvexport, keys, labels, metrics, store
 
 bp = Blueprint("reports", __name__)
 
@@ -37,7 +36,7 @@ def index():
     rows = store.page(s, limit=500)
     gone = store.superseded_ids(s)
     latest = {series: store.latest(s, series) for series in ("access", "pricing", "workforce")}
-    return render_template("reports/index.html", rows=rows, superseded=gone, latest=latest)
+    return render_template("reports/index.html", rows=rows, superseded=gone, latest=latest, short=short_digest)
 
 
 @bp.get("/reports/<int:report_id>")
@@ -49,45 +48,82 @@ def show(report_id: int):
     doc = json.loads(r.document)
     superseded_by = next((x for x in store.page(s, limit=50, period=r.period, series=r.series)
                           if x.supersedes_id == r.id), None)
-    # Each chart's title (its aria-label, which charts.py always writes) is also shown as a
-    # visible caption above it.
-    svg = [(html.unescape(m.group(1)) if (m := _LABEL.search(c)) else "", Markup(c)) for c in _charts(s, doc)]
-    return render_template("reports/show.html", r=r, doc=doc, charts=svg,
-                           tables=csvexport.tables(doc), superseded_by=superseded_by,
-                           SUPPRESSED=metrics.SUPPRESSED)
+    shown = [(c, Markup(c.svg)) for c in _charts(s, doc)]
+    return render_template("reports/show.html", r=r, doc=doc, charts=shown,
+                           tables=page_tables(doc), superseded_by=superseded_by,
+                           SUPPRESSED=metrics.SUPPRESSED, short=short_digest)
 
 
-_LABEL = re.compile(r'aria-label="([^"]*)"')
+def short_digest(d: str | None) -> str:
+    """``sha256:1a2b3c4d…9f8e7d6c``: enough to tell digests apart on a page; the full one is
+    in the element's title and copyable beside it."""
+    if not d:
+        return ""
+    algo, _, hexd = d.partition(":")
+    return f"{algo}:{hexd[:8]}…{hexd[-8:]}" if len(hexd) > 20 else d
 
 
-def _charts(s, doc: dict) -> list[str]:
+def page_tables(doc: dict) -> list[dict]:
+    """The document's tables for the page: human titles and headings (labels), the findings
+    left out (they open the page), nested groups of columns (``affiliated.*``) as a table of
+    their own beside the row's name, and long tables cut at 50 rows (the CSV has them all)."""
+    out = []
+    for name, rows in csvexport.tables(doc).items():
+        if name == "findings":
+            continue
+        cols: list[str] = []
+        for row in rows:
+            cols += [c for c in row if c not in cols]
+        groups: dict[str, list[str]] = {}
+        for c in cols:
+            groups.setdefault(c.split(".", 1)[0] + "." if "." in c else "", []).append(c)
+        ident = [c for c in groups.get("", []) if c in _IDENTIFYING][:2] or groups.get("", [])[:1]
+        for prefix, members in groups.items():
+            title = labels.table_title(name) if not prefix else (
+                f"{labels.table_title(name)}: {labels.humanise(prefix.rstrip('.')).lower()}")
+            shown = members if not prefix else ident + members
+            out.append({"name": name, "title": title, "total": len(rows),
+                        "columns": [(c, labels.column(c)) for c in shown], "rows": rows[:50]})
+    return out
+
+
+_IDENTIFYING = ("vendor", "task_type", "size_class", "offering", "group", "holder", "language", "basis")
+
+
+def _charts(s, doc: dict) -> list[charts.Chart]:
     series = doc["series"]
     if series == "access":
         sc = doc["allocation"]["size_classes"]
         out = [charts.grouped_bars("Allocation vs demand by size class (units)", [r["size_class"] for r in sc],
                                    [("demand", [r["demand_units"] for r in sc]),
-                                    ("allocated", [r["allocated_units"] for r in sc])])]
+                                    ("allocated", [r["allocated_units"] for r in sc])],
+                                   category_heading="Size class")]
         w = doc["wait_times"]
         for key, label in (("submission_to_allocation", "Wait from submission to allocation (hours)"),
                            ("allocation_to_delivery", "Wait from allocation to delivery (hours)")):
             out.append(charts.grouped_bars(label, [r["size_class"] for r in w],
                                            [("median", [r[key]["median"] for r in w]),
-                                            ("p90", [r[key]["p90"] for r in w])], " h"))
+                                            ("p90", [r[key]["p90"] for r in w])], " h", category_heading="Size class"))
         hist = store.history(s, "access", doc["period"])
         if not hist or hist[-1]["period"] != doc["period"]:
             hist.append(doc)
         markets = sorted({c["task_type"] for h in hist for c in h.get("concentration", [])})
-        lines = [(m, [next((c["vendors_hhi"] for c in h.get("concentration", []) if c["task_type"] == m), None)
+        lines = [(TASK_TYPES.get(m, m), [next((c["vendors_hhi"] for c in h.get("concentration", []) if c["task_type"] == m), None)
                       for h in hist]) for m in markets]
         out.append(charts.lines("Market concentration over time (HHI of vendors)", [h["period"] for h in hist],
                                 lines, y_max=10000, threshold=(1800, "highly concentrated (1 800)")))
         return out
     if series == "pricing":
-        rows = [(f"{p['task_type']} / {p['unit']} ({p['currency']})", p["min_minor"] / 100,
+        rows = [(f"{TASK_TYPES.get(p['task_type'], p['task_type'])}, per {UNITS.get(p['unit'], p['unit'])}", p["min_minor"] / 100,
                  p["median_minor"] / 100, p["max_minor"] / 100) for p in doc["list_prices"]]
-        return [charts.ranges("List price ranges per task type and unit (major units)", rows)]
+        currencies = sorted({p["currency"] for p in doc["list_prices"]})
+        unit = f" {currencies[0]}" if len(currencies) == 1 else ""
+        if len(currencies) > 1:
+            rows = [(f"{label} ({p['currency']})", *rest) for (label, *rest), p in zip(rows, doc["list_prices"])]
+        return [charts.ranges("List price ranges per task type and unit", rows, unit)]
     vendors = [v for v in doc["vendors"] if v.get("disclosed")]
     floor = doc["pay_floor"]
     return [charts.grouped_bars(f"Median hourly annotator pay (pay floor {floor['amount_minor'] / 100:.2f} {floor['currency']})",
                                 [f"{v['vendor']} ({v['pay_currency']})" for v in vendors],
-                                [("median hourly pay", [v["median_hourly_pay_minor"] / 100 for v in vendors])])]
+                                [("median hourly pay", [v["median_hourly_pay_minor"] / 100 for v in vendors])],
+                                category_heading="Vendor")]

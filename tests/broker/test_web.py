@@ -62,6 +62,11 @@ def test_policy_page_is_public_and_operator_change_applies_next_period(client, m
     assert v.effective_period == "2026-W49"  # clock: Monday of W48, W49's cutoff still ahead
     text = client.get("/policy").get_data(as_text=True)
     assert "Tighter reservations" in text
+    # Plain names and units; the history names what changed, and the operator by role only.
+    assert "Pay floor</th><td data-param=\"pay_floor_minor\">USD 8.00 an hour" in text
+    assert "Largest reservation: 30 % of an offering&#39;s capacity for the period → 20 %" in text
+    main = text.split("<main", 1)[1]  # the header shows the signed-in user their own address
+    assert text.count("data-changed=") == 1 and user.email not in main and "an operator" in main
 
 
 def test_developer_pages_need_a_developer(client, make):

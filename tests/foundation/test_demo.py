@@ -123,6 +123,16 @@ def _investor_first_vendor_shows_in_its_reports(client):
         fair = [v for v in doc["vendors"] if v["vendor"] != "Northstar Annotation"
                 and v["delivery_fairness"] != "suppressed"]
         assert fair and all(v["delivery_fairness"] > 0.99 for v in fair)
+        # Findings first: the report opens by naming Northstar's preference for its investor,
+        # with its ratio and threshold (issue 18's demo finding).
+        first = doc["findings"][0]
+        ratio = f"{aff['preference_ratio_delivered']:.2f}×"
+        assert first["code"] == "affiliate_preference", doc["findings"][:2]
+        assert first["text"].startswith("Northstar Annotation delivered to its 49 % investor Helios Intelligence "
+                                        f"{ratio}"), first["text"]
+        assert "(threshold 1.2;" in first["text"] and first["value"] == aff["preference_ratio_delivered"]
+    page = client.get(f"/reports/{items[0]['id']}").get_data(as_text=True)
+    assert page.index("Northstar Annotation delivered to its 49 % investor") < page.index("<h2>Charts</h2>")
 
 
 def _vendors_and_offerings(session, clock):

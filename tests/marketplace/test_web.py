@@ -162,3 +162,14 @@ def test_offering_rules_of_the_service_refuse_the_form(vendor_client, market, ch
     r = _post(vendor_client, "/vendor/offerings/new", {**FORM, **change})
     assert r.status_code == 422 and f"{field}:" in r.get_data(as_text=True), r.get_data(as_text=True)[:2000]
     assert market.count(Offering) == 0
+
+
+def test_vendor_page_says_what_a_stake_buys(client, market):
+    vendor = market.org("vendor", "Northstar Test")
+    investor = market.org("developer", "Helios Test")
+    market.stake(investor, vendor, "49")
+    page = client.get(f"/vendors/{vendor.id}").get_data(as_text=True)
+    stakes = page.split('id="h-stakes"', 1)[1].split("</section>", 1)[0]
+    assert "Helios Test" in stakes and "49 %" in stakes
+    assert "What a stake buys here: nothing in the allocation." in stakes
+    assert "buys no priority, share or reservation" in stakes and "access reports compare" in stakes

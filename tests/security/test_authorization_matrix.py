@@ -112,6 +112,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("/api/v1/vendors/<int:vendor_id>/disclosures", "GET"): "ok ok ok ok ok ok ok",
     ("/api/v1/vendors/<int:vendor_id>/disclosures/<quarter>", "PUT"): "401 403 403 ok 403 403 ok",
     ("/api/v1/vendors/<int:vendor_id>/profile", "PUT"): "401 403 403 ok 403 403 ok",
+    ("/audit/vendors/<int:vendor_id>", "GET"): "ok ok ok ok ok ok ok",  # public: from published reports
     ("/catalog", "GET"): "ok ok ok ok ok ok ok",
     ("/catalog.csv", "GET"): "ok ok ok ok ok ok ok",
     ("/catalog/compare", "GET"): "ok ok ok ok ok ok ok",

@@ -1,0 +1,83 @@
+"""Human names for the report pages: table titles and column headings instead of JSON keys
+(``allocation.markets`` is "Allocation by market", ``affiliated.preference_ratio_delivered``
+is "Investors' preference ratio, delivered"). Pure. The JSON and CSV keep their keys.
+"""
+from __future__ import annotations
+
+TABLES = {
+    "allocation.markets": "Allocation by task type",
+    "allocation.offerings": "Allocation by offering",
+    "allocation.size_classes": "Allocation by size class",
+    "allocation.unserved": "Units not served, by reason",
+    "concentration": "Vendor concentration by task type (allocated units)",
+    "entitlement.developers": "Entitlement ratio by developer (round pseudonyms)",
+    "entitlement.size_classes": "Entitlement ratio by size class",
+    "foreclosure.holders": "Foreclosure share by stake holder and market",
+    "foreclosure.vendors": "Customers without a stake at invested vendors",
+    "market_structure": "Market concentration by task type and language",
+    "offerings": "Offerings in the period",
+    "rounds": "Allocation rounds",
+    "stakes": "Declared stakes",
+    "vendors": "Vendors",
+    "wait_times": "Wait times by size class (hours)",
+    "list_prices": "List prices",
+    "effective_prices": "Effective prices paid by size class",
+    "price_changes": "Price changes",
+    "platform_fee.by_currency": "Platform fee by currency",
+    "annotator_share.markets": "Annotator share of the price by task type",
+    "annotator_share.offerings": "Annotator share of the price by offering",
+    "pay_floor.below": "Offerings under the pay floor",
+}
+
+COLUMNS = {
+    "task_type": "Task type", "language": "Language", "basis": "Measured on", "vendor": "Vendor",
+    "vendor_id": "Vendor id", "vendors": "Vendors", "offering": "Offering", "offering_id": "Offering id",
+    "title": "Title", "unit": "Unit", "capacity_units": "Capacity (units)", "languages": "Languages",
+    "principals": "Principals", "demand_units": "Demand (units)", "allocated_units": "Allocated units",
+    "delivered_units": "Delivered units", "satisfaction": "Satisfaction", "satisfaction_jain": "Fairness of satisfaction (Jain)",
+    "size_class": "Size class", "reason": "Reason", "requests": "Requests", "units": "Units",
+    "delivery_ratio": "Delivery ratio", "delivery_fairness": "Delivery fairness (Jain)",
+    "customers_hhi": "Customers' HHI", "customers_cr4": "Customers' CR4", "gini": "Gini",
+    "affiliated.principals": "Investors", "affiliated.affiliated_satisfaction": "Investors' satisfaction",
+    "affiliated.others_satisfaction": "Others' satisfaction",
+    "affiliated.affiliated_delivery_ratio": "Investors' delivery ratio",
+    "affiliated.others_delivery_ratio": "Others' delivery ratio",
+    "affiliated.preference_ratio_allocated": "Investors' preference ratio, allocated",
+    "affiliated.preference_ratio_delivered": "Investors' preference ratio, delivered",
+    "vendors_hhi": "HHI of vendors", "vendors_cr4": "CR4 of vendors", "highly_concentrated": "Highly concentrated",
+    "principals_gini": "Gini of principals", "hhi": "HHI", "hhi_change": "HHI change",
+    "top_vendor": "Largest vendor", "top_share": "Largest share", "significant_change": "Significant change",
+    "share_above_30_percent": "A share above 30 %", "mhhi_delta": "Modified HHI delta (stakes)",
+    "units_by_vendor": "Units by vendor", "holder": "Stake holder", "holders": "Stake holders",
+    "percent": "Stake (%)", "foreclosure_share": "Foreclosure share", "rivals": "Customers without a stake",
+    "rivals_fill_rate": "Their fill rate here", "market_fill_rate": "Their fill rate in the market",
+    "fill_gap": "Fill-rate gap", "currency": "Currency", "rivals_price_minor": "Their price here (minor units)",
+    "market_price_minor": "Their price in the market (minor units)", "price_gap_percent": "Price gap (%)",
+    "group": "Developer (pseudonym)", "fair_share_units": "Fair share promised (units)",
+    "entitlement_ratio": "Entitlement ratio", "causes": "Causes",
+    "submission_to_allocation.count": "Allocations", "submission_to_allocation.median": "Submission → allocation, median",
+    "submission_to_allocation.p90": "Submission → allocation, p90",
+    "allocation_to_delivery.count": "Deliveries", "allocation_to_delivery.median": "Allocation → delivery, median",
+    "allocation_to_delivery.p90": "Allocation → delivery, p90",
+    "id": "Id", "kind": "Kind", "ran_at": "Ran at", "input_digest": "Input digest", "output_digest": "Output digest",
+    "min_minor": "Lowest (minor units)", "median_minor": "Median (minor units)", "max_minor": "Highest (minor units)",
+    "offerings": "Offerings", "price_minor": "Price (minor units)", "effective_from": "Effective from",
+    "amount_minor": "Amount (minor units)", "previous_amount_minor": "Previous amount (minor units)",
+    "orders": "Orders", "order_value_minor": "Order value (minor units)", "fee_minor": "Fee (minor units)",
+    "share_percent": "Annotator share (%)", "annotator_share_percent": "Annotator share (%)",
+    "hourly_pay_minor": "Hourly pay (minor units)",
+}
+
+
+def humanise(key: str) -> str:
+    """A readable heading for any key the tables above do not name."""
+    words = key.replace(".", ": ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def table_title(name: str) -> str:
+    return TABLES.get(name) or humanise(name)
+
+
+def column(key: str) -> str:
+    return COLUMNS.get(key) or humanise(key)

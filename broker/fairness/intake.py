@@ -8,7 +8,7 @@ does all three at once and answers only "valid or not": on ``None`` the caller r
 from __future__ import annotations
 
 from .model import Request, Round, instant_key, parse_header
-from .validate import _HINTS, _REQ_KEYS, _REQ_KEYS_HINT, _conforms, _is_int, rules_except_requests
+from .validate import _REQ_KEYS, _conforms, _is_int, _keys_ok, rules_except_requests
 
 
 def intake(data) -> Round | None:
@@ -31,7 +31,7 @@ def intake(data) -> Round | None:
 
 def _requests(items, group_of: dict, offerings: dict) -> list[Request] | None:
     """Every check ``validate`` makes on requests (schema and rules), while building them."""
-    keys_plain, keys_hint, hints = _REQ_KEYS, _REQ_KEYS_HINT, _HINTS
+    keys_plain = _REQ_KEYS
     instants: dict[str, int] = {}
     out = []
     append = out.append
@@ -41,9 +41,9 @@ def _requests(items, group_of: dict, offerings: dict) -> list[Request] | None:
         k = x.keys()
         hint = None
         if k != keys_plain:
-            hint = x.get("reason_hint")
-            if k != keys_hint or not isinstance(hint, str) or hint not in hints:
+            if not _keys_ok(x, k):
                 return None
+            hint = x.get("reason_hint")
         units = x["units"]
         if type(units) is not int and not _is_int(units):
             return None

@@ -200,8 +200,11 @@ def create_request(body: RequestCreate):
     s = db.session()
     prepared = svc.prepare(s, g.principal, body.model_dump())  # reads, before the write lock
 
+    made = {}
+
     def create(s):
         r = svc.insert(s, g.principal, prepared)
+        made[r.receipt["commitment"]] = r.receipt["payload"]  # a retry's attempt is rolled back: keyed
         out = RequestOut.of(s, r, live=False).model_dump(mode="json")
         out["receipt"] = receipt_json(s, r.receipt, sign=False)
         return out, 201
@@ -212,7 +215,8 @@ def create_request(body: RequestCreate):
     # same bytes again: Ed25519 is deterministic), outside SQLite's write lock.
     out, status = idempotency.run(s, g.principal, "requests.create", request.headers.get("Idempotency-Key"),
                                   body.model_dump(mode="json"), create, look_first=False)
-    out["receipt"]["jws"] = receipt_signing.jws(s, canonical.jcs(out["receipt"]["receipt"]))
+    receipt = out["receipt"]
+    receipt["jws"] = receipt_signing.jws(s, made.get(receipt["commitment"]) or canonical.jcs(receipt["receipt"]))
     return out, status
 
 

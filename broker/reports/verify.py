@@ -26,7 +26,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from broker.reports import canonical, rounddata, signing
+from broker.reports import canonical, receipt_checks, rounddata, signing
 from broker.tlog import audit, merkle
 
 
@@ -56,10 +56,10 @@ class HttpSource:
     def bytes(self, link: str) -> bytes:
         return self._get(urllib.parse.urljoin(self.base, link))
 
-    def _pages(self, path: str) -> list[dict]:
+    def _pages(self, path: str, **params) -> list[dict]:
         items, cursor = [], None
         while True:
-            q = {"limit": 200, **({"cursor": cursor} if cursor else {})}
+            q = {"limit": 200, **params, **({"cursor": cursor} if cursor else {})}
             page = json.loads(self.bytes(f"{path}?{urllib.parse.urlencode(q)}"))
             items += page["items"]
             cursor = page.get("next_cursor")
@@ -74,6 +74,9 @@ class HttpSource:
 
     def jwks(self) -> dict:
         return json.loads(self.bytes(".well-known/jwks.json"))
+
+    def orgs(self) -> list[dict]:
+        return self._pages("api/v1/orgs", kind="developer")
 
 
 class FolderSource:
@@ -102,6 +105,12 @@ class FolderSource:
 
     def jwks(self) -> dict:
         return json.loads(self.bytes("jwks.json"))
+
+    def orgs(self) -> list[dict] | None:
+        """The public developer directory, or None in a folder downloaded before it was saved."""
+        if not (self.folder / "orgs.json").exists():
+            return None
+        return self._index("orgs.json")
 
 
 def source_for(where: str):
@@ -198,6 +207,27 @@ class Verifier:
         self.log_summary = (f"log of {log.checkpoint.size} entries: signed checkpoint, tiles hash to its root, "
                             f"every report and round included{grown}")
         self.log(f"ok  {self.log_summary}")
+        self.check_receipts(log)
+
+    def all_rounds(self) -> dict[int, dict]:
+        if self.round_index is None:
+            self.round_index = {r["id"]: r for r in self.src.rounds()}
+        return {rid: self._round(rid, f"round {rid}") for rid in sorted(self.round_index)}
+
+    def check_receipts(self, log: audit.Log) -> None:
+        """Every round accounts for every receipt commitment logged before it, and its weights
+        and groups are the public ones (``receipt_checks``)."""
+        orgs, rounds, checked, ledger = self.src.orgs(), self.all_rounds(), 0, None
+        for rnd, ledger in receipt_checks.walk(log.entries, rounds):
+            problems = (ledger.problems + receipt_checks.completeness(ledger, rnd)
+                        + (receipt_checks.weights_and_groups(rnd, orgs) if orgs is not None else []))
+            if problems:
+                raise Discrepancy(f"receipts: {problems[0]}")
+            checked += 1
+        commitments = len(ledger.of) if ledger else 0
+        self.log_summary += (f"; {checked} round(s) account for all {commitments} receipt commitments logged "
+                             f"before them, with the public weights and groups")
+        self.log(f"ok  receipts: {checked} round(s) complete, weights and groups public")
 
     def _check_logged(self, log: audit.Log, entry: bytes, item: dict, label: str) -> None:
         link = item.get("links", {}).get("tlog_proof")
@@ -320,6 +350,7 @@ def download(src, folder: str | Path) -> int:
             links["tlog_proof"] = rel
         rounds.append({**item, "links": links})
     (root / "rounds.json").write_text(json.dumps({"items": rounds}, indent=1))
+    (root / "orgs.json").write_text(json.dumps({"items": src.orgs()}, indent=1))
     audit.download(src.bytes, root)  # log/checkpoint and every tile it covers
     return len(reports)
 

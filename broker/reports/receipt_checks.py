@@ -375,7 +375,7 @@ class Developer:
                           if g.get("offering") in offs and item["org"] in (g.get("members") or [])), None)
         if isinstance(level, dict):
             level = level.get("exact") or level.get("approx")
-        if reason.get("code"):
+        if reason.get("code") and reason["code"] != "fair_share_reached":
             text += f", {reason['code'].replace('_', ' ')}"
         if level is not None:
             text += f", the fair share at level {level}"

@@ -29,20 +29,24 @@ class World:
     me: object
     others: list
     creds: tuple[str, str]
-    tokens: dict = field(default_factory=dict)
+    clients: dict = field(default_factory=dict)  # org id -> (client id, secret)
+
+    def token(self, org) -> str:
+        """A fresh token (the clock moves past a token's hour between submitting and checking)."""
+        return issue_token(self.client, *self.clients[org.id])
 
     def submit(self, org, **kw) -> dict:
-        r = self.client.post("/api/v1/requests", json=request_body(**kw), headers=auth(self.tokens[org.id]))
+        r = self.client.post("/api/v1/requests", json=request_body(**kw), headers=auth(self.token(org)))
         assert r.status_code == 201, r.json
         return r.json
 
     def edit(self, org, request_id: int, **changes) -> dict:
-        r = self.client.patch(f"/api/v1/requests/{request_id}", json=changes, headers=auth(self.tokens[org.id]))
+        r = self.client.patch(f"/api/v1/requests/{request_id}", json=changes, headers=auth(self.token(org)))
         assert r.status_code == 200, r.json
         return r.json
 
     def cancel(self, org, request_id: int) -> dict:
-        r = self.client.post(f"/api/v1/requests/{request_id}/cancel", headers=auth(self.tokens[org.id]))
+        r = self.client.post(f"/api/v1/requests/{request_id}/cancel", headers=auth(self.token(org)))
         assert r.status_code == 200, r.json
         return r.json
 
@@ -106,9 +110,9 @@ def world(app, client, clock, make, market):
     me, a, b = make.org(name="Receipt Labs"), make.org(), make.org()
     cid, secret = make.client_credentials(me)
     w = World(app, client, clock, period, offerings, me, [a, b], (cid, secret))
-    w.tokens[me.id] = issue_token(client, cid, secret)
+    w.clients[me.id] = (cid, secret)
     for org in (a, b):
-        w.tokens[org.id] = make.token(org)
+        w.clients[org.id] = make.client_credentials(org)
     return w
 
 

@@ -61,7 +61,7 @@ def test_the_public_check_fails_when_an_edit_is_ignored(world, monkeypatch):
     world.run_main(stale, monkeypatch)
     assert "superseded before the round" in world.public_check()
     problems = world.developer_check()[1]
-    assert any("missing from round 1" in p for p in problems), problems
+    assert any("missing from round " in p for p in problems), problems
 
 
 def test_a_commitment_does_not_match_without_its_salt(world):

@@ -46,6 +46,17 @@ def jcs(value) -> bytes:
     return rfc8785.dumps(value)
 
 
+def jcs_integral(value) -> bytes:
+    """RFC 8785 bytes of a value holding no float (integers of magnitude below 2**53, strings, booleans,
+    null, lists, objects), fast: for such a value orjson's sorted compact form IS RFC 8785
+    whenever it is ASCII (keys in code-point order = UTF-16 order for ASCII; integers as digits;
+    the same escapes), so it takes 2 µs where ``jcs`` takes ~100. Anything non-ASCII goes
+    through ``jcs``. For the per-request documents of the submission path (receipts and their
+    log entries); ``tests/tlog/test_canonical_jcs.py`` holds it equal to ``jcs``."""
+    data = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    return data if data.isascii() else rfc8785.dumps(value)
+
+
 def legacy(value) -> bytes:
     """The pre-RFC 8785 form: sorted keys by code point, Python's float text, UTF-8."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,

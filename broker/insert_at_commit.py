@@ -6,7 +6,8 @@ tables goes in ONE statement (INSERTs in a WITH clause), a round trip saved per 
 runs those sub-statements in no set order, so rows of one table go instead as one multi-row
 INSERT, which numbers them in the order they were staged. SQLite (no INSERT inside WITH, and
 no network to cross) inserts each table's rows the same way. Staged rows must not refer to
-one another.
+one another. A value may be a SQL expression computed when the row goes in (the log's next
+index, read under the log's lock): such a table gets one row per transaction.
 """
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ _COMBINED: dict[tuple, sa.Insert] = {}
 
 
 def add(s: Session, table: sa.Table, values: dict) -> None:
-    """Queue a row (every row of one table with the same columns) for the current write."""
+    """Queue a row (every row of one table with the same columns, and the same expression for
+    a computed column) for the current write."""
     s.info.setdefault(_KEY, []).append((table, values))
 
 
@@ -35,20 +37,28 @@ def flush(s: Session) -> None:
     tables = [table for table, _ in rows]
     if conn.dialect.name == "postgresql" and 1 < len(rows) <= MAX_COMBINED and len(set(tables)) == len(rows):
         conn.execute(_combined(rows), {f"r{i}_{k}": v for i, (_, values) in enumerate(rows)
-                                       for k, v in values.items()})
+                                       for k, v in values.items() if not isinstance(v, sa.ClauseElement)})
         return
     by_table: dict[sa.Table, list[dict]] = {}
     for table, values in rows:
         by_table.setdefault(table, []).append(values)
     for table, many in by_table.items():
-        conn.execute(sa.insert(table), many if len(many) > 1 else many[0])
+        computed = {k: v for k, v in many[0].items() if isinstance(v, sa.ClauseElement)}
+        if computed:
+            for values in many:
+                conn.execute(sa.insert(table).values(computed),
+                             {k: v for k, v in values.items() if k not in computed})
+        else:
+            conn.execute(sa.insert(table), many if len(many) > 1 else many[0])
 
 
 def _combined(rows: list[tuple[sa.Table, dict]]) -> sa.Insert:
     shape = tuple((table.name, tuple(values)) for table, values in rows)
     stmt = _COMBINED.get(shape)
     if stmt is None:
-        inserts = [sa.insert(table).values({k: sa.bindparam(f"r{i}_{k}", type_=table.c[k].type) for k in values})
+        inserts = [sa.insert(table).values({k: v if isinstance(v, sa.ClauseElement)
+                                            else sa.bindparam(f"r{i}_{k}", type_=table.c[k].type)
+                                            for k, v in values.items()})
                    for i, (table, values) in enumerate(rows)]
         stmt = inserts[-1]
         for i, first in enumerate(inserts[:-1]):

@@ -31,13 +31,13 @@ def check_json_body() -> None:
 def register(app: Flask) -> None:
     from broker.api import docs, identity, offerings, orgs, vendors
     from broker.api import admin, notifications, orders, policy, requests, rounds
-    from broker.api import reports
+    from broker.api import receipts, reports
     from broker.api import payments
     from broker.api import providers
 
     app.before_request(check_json_body)
     for module in (identity, orgs, offerings, vendors, requests, policy, rounds, orders, admin, notifications,
-                   payments, reports, providers):
+                   payments, reports, providers, receipts):
         csrf.exempt(module.api)  # bearer-token API: no browser session, no CSRF
         app.register_api(module.api)
     app.register_blueprint(docs.bp)

@@ -17,7 +17,10 @@ from broker.auth.oauth import bearer
 from broker.clock import now
 from broker.extensions import limiter
 from broker.models import CapacityRequest
-from broker.services import eligibility, groups, idempotency, queries, requests as svc, waiting
+from broker.services import eligibility, groups, idempotency, queries, receipts, requests as svc, waiting
+from broker.api.receipts import ReceiptOut, receipt_json
+from broker.reports import receipt_signing
+from broker import canonical
 
 api = APIBlueprint("api_requests", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="requests")],
                    abp_responses=PROBLEM_RESPONSES)
@@ -122,6 +125,11 @@ class RequestOut(BaseModel):
 class RequestDetail(RequestOut):
     queue: list[dict] = Field(description="position and units ahead at each eligible offering")
     allocations: list[AllocationOut]
+    receipt: ReceiptOut | None = Field(description="the latest receipt (signed; its commitment is in the log)")
+
+
+class RequestCreated(RequestOut):
+    receipt: ReceiptOut = Field(description="the submission's receipt (signed; its commitment is in the log)")
 
 
 class RequestPage(Page[RequestOut]):
@@ -161,8 +169,10 @@ def preview_of(s, body: Criteria) -> dict:
 def detail(s, r: CapacityRequest) -> dict:
     allocs = queries.allocations_of(s, r.id)
     base = RequestOut.of(s, r).model_dump()
+    last = receipts.latest(s, r.id)
     return RequestDetail(**base, queue=waiting.queue(s, r),
-                         allocations=[AllocationOut(**a.model_dump()) for a in allocs]).model_dump(mode="json")
+                         allocations=[AllocationOut(**a.model_dump()) for a in allocs],
+                         receipt=receipt_json(s, receipts.view(last)) if last else None).model_dump(mode="json")
 
 
 @api.post("/requests/preview", responses={"200": Preview}, security=[{"oauth2": ["requests:read"]}],
@@ -182,21 +192,31 @@ def list_requests(query: RequestQuery):
     return RequestPage(items=[RequestOut.of(s, r) for r in rows], next_cursor=cursor).model_dump(mode="json")
 
 
-@api.post("/requests", responses={"201": RequestOut}, security=[{"oauth2": ["requests:write"]}],
-          summary="Submit a capacity request (Idempotency-Key supported); its reason as of submission")
+@api.post("/requests", responses={"201": RequestCreated}, security=[{"oauth2": ["requests:write"]}],
+          summary="Submit a capacity request (Idempotency-Key supported); its reason and receipt as of submission")
 @bearer("requests:write")
 def create_request(body: RequestCreate):
-    prepared = svc.prepare(db.session(), g.principal, body.model_dump())  # reads, before the write lock
+    s = db.session()
+    prepared = svc.prepare(s, g.principal, body.model_dump())  # reads, before the write lock
+
+    made = {}
 
     def create(s):
         r = svc.insert(s, g.principal, prepared)
-        return RequestOut.of(s, r, live=False).model_dump(mode="json"), 201
+        made[r.receipt["commitment"]] = r.receipt["payload"]  # a retry's attempt is rolled back: keyed
+        out = RequestOut.of(s, r, live=False).model_dump(mode="json")
+        out["receipt"] = receipt_json(s, r.receipt, sign=False)
+        return out, 201
 
     # The hot path: one transaction, and the response is built from what it wrote. Creating
     # a request touches nothing outside the database, so the key's unique constraint alone
-    # decides whether this is a retry.
-    return idempotency.run(db.session(), g.principal, "requests.create", request.headers.get("Idempotency-Key"),
-                           body.model_dump(mode="json"), create, look_first=False)
+    # decides whether this is a retry. The receipt is signed after COMMIT (a replay signs the
+    # same bytes again: Ed25519 is deterministic), outside SQLite's write lock.
+    out, status = idempotency.run(s, g.principal, "requests.create", request.headers.get("Idempotency-Key"),
+                                  body.model_dump(mode="json"), create, look_first=False)
+    receipt = out["receipt"]
+    receipt["jws"] = receipt_signing.jws(s, made.get(receipt["commitment"]) or canonical.jcs(receipt["receipt"]))
+    return out, status
 
 
 @api.get("/requests/<int:request_id>", responses={"200": RequestDetail},

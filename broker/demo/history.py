@@ -35,7 +35,7 @@ from broker.demo import market
 from broker.models import OPEN_REQUEST_STATUSES, Capacity, CapacityRequest, Offering, Order, OrderStatus, Org, RequestStatus, User
 from broker.periods import cutoff_of, next_period, period_end, period_of, period_start, periods_from
 from broker import audit
-from broker.services import capacity, orders, requests, schedule
+from broker.services import capacity, orders, receipts, requests, schedule
 from broker.services import rounds
 from broker.reports import publish
 
@@ -136,6 +136,7 @@ def _demand(s: Session, week: str, i: int, orgs, actor, progress) -> bool:
             s.flush()
             audit.record(s, None, "capacity_request.create", "capacity_request", row.id,
                          after=audit.snapshot(row))
+            receipts.issue(s, row, "submitted", submitted)  # as the request service gives it
     return True
 
 

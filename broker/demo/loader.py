@@ -42,7 +42,7 @@ from broker.models import (
 )
 from broker.periods import period_end, period_of, periods_from
 from broker import audit
-from broker.services import accounts, capacity, groups, schedule, vendors, workforce
+from broker.services import accounts, capacity, groups, receipts, schedule, vendors, workforce
 from broker.services import offerings as catalog_offerings
 
 MARKER_SLUG = market.OPERATOR[0]
@@ -192,13 +192,14 @@ def _load_present(s: Session, t: datetime, orgs: dict, users: dict, operator: Pr
         # Written directly: the request service stamps "now", and a market needs a queue.
         submitted = t - timedelta(hours=hours_ago)
         user = users.get(slug)
-        _add(s, CapacityRequest(
+        row = _add(s, CapacityRequest(
             org_id=orgs[slug].id, created_by_user_id=user.id if user else None, task_type=task,
             language=language, expertise=expertise, modality=modality, units=units,
             max_unit_price_minor=max_price, currency=market.CURRENCY,
             deadline=period_end(periods[0]) + timedelta(weeks=weeks) if weeks else None,
             status=RequestStatus.pending, submitted_at=submitted, updated_at=submitted,
         ), "capacity_request")
+        receipts.issue(s, row, "submitted", submitted)  # as the request service gives it
 
 
 def _vendor_name(slug: str) -> str:

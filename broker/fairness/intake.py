@@ -10,7 +10,7 @@ from __future__ import annotations
 from operator import attrgetter
 
 from .model import Request, Round, instant_key, parse_header
-from .validate import _HINTS, _REQ_KEYS, _REQ_KEYS_HINT, _conforms, _is_int, rules_except_requests
+from .validate import _REQ_KEYS, _conforms, _is_int, _keys_ok, rules_except_requests
 
 
 _ID = attrgetter("id")
@@ -36,7 +36,7 @@ def intake(data) -> Round | None:
 
 def _requests(items, group_of: dict, offerings: dict) -> list[Request] | None:
     """Every check ``validate`` makes on requests (schema and rules), while building them."""
-    keys_plain, keys_hint, hints = _REQ_KEYS, _REQ_KEYS_HINT, _HINTS
+    keys_plain = _REQ_KEYS
     instants: dict[str, int] = {}
     out = []
     append = out.append
@@ -46,9 +46,9 @@ def _requests(items, group_of: dict, offerings: dict) -> list[Request] | None:
         k = x.keys()
         hint = None
         if k != keys_plain:
-            hint = x.get("reason_hint")
-            if k != keys_hint or not isinstance(hint, str) or hint not in hints:
+            if not _keys_ok(x, k):
                 return None
+            hint = x.get("reason_hint")
         units = x["units"]
         if type(units) is not int and not _is_int(units):
             return None

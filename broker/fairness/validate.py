@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, defaultdict
 from functools import lru_cache
 from importlib import resources
@@ -53,9 +54,10 @@ _FIELDS = {
     "orgs": ({"id"}, {"weight", "group", "size_class"}),
     "guarantees": ({"org", "offering", "units"}, set()),
     "usage": ({"org", "offering", "units"}, set()),
-    "requests": ({"id", "org", "units", "offerings", "submitted_at"}, {"reason_hint"}),
+    "requests": ({"id", "org", "units", "offerings", "submitted_at"}, {"reason_hint", "receipt"}),
 }
 _HINTS = {"invalid", "no_matching_offering", "over_budget", "deadline_unreachable", "awaiting_round"}
+_receipt_ok = re.compile(r"sha256:[0-9a-f]{64}\Z").match  # a receipt commitment (the engine ignores it)
 
 
 def _item_ok(kind: str, x: dict) -> bool:
@@ -77,7 +79,8 @@ def _item_ok(kind: str, x: dict) -> bool:
     return (_is_id(x["id"]) and _is_id(x["org"]) and _is_int(x["units"]) and x["units"] >= 1
             and isinstance(x["offerings"], list) and all(_is_id(o) for o in x["offerings"])
             and isinstance(x["submitted_at"], str) and len(x["submitted_at"]) >= 10
-            and x.get("reason_hint", "invalid") in _HINTS)
+            and x.get("reason_hint", "invalid") in _HINTS
+            and ("receipt" not in x or (isinstance(x["receipt"], str) and bool(_receipt_ok(x["receipt"])))))
 
 
 def _conforms(data, requests: bool = True) -> bool:
@@ -121,21 +124,34 @@ def _conforms(data, requests: bool = True) -> bool:
 
 _REQ_KEYS = frozenset(("id", "org", "units", "offerings", "submitted_at"))
 _REQ_KEYS_HINT = _REQ_KEYS | {"reason_hint"}
+_REQ_KEYS_RECEIPT = _REQ_KEYS | {"receipt"}
+_REQ_KEYS_BOTH = _REQ_KEYS_HINT | {"receipt"}
+
+
+def _keys_ok(x: dict, k) -> bool:
+    """The request's members are the required ones, plus a valid ``reason_hint`` and/or a
+    well-formed ``receipt`` (called only when they are not exactly the required ones)."""
+    if k != _REQ_KEYS_RECEIPT:
+        hint = x.get("reason_hint")
+        if (k != _REQ_KEYS_HINT and k != _REQ_KEYS_BOTH) or type(hint) is not str or hint not in _HINTS:
+            return False
+    if "receipt" in k:
+        r = x["receipt"]
+        return type(r) is str and bool(_receipt_ok(r))
+    return True
 
 
 def _requests_conform(items) -> bool:
     """``_item_ok`` for requests, unrolled: this loop sees every request of the round."""
-    keys_plain, keys_hint, hints = _REQ_KEYS, _REQ_KEYS_HINT, _HINTS
+    keys_plain = _REQ_KEYS
     ids_ok: set = set()          # ids (and offering ids) already found well-formed
     for x in items:
         if type(x) is not dict:
             if not isinstance(x, dict):
                 return False
         k = x.keys()
-        if k != keys_plain:
-            hint = x.get("reason_hint")
-            if k != keys_hint or type(hint) is not str or hint not in hints:
-                return False
+        if k != keys_plain and not _keys_ok(x, k):
+            return False
         units = x["units"]
         if type(units) is not int or units < 1:
             if not _is_int(units) or units < 1:

@@ -15,6 +15,7 @@ from broker.models.provider_event import ProviderEvent
 from broker.models.org import Org, OrgGroup, Stake
 from broker.models.policy import PolicyVersion
 from broker.models.price_file import PriceFile
+from broker.models.receipt import RequestReceipt
 from broker.models.report import Report, SigningKey
 from broker.models.request import OPEN_REQUEST_STATUSES, CapacityRequest, RequestStatus
 from broker.models.reservation import Guarantee
@@ -30,7 +31,7 @@ __all__ = [
     "Guarantee", "IdempotencyRecord", "JobRun", "LedgerEntry", "LogCheckpoint", "LogEntry", "Notification",
     "OAuthClient", "OAuthToken",
     "Offering", "OfferingLanguage", "Order", "OrderStatus", "Org", "OrgGroup", "OrgKind",
-    "OrgStatus", "PolicyVersion", "Price", "PriceFile", "ProviderConnection", "ProviderEvent", "Report", "RequestStatus",
+    "OrgStatus", "PolicyVersion", "Price", "PriceFile", "ProviderConnection", "ProviderEvent", "Report", "RequestReceipt", "RequestStatus",
     "Round", "SigningKey", "SizeClass", "Stake", "StripeEvent", "User", "VendorProfile",
     "WorkforceDisclosure", "metadata", "size_class_of",
 ]

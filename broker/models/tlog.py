@@ -17,8 +17,8 @@ class LogEntry(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("kind", "ref", name="uq_tlog_entry_kind_ref"),)
 
     idx: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    kind: str = Field(max_length=16)  # report | round | policy | price_file
-    ref: str = Field(max_length=40)  # report id, round id, policy version or UTC date
+    kind: str = Field(max_length=16)  # report | round | policy | price_file | receipt
+    ref: str = Field(max_length=40)  # report id, round id, policy version, UTC date or request.seq
     body: str = Field(sa_type=sa.Text)  # the RFC 8785 manifest, exactly the logged bytes
     leaf_hash: str = Field(max_length=64)  # hex SHA-256(0x00 ‖ body)
     created_at: datetime = created_at_field()

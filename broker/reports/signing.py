@@ -35,8 +35,9 @@ def _quiet():
     return ctx
 
 
-def sign(payload: bytes, kid: str, private_pem: bytes) -> str:
-    key = OKPKey.import_key(private_pem)
+def sign(payload: bytes, kid: str, private_pem: bytes | OKPKey) -> str:
+    """Compact JWS of ``payload``; the key as PEM, or already imported (receipts keep theirs)."""
+    key = private_pem if isinstance(private_pem, OKPKey) else OKPKey.import_key(private_pem)
     ctx = _quiet()
     try:
         return jws.serialize_compact({"alg": ALG, "kid": kid}, payload, key, algorithms=[ALG])

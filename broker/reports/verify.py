@@ -10,7 +10,10 @@ Then the transparency log (``broker.tlog.audit``): the checkpoint's signature, t
 hash to its root, that every report and round is in the log (and nothing else is), each
 served ``.tlog-proof``; with ``--since CHECKPOINT_FILE``, that the log only grew since that
 checkpoint, naming the first tree size where the histories diverge when it did not.
-Exits 0 when all holds, 1 naming the first discrepancy, 2 when the source cannot be read.
+Then the receipts (issue 16): every round accounts for every receipt commitment logged
+before it, and its weights and groups are the public ones. Exits 0 when all holds, 1
+naming the first discrepancy, 2 when the source cannot be read. ``--receipts`` runs the
+developer's check of its own requests instead (``broker.reports.verify_receipts``).
 
 ``--download FOLDER URL`` saves a series (reports, JWKS, rounds, the log) for offline
 checking; the folder layout is documented in docs/reports.md. Needs ``rfc8785``, ``joserfc``
@@ -22,92 +25,18 @@ import argparse
 import hashlib
 import json
 import sys
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
-from broker.reports import canonical, rounddata, signing, verify_figures
+from broker.reports import canonical, receipt_checks, rounddata, signing, verify_figures
+from broker.reports import verify_receipts
+from broker.reports.sources import FolderSource, HttpSource, SourceError, engine_missing, source_for
+
+__all__ = ["Discrepancy", "FolderSource", "HttpSource", "SourceError", "Verifier", "download", "main", "source_for"]
 from broker.tlog import audit, merkle
 
 
 class Discrepancy(Exception):
     """The first thing found that does not check out."""
-
-
-class SourceError(Exception):
-    pass
-
-
-class HttpSource:
-    """A running Parity: /api/v1/reports, /api/v1/rounds, /.well-known/jwks.json."""
-
-    def __init__(self, base: str, opener=None):
-        self.base = base.rstrip("/") + "/"
-        self._get = opener or self._urlopen
-
-    @staticmethod
-    def _urlopen(url: str) -> bytes:
-        try:
-            with urllib.request.urlopen(url, timeout=60) as r:
-                return r.read()
-        except OSError as e:
-            raise SourceError(f"cannot fetch {url}: {e}") from None
-
-    def bytes(self, link: str) -> bytes:
-        return self._get(urllib.parse.urljoin(self.base, link))
-
-    def _pages(self, path: str) -> list[dict]:
-        items, cursor = [], None
-        while True:
-            q = {"limit": 200, **({"cursor": cursor} if cursor else {})}
-            page = json.loads(self.bytes(f"{path}?{urllib.parse.urlencode(q)}"))
-            items += page["items"]
-            cursor = page.get("next_cursor")
-            if not cursor:
-                return items
-
-    def reports(self) -> list[dict]:
-        return self._pages("api/v1/reports")
-
-    def rounds(self) -> list[dict]:
-        return self._pages("api/v1/rounds")
-
-    def jwks(self) -> dict:
-        return json.loads(self.bytes(".well-known/jwks.json"))
-
-
-class FolderSource:
-    """A downloaded series: jwks.json, reports.json, rounds.json and the files they link."""
-
-    def __init__(self, folder: str | Path):
-        self.folder = Path(folder)
-
-    def bytes(self, link: str) -> bytes:
-        path = (self.folder / link).resolve()
-        if self.folder.resolve() not in path.parents:
-            raise SourceError(f"link {link!r} points outside {self.folder}")
-        try:
-            return path.read_bytes()
-        except OSError as e:
-            raise SourceError(f"cannot read {path}: {e}") from None
-
-    def _index(self, name: str) -> list[dict]:
-        return json.loads(self.bytes(name))["items"]
-
-    def reports(self) -> list[dict]:
-        return self._index("reports.json")
-
-    def rounds(self) -> list[dict]:
-        return self._index("rounds.json")
-
-    def jwks(self) -> dict:
-        return json.loads(self.bytes("jwks.json"))
-
-
-def source_for(where: str):
-    if where.startswith(("http://", "https://")):
-        return HttpSource(where)
-    return FolderSource(where)
 
 
 def _first_difference(a, b, path: str = "") -> str | None:
@@ -191,6 +120,27 @@ class Verifier:
         self.log_summary = (f"log of {log.checkpoint.size} entries: signed checkpoint, tiles hash to its root, "
                             f"every report and round included{grown}")
         self.log(f"ok  {self.log_summary}")
+        self.check_receipts(log)
+
+    def all_rounds(self) -> dict[int, dict]:
+        if self.round_index is None:
+            self.round_index = {r["id"]: r for r in self.src.rounds()}
+        return {rid: self._round(rid, f"round {rid}") for rid in sorted(self.round_index)}
+
+    def check_receipts(self, log: audit.Log) -> None:
+        """Every round accounts for every receipt commitment logged before it, and its weights
+        and groups are the public ones (``receipt_checks``)."""
+        orgs, rounds, checked, ledger = self.src.orgs(), self.all_rounds(), 0, None
+        for rnd, ledger in receipt_checks.walk(log.entries, rounds):
+            problems = (ledger.problems + receipt_checks.completeness(ledger, rnd)
+                        + (receipt_checks.weights_and_groups(rnd, orgs) if orgs is not None else []))
+            if problems:
+                raise Discrepancy(f"receipts: {problems[0]}")
+            checked += 1
+        commitments = len(ledger.of) if ledger else 0
+        self.log_summary += (f"; {checked} round(s) account for all {commitments} receipt commitments logged "
+                             f"before them, with the public weights and groups")
+        self.log(f"ok  receipts: {checked} round(s) complete, weights and groups public")
 
     def _check_logged(self, log: audit.Log, entry: bytes, item: dict, label: str) -> None:
         link = item.get("links", {}).get("tlog_proof")
@@ -344,11 +294,14 @@ def download(src, folder: str | Path) -> int:
             links["tlog_proof"] = rel
         rounds.append({**item, "links": links})
     (root / "rounds.json").write_text(json.dumps({"items": rounds}, indent=1))
+    (root / "orgs.json").write_text(json.dumps({"items": src.orgs()}, indent=1))
     audit.download(src.bytes, root)  # log/checkpoint and every tile it covers
     return len(reports)
 
 
 def main(argv=None) -> int:
+    if "--receipts" in (sys.argv[1:] if argv is None else argv):  # the developer's check of its own requests
+        return verify_receipts.main(argv)
     parser = argparse.ArgumentParser(prog="parity-verify", description=__doc__.split("\n\n")[0])
     parser.add_argument("source", help="base URL of a Parity (https://…) or a downloaded folder")
     parser.add_argument("--download", metavar="FOLDER",
@@ -358,6 +311,9 @@ def main(argv=None) -> int:
     parser.add_argument("--no-replay", action="store_true",
                         help="do not re-run the rounds through the engine (for an install without it)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only the verdict")
+    parser.add_argument("--receipts", action="store_true",
+                        help="instead: check your own requests' treatment with your API client's credentials "
+                             "(--client-id/--client-secret or PARITY_CLIENT_ID/PARITY_CLIENT_SECRET; see docs/reports.md)")
     args = parser.parse_args(argv)
     log = (lambda line: None) if args.quiet else print
     try:
@@ -374,8 +330,7 @@ def main(argv=None) -> int:
         print(f"FAIL: {d}", file=sys.stderr)
         return 1
     except ImportError as e:
-        print(f"ERROR: replaying the rounds needs the engine ({e.name} is missing): "
-              "pip install 'parity[engine]', or pass --no-replay", file=sys.stderr)
+        print(engine_missing(e), file=sys.stderr)
         return 2
     except (SourceError, OSError, ValueError, KeyError, TypeError) as e:
         print(f"ERROR: cannot read the series: {e.__class__.__name__}: {e}", file=sys.stderr)

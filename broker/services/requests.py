@@ -18,7 +18,8 @@ from broker.clock import now
 from broker.errors import ApiError
 from broker.models import OPEN_REQUEST_STATUSES, CapacityRequest, Org, OrgKind, OrgStatus, RequestStatus
 from broker import audit
-from broker.services import reasons
+from broker.services import reasons, receipts
+from broker.tlog import service as tlog
 
 MAX_UNITS = 1_000_000
 MAX_PRICE_MINOR = 10**12
@@ -28,6 +29,13 @@ EDITABLE = ("task_type", "language", "expertise", "modality", "units", "max_unit
 _TABLE = CapacityRequest.__table__
 _INSERT = sa.insert(_TABLE).returning(_TABLE.c.id)
 _COLUMNS = tuple(c.name for c in _TABLE.columns if c.name != "id")
+# PostgreSQL: the same INSERT, taking the transparency log's lock first (its CTE is read
+# before the row is built), so the submission's receipt is logged at COMMIT without a round
+# trip of its own. SQLite's write lock already serialises the log.
+_LOG_LOCK = sa.select(sa.func.pg_advisory_xact_lock(tlog.LOG_LOCK_KEY).label("locked")).cte("log_lock")
+_INSERT_LOCKING = sa.insert(_TABLE).from_select(
+    _COLUMNS, sa.select(*[sa.bindparam(c, type_=_TABLE.c[c].type) for c in _COLUMNS]).select_from(_LOG_LOCK)
+).returning(_TABLE.c.id)
 
 
 def _bad(field: str, message: str) -> ApiError:
@@ -117,13 +125,15 @@ def prepare(s: Session, p: Principal, data: dict) -> SimpleNamespace:
 
 
 def insert(s: Session, p: Principal, req: SimpleNamespace) -> SimpleNamespace:
-    """Inside the write transaction: store a prepared request and its audit entry, and set
-    its id. The submission time is taken here, under SQLite's write lock, so submission
-    order and id order agree."""
+    """Inside the write transaction: store a prepared request, its audit entry and its
+    receipt (logged at COMMIT), and set its id and ``receipt``. The submission time is taken
+    here, under SQLite's write lock, so submission order and id order agree."""
     req.submitted_at = req.updated_at = now()
     row = {c: getattr(req, c) for c in _COLUMNS}
-    req.id = s.connection().execute(_INSERT, row).scalar_one()
+    conn = s.connection()
+    req.id = conn.execute(_INSERT_LOCKING if conn.dialect.name == "postgresql" else _INSERT, row).scalar_one()
     audit.record(s, p, "request.create", "capacity_request", req.id, after=audit.snapshot({"id": req.id, **row}))
+    req.receipt = receipts.stage_submitted(s, req)
     return req
 
 
@@ -144,6 +154,7 @@ def _lock(s: Session, p: Principal, request_id: int) -> CapacityRequest:
 
 
 def edit(s: Session, p: Principal, request_id: int, changes: dict) -> CapacityRequest:
+    tlog.lock(s)  # the log's lock before the row's, as a round takes them (no deadlock)
     req = _lock(s, p, request_id)
     if req.status not in OPEN_REQUEST_STATUSES:
         raise ApiError(f"Request {req.id} is {req.status.value}; only a request with units still "
@@ -165,10 +176,12 @@ def edit(s: Session, p: Principal, request_id: int, changes: dict) -> CapacityRe
     s.add(req)
     audit.record(s, p, "request.edit", "capacity_request", req.id, before=before,
                  after=audit.snapshot(req))
+    receipts.issue(s, req, "edited", t)
     return req
 
 
 def cancel(s: Session, p: Principal, request_id: int) -> CapacityRequest:
+    tlog.lock(s)
     req = _lock(s, p, request_id)
     if req.status not in OPEN_REQUEST_STATUSES:
         raise ApiError(f"Request {req.id} is {req.status.value}; there is nothing left to cancel.",
@@ -180,6 +193,7 @@ def cancel(s: Session, p: Principal, request_id: int) -> CapacityRequest:
     s.add(req)
     audit.record(s, p, "request.cancel", "capacity_request", req.id, before=before,
                  after=audit.snapshot(req))
+    receipts.issue(s, req, "cancelled", req.updated_at)
     return req
 
 

@@ -20,9 +20,10 @@ from sqlmodel import Session, func, select
 
 from broker.catalog.wire import iso
 from broker.config import settings_of
-from broker.models import OPEN_REQUEST_STATUSES, Allocation, CapacityRequest, Capacity, Guarantee, Org, OrgStatus
+from broker.models import (OPEN_REQUEST_STATUSES, Allocation, CapacityRequest, Capacity, Guarantee, Org, OrgStatus,
+                           Round)
 from broker.policy import current_params, engine_policy
-from broker.services import eligibility, reasons, schedule
+from broker.services import eligibility, reasons, receipts, schedule
 from broker.services.orders import holds_capacity
 
 
@@ -43,6 +44,19 @@ class Pseudonyms:
 
     def real(self, name: str) -> int:
         return self.back[name][1]
+
+
+def told_to(s: Session, org: Org) -> list[dict]:
+    """An org's own pseudonyms in every period that has a published round, newest first:
+    told to that org only (the receipts API), so it can find itself in each round's input.
+    The group pseudonym is that of the group the org is in now."""
+    secret = settings_of(s)["SECRET_KEY"]
+    out = []
+    for period in s.exec(select(Round.period).distinct().order_by(Round.period.desc())):
+        names = Pseudonyms(period, secret)
+        out.append({"period": period, "org": names("org", org.id),
+                    "group": names("grp", org.group_id) if org.group_id else None})
+    return out
 
 
 @dataclass
@@ -107,6 +121,9 @@ def snapshot(s: Session, slot: schedule.Slot, at: datetime, *, lock: bool = Fals
     prices: dict[int, tuple[int, str]] = {}
     req_items, hints = [], {}
     resolved: dict[eligibility.Criteria, eligibility.Resolution] = {}  # many requests share criteria
+    # Each request points back to its latest receipt, so its developer can find it and anyone
+    # can check the round accounted for every commitment the log held before it (issue 16).
+    commitments = receipts.latest_commitments(s, reqs)
     for r in reqs.values():
         crit = eligibility.Criteria.of(r)
         res = resolved.get(crit) or resolved.setdefault(crit, eligibility.resolve(s, crit, at))
@@ -116,6 +133,8 @@ def snapshot(s: Session, slot: schedule.Slot, at: datetime, *, lock: bool = Fals
         item = {"id": names("req", r.id), "org": names("org", r.org_id),
                 "units": r.units - r.units_allocated, "offerings": [],
                 "submitted_at": iso(r.submitted_at)}
+        if r.id in commitments:
+            item["receipt"] = commitments[r.id]
         if hint:
             hints[r.id] = hint
             item["reason_hint"] = hint["code"]
@@ -158,8 +177,11 @@ def snapshot(s: Session, slot: schedule.Slot, at: datetime, *, lock: bool = Fals
                 reserved[g.offering_id] += left
                 guarantees.append({"org": names("org", g.org_id), "offering": f"off-{g.offering_id}",
                                    "units": left})
-    doc = {"round": {"period": period, "kind": slot.kind, "run_key": slot.run_key,
-                     "policy_version": pol.version, "at": iso(at)},
+    meta = {"period": period, "kind": slot.kind, "run_key": slot.run_key, "policy_version": pol.version,
+            "at": iso(at)}
+    if slot.kind == "main":
+        meta["cutoff"] = iso(slot.at)  # requests submitted before it are in (the public receipt check)
+    doc = {"round": meta,
            "policy": engine_policy(pol.params), "offerings": off_items, "orgs": org_items,
            "guarantees": guarantees, "requests": req_items}
     if pol["usage_half_life_days"]:

@@ -24,7 +24,7 @@ from broker.fairness import allocate, dumps_result, reading
 from broker.models import Allocation, Notification, Order, RequestStatus, Round
 from broker.periods import period_end
 from broker import audit
-from broker.services import schedule
+from broker.services import expiry, schedule
 from broker.services.round_input import Pseudonyms, Snapshot, snapshot
 from broker.tlog import service as tlog
 
@@ -102,8 +102,12 @@ def run(s: Session, slot: schedule.Slot, at: datetime, actor: Principal | None =
     try:
         with db.transaction(s):
             _serialise(s)
+            # The log's lock for the whole round: every receipt logged before the round's
+            # entry is in its snapshot, and none is logged while it runs (issue 16's checks).
+            tlog.lock(s)
             if s.exec(select(Round.id).where(Round.run_key == slot.run_key)).first() is not None:
                 return Outcome(slot, "", "", {}, [], {}, skipped="already ran")
+            expiry.expire(s, at)  # past its deadline: expired (with a receipt), not silently left out
             snap = snapshot(s, slot, at, lock=True)
             if skip_empty and not snap.has_work:
                 return Outcome(slot, "", "", {}, [], {}, skipped="nothing to allocate")

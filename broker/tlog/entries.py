@@ -5,13 +5,14 @@ auditor holding the artifact recomputes the entry and finds it in the log:
 - report: id, series, period, digest (of the report document);
 - round: id, period, kind, digests of the exact engine input and output;
 - policy: version, effective period, digest of the RFC 8785 form of its parameters;
-- price_file: UTC date, digest of the day's price file.
+- price_file: UTC date, digest of the day's price file;
+- receipt: the salted commitment of a request event's receipt (``broker.tlog.receipts``).
 """
 from __future__ import annotations
 
 from broker.canonical import digest, jcs
 
-KINDS = ("report", "round", "policy", "price_file")
+KINDS = ("report", "round", "policy", "price_file", "receipt")
 
 
 def _entry(type_: str, **fields) -> bytes:

@@ -37,6 +37,11 @@ def origin(config: dict) -> str:
     return DEFAULT_ORIGIN
 
 
+# The next index: the primary key's largest + 1 (an index lookup; COUNT(*) reads every entry,
+# and with a receipt per request event the log grows with every submission).
+NEXT_IDX = sa.select(func.coalesce(func.max(LogEntry.idx), -1) + 1).scalar_subquery()
+
+
 def lock(s: Session) -> None:
     if s.get_bind().dialect.name == "postgresql":
         s.exec(sa.text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=LOG_LOCK_KEY))
@@ -54,7 +59,7 @@ def append(s: Session, kind: str, ref, body: bytes) -> LogEntry:
         if old.body.encode("utf-8") != body:
             raise LogIntegrityError(f"{kind} {ref} is already logged with different content")
         return old
-    size = s.exec(select(func.count()).select_from(LogEntry)).one()
+    size = s.exec(select(NEXT_IDX)).one()
     row = LogEntry(idx=size, kind=kind, ref=ref, body=body.decode("utf-8"),
                    leaf_hash=merkle.leaf_hash(body).hex(), created_at=now())
     s.add(row)

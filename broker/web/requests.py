@@ -1,12 +1,13 @@
 """Developer pages: the request form (eligible offerings shown before submitting), the list
-with reasons, positions and estimates, one request with its allocations' explanations, and
-the quota picture."""
+with reasons, positions and estimates, one request with its allocations' explanations and
+receipts (downloadable, with how to verify one's treatment), and the quota picture."""
 from __future__ import annotations
 
+import json
 from datetime import timezone
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -21,7 +22,8 @@ from broker.errors import ApiError
 from broker.web.acting import attempt, form_ok
 from broker.extensions import limiter
 from broker.models import OPEN_REQUEST_STATUSES, OrgKind
-from broker.services import eligibility, groups, notifications, queries, requests as svc, waiting
+from broker.reports import receipt_signing
+from broker.services import eligibility, groups, notifications, queries, receipts, requests as svc, waiting
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 # An estimate runs the engine: ?estimate=1 on the list or on one request is limited like the API
@@ -173,7 +175,24 @@ def detail(request_id: int):
     estimate = waiting.estimate(s, req) if request.args.get("estimate") and req.status in OPEN_REQUEST_STATUSES else None
     return render_template("requests/detail.html", req=req, reason=waiting.reason_of(s, req),
                            queue=waiting.queue(s, req), allocations=allocs, estimate=estimate,
-                           money=format_money, resolution=eligibility.resolve(s, eligibility.Criteria.of(req), now()))
+                           money=format_money, resolution=eligibility.resolve(s, eligibility.Criteria.of(req), now()),
+                           receipts=[(r, json.loads(r.payload)) for r in receipts.of_request(s, req.id)],
+                           base_url=request.url_root.rstrip("/"))
+
+
+@bp.get("/<int:request_id>/receipts/<int:seq>.<any(jws, json):kind>")
+@login_required("developer")
+def receipt_file(request_id: int, seq: int, kind: str):
+    """A receipt to keep: its compact JWS, or its RFC 8785 payload (the bytes the JWS signs)."""
+    s = db.session()
+    svc.get(s, g.principal, request_id)  # 404 unless it is the developer's own
+    row = next((r for r in receipts.of_request(s, request_id) if r.seq == seq), None)
+    if row is None:
+        abort(404)
+    body, mimetype = ((receipt_signing.jws(s, row.payload) or "", "application/jose") if kind == "jws"
+                      else (row.payload, "application/json"))
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="request-{request_id}-receipt-{seq}.{kind}"'})
 
 
 @bp.post("/<int:request_id>/cancel")

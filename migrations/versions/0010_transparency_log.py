@@ -16,6 +16,7 @@ from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 import broker.db
+from broker.migrate import append_only_down, append_only_up
 
 revision = '0010'
 down_revision = '0009'
@@ -26,28 +27,11 @@ APPEND_ONLY = ("tlog_entry", "tlog_checkpoint", "price_file")
 
 
 def _append_only_up(table: str) -> None:
-    message = f"{table} is append-only: rows are never changed or deleted"
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"""
-            CREATE FUNCTION {table}_append_only() RETURNS trigger AS $$
-            BEGIN RAISE EXCEPTION '{message}'; END;
-            $$ LANGUAGE plpgsql
-        """)
-        op.execute(f"""CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table}
-                       FOR EACH ROW EXECUTE FUNCTION {table}_append_only()""")
-    else:
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(f"""CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table}
-                           BEGIN SELECT RAISE(ABORT, '{message}'); END""")
+    append_only_up(op, table)
 
 
 def _append_only_down(table: str) -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_change ON {table}")
-        op.execute(f"DROP FUNCTION IF EXISTS {table}_append_only()")
-    else:
-        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
-        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
+    append_only_down(op, table)
 
 
 def _backfill() -> None:

@@ -47,7 +47,7 @@ def _count(app, model, *where):
         return db.session().exec(select(func.count()).select_from(model).where(*where)).one()
 
 
-def test_a_submission_reads_twice_and_writes_three_rows_in_one_transaction(app, client, make, market):
+def test_a_submission_reads_twice_and_writes_five_rows_in_one_transaction(app, client, make, market):
     market.offering(make.org("vendor"))
     tok = make.token(make.org())
     client.post("/api/v1/requests", json=request_body(), headers=auth(tok) | {"Idempotency-Key": "warm"})
@@ -61,9 +61,11 @@ def test_a_submission_reads_twice_and_writes_three_rows_in_one_transaction(app, 
     writes = [x for x in seen if x.split()[0] in ("INSERT", "UPDATE", "DELETE", "WITH")]
     assert not any(re.search(r"\b(UPDATE|DELETE)\b", w) for w in writes)
     assert [t for w in writes for t in re.findall(r"INSERT INTO (\w+)", w)] == \
-        ["capacity_request", "audit_entry", "idempotency_record"]
+        ["capacity_request", "audit_entry", "request_receipt", "tlog_entry", "idempotency_record"]
     if app.extensions["db_engine"].dialect.name == "postgresql":
-        assert len(writes) == 2  # the audit entry and the idempotency record travel together
+        # The audit entry, the receipt, its log entry and the idempotency record travel together;
+        # the request's INSERT took the log's lock.
+        assert len(writes) == 2 and "pg_advisory_xact_lock" in writes[0]
     first, last = seen.index(writes[0]), seen.index(writes[-1])
     assert "COMMIT" not in seen[first:last] and seen[last + 1:] == ["COMMIT"]  # one transaction, ending the request
 

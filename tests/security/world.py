@@ -120,7 +120,8 @@ def build(app, make, clock) -> World:
     }
     w.ids.update(_report_and_round(app, period))
     # the transparency log: the report's proof, and a tile its checkpoint covers
-    w.ids.update({"kind": "report", "ref": w.ids["report_id"], "rest": "0/000.p/1"})
+    w.ids.update({"kind": "report", "ref": w.ids["report_id"], "rest": "0/000.p/1",
+                  "seq": 1, "receipt_files": ["json"]})
     for role in o:
         browser = app.test_client()
         _ok(login(browser, emails[role]), 302)

@@ -86,6 +86,19 @@ def test_jcs_is_rfc8785_over_any_json_value(value):
     assert canonical.jcs(json.loads(data, parse_int=float)) == data
 
 
+integral_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=400, deadline=None)
+@given(integral_values)
+def test_the_fast_form_of_float_free_values_is_rfc8785(value):
+    # receipts and their log entries use it on the submission path
+    assert canonical.jcs_integral(value) == reference_jcs(value).encode("utf-8") == rfc8785.dumps(value)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.floats(allow_nan=False, allow_infinity=False))
 def test_every_double_is_written_as_ecmascript_does(x):

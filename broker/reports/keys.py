@@ -18,8 +18,8 @@ from broker.reports import signing
 from broker import audit
 
 
-# What keys sign: reports, and the transparency log's checkpoints.
-PURPOSES = ("report", "log")
+# What keys sign: reports, the transparency log's checkpoints, and request receipts.
+PURPOSES = ("report", "log", "receipt")
 # PostgreSQL advisory lock: two hosts finding no key at once must not both create one.
 KEY_LOCK = 0x504B455953  # "PKEYS"
 

@@ -30,8 +30,8 @@ _lock = threading.Lock()
 def signer(s: Session) -> tuple[str, OKPKey]:
     """(kid, private key) of the receipt key, loaded once per process and database; the first
     use anywhere creates it (call outside a write transaction)."""
-    path = str(settings_of(s)["INSTANCE_PATH"])
-    where = f"{s.get_bind().url}|{path}"  # the private half lives in the instance folder
+    path = str(settings_of(s)["KEYS_PATH"])
+    where = f"{s.get_bind().url}|{path}"  # the private half lives in the key folder (PARITY_KEYS_PATH)
     with _lock:
         got = _signers.get(where)
     if got is not None:

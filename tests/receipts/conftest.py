@@ -67,7 +67,7 @@ class World:
             s = db.session()
             out = rounds.run(s, schedule.due_slot(s, self.clock()), self.clock())
             assert out.round is not None, out.skipped
-            log_signing.sign_checkpoint(s, instance_path=self.app.instance_path, config=self.app.config, force=True)
+            log_signing.sign_checkpoint(s, keys_path=self.app.config["KEYS_PATH"], config=self.app.config, force=True)
         if monkeypatch is not None:
             monkeypatch.undo()
         return out

@@ -9,7 +9,7 @@ import json
 import rfc8785
 
 from broker.demo.loader import load_demo
-from broker.reports import verify
+from broker.reports import build, verify
 from tests.reports.helpers import client_source
 from tests.tlog.test_log import _entries, _rewrite_copy, _verify_since
 
@@ -24,7 +24,7 @@ def test_demo_log(app, client, clock, tmp_path, capsys):
     for item in reports:
         data = client.get(item["links"]["json"]).data
         doc = json.loads(data)
-        assert doc["canonicalization"] == "RFC8785" and doc["schema_version"] == "2.0"
+        assert doc["canonicalization"] == "RFC8785" and doc["schema_version"] == build.SCHEMA_VERSION
         assert "sha256:" + hashlib.sha256(rfc8785.dumps(doc)).hexdigest() == item["digest"]
     # The log covers the four weeks: every report and round, under a signed checkpoint.
     rows = _entries(app)

@@ -232,7 +232,7 @@ def test_reports_published_before_rfc8785_keep_their_bytes_and_verify(app, clien
     items = sorted(client.get("/api/v1/reports").json["items"], key=lambda i: i["id"])
     old, new = client.get(items[0]["links"]["json"]).data, client.get(items[3]["links"]["json"]).data
     assert old == canonical.legacy(json.loads(old)) and b"canonicalization" not in old
-    assert new == canonical.jcs(json.loads(new)) and json.loads(new)["schema_version"] == "2.0"
+    assert new == canonical.jcs(json.loads(new)) and json.loads(new)["canonicalization"] == "RFC8785"
     assert run_verify(client_source(client)) == (0, "OK")
 
 

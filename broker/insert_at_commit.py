@@ -43,13 +43,46 @@ def flush(s: Session) -> None:
     for table, values in rows:
         by_table.setdefault(table, []).append(values)
     for table, many in by_table.items():
-        computed = {k: v for k, v in many[0].items() if isinstance(v, sa.ClauseElement)}
-        if computed:
-            for values in many:
-                conn.execute(sa.insert(table).values(computed),
-                             {k: v for k, v in values.items() if k not in computed})
+        if any(isinstance(v, sa.ClauseElement) for v in many[0].values()):
+            for values in many:  # a computed column reads the table: one row at a time
+                _execute(conn, table, [values])
         else:
-            conn.execute(sa.insert(table), many if len(many) > 1 else many[0])
+            _execute(conn, table, many)
+
+
+_SINGLE: dict[tuple, tuple] = {}
+
+
+def _execute(conn, table: sa.Table, many: list[dict]) -> None:
+    """INSERT the rows (same columns) of one table. The statement is built and compiled once
+    per shape; SQLite then gets the SQL text and its parameters directly (``exec_driver_sql``),
+    which costs a fifth of a Core execution — several staged rows go with every submission."""
+    values = many[0]
+    shape = (conn.dialect.name, table.name, tuple(values))
+    got = _SINGLE.get(shape)
+    if got is None:
+        stmt = sa.insert(table).values({k: v if isinstance(v, sa.ClauseElement)
+                                        else sa.bindparam(k, type_=table.c[k].type) for k, v in values.items()})
+        if conn.dialect.name == "sqlite":
+            compiled = stmt.compile(dialect=conn.dialect)
+            names = tuple(compiled.positiontup)
+            procs = {k: compiled.binds[k].type.bind_processor(conn.dialect) for k in names}
+            fixed = {k: v for k, v in compiled.params.items() if k not in values}  # a computed column's own
+            got = _SINGLE.setdefault(shape, (str(compiled), names, (procs, fixed)))
+        else:
+            got = _SINGLE.setdefault(shape, (stmt, None, None))
+    sql, names, procs = got
+    if names is None:
+        conn.execute(sql, [{k: v for k, v in row.items() if not isinstance(v, sa.ClauseElement)} for row in many])
+        return
+    procs, fixed = procs
+
+    def bound(k, row):
+        v = row[k] if k in row else fixed[k]
+        return procs[k](v) if procs[k] else v
+
+    params = [tuple(bound(k, row) for k in names) for row in many]
+    conn.exec_driver_sql(sql, params if len(params) > 1 else params[0])
 
 
 def _combined(rows: list[tuple[sa.Table, dict]]) -> sa.Insert:

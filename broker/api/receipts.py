@@ -66,12 +66,12 @@ class ReceiptPath(RequestPath):
 def receipt_json(s, view: dict, *, sign: bool = True) -> dict:
     """A stored receipt (``services.receipts.view``) as the API answers it."""
     rid, seq = view["request_id"], view["seq"]
+    base = url_for("api_receipts.request_receipts", request_id=rid)  # …/receipts/<seq>.jws and .tlog-proof
     # Built as a plain dict (the model documents it): this runs on the submission path.
     return {"request_id": rid, "seq": seq, "event": view["event"], "commitment": view["commitment"],
             "receipt": orjson.loads(view["payload"]), "criteria": view["criteria"],
             "jws": receipt_signing.jws(s, view["payload"]) if sign else None,
-            "links": {"jws": url_for("api_receipts.receipt_jws", request_id=rid, seq=seq),
-                      "tlog_proof": url_for("api_receipts.receipt_proof", request_id=rid, seq=seq)}}
+            "links": {"jws": f"{base}/{seq}.jws", "tlog_proof": f"{base}/{seq}.tlog-proof"}}
 
 
 @api.get("/receipts", responses={"200": ReceiptPage}, security=[{"oauth2": ["requests:read"]}],

@@ -23,13 +23,13 @@ from broker.tlog import service as tlog
 
 log = logging.getLogger(__name__)
 PURPOSE = "receipt"
-_signers: dict[str, tuple[str, OKPKey]] = {}  # (database, instance folder) -> key
+_signers: dict[str, signing.CompactSigner] = {}  # (database, instance folder) -> key
 _lock = threading.Lock()
 
 
-def signer(s: Session) -> tuple[str, OKPKey]:
-    """(kid, private key) of the receipt key, loaded once per process and database; the first
-    use anywhere creates it (call outside a write transaction)."""
+def signer(s: Session) -> signing.CompactSigner:
+    """The receipt key's signer, loaded once per process and database; the first use anywhere
+    creates the key (call outside a write transaction)."""
     path = str(settings_of(s)["KEYS_PATH"])
     where = f"{s.get_bind().url}|{path}"  # the private half lives in the key folder (PARITY_KEYS_PATH)
     with _lock:
@@ -44,7 +44,7 @@ def signer(s: Session) -> tuple[str, OKPKey]:
         with db.transaction(s):
             tlog.lock(s)  # two workers' first receipts: one creates the key, the other finds it
             kid, pem = keys.current(s, path, purpose=PURPOSE)
-    got = (kid, OKPKey.import_key(pem))
+    got = signing.CompactSigner(kid, OKPKey.import_key(pem))
     with _lock:
         _signers[where] = got
     return got
@@ -55,8 +55,8 @@ def jws(s: Session, payload: str | bytes) -> str | None:
     the receipt and its logged commitment still stand, and any host holding the key signs
     the same bytes later."""
     try:
-        kid, key = signer(s)
+        sign = signer(s).sign
     except FileNotFoundError as e:
         log.warning("receipt not signed: %s", e)
         return None
-    return signing.sign(payload.encode("utf-8") if isinstance(payload, str) else payload, kid, key)
+    return sign(payload.encode("utf-8") if isinstance(payload, str) else payload)

@@ -11,6 +11,8 @@ matches the key, and a host can check that the file it holds is the key the data
 """
 from __future__ import annotations
 
+import base64
+import json
 import os
 import warnings
 from pathlib import Path
@@ -43,6 +45,26 @@ def sign(payload: bytes, kid: str, private_pem: bytes | OKPKey) -> str:
         return jws.serialize_compact({"alg": ALG, "kid": kid}, payload, key, algorithms=[ALG])
     finally:
         ctx.__exit__(None, None, None)
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+class CompactSigner:
+    """Compact JWS (RFC 7515, EdDSA per RFC 8037) for one key, assembled directly: the same
+    bytes ``sign`` gives through joserfc (held equal by a test), in a fifth of its time — it
+    signs a receipt on every submission. Only the Ed25519 signature is computed per call."""
+
+    def __init__(self, kid: str, key: OKPKey):
+        self.kid = kid
+        self._key = key.private_key  # cryptography's Ed25519PrivateKey
+        header = json.dumps({"alg": ALG, "kid": kid}, separators=(",", ":")).encode()
+        self._head = _b64(header)
+
+    def sign(self, payload: bytes) -> str:
+        signing_input = f"{self._head}.{_b64(payload)}"
+        return f"{signing_input}.{_b64(self._key.sign(signing_input.encode('ascii')))}"
 
 
 def verify(token: str, jwks: dict) -> tuple[dict, bytes]:

@@ -37,3 +37,16 @@ def test_the_policy_page_says_what_receipts_prove_and_do_not(client):
     html = client.get("/policy").get_data(as_text=True)
     assert "Receipts: what they prove, and what they do not" in html
     assert "They prove" in html and "They do not prove" in html and "--receipts" in html
+
+
+def test_the_fast_compact_signer_gives_joserfcs_bytes():
+    from joserfc.jwk import OKPKey
+
+    from broker.reports import signing
+
+    key = OKPKey.generate_key("Ed25519")
+    payload = b'{"a":1,"salt":"x"}'
+    fast = signing.CompactSigner("kid-1", key).sign(payload)
+    assert fast == signing.sign(payload, "kid-1", key)  # Ed25519 is deterministic: byte for byte
+    jwks = {"keys": [signing.public_jwk(key, "kid-1")]}
+    assert signing.verify(fast, jwks) == ({"alg": "EdDSA", "kid": "kid-1"}, payload)

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from broker import config, insert_at_commit
+from broker.models.catalog_version import SEEN_KEY as SEEN_CATALOG_VERSION
 from broker.models.types import UTCDateTime  # noqa: F401 — the migrations name it broker.db.UTCDateTime
 
 
@@ -91,6 +92,7 @@ def transaction(s: Session):
         conn = s.connection()
         conn.exec_driver_sql("COMMIT")  # nothing is pending: only reads end here
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+    s.info.pop(SEEN_CATALOG_VERSION, None)  # this transaction may move it
     outer = s.info.get("parity_write", False)
     s.info["parity_write"] = True
     try:

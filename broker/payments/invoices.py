@@ -6,7 +6,6 @@ Words chosen so that nothing alarms without cause: an order not yet invoiced is 
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal

@@ -48,6 +48,9 @@ _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_au
 RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
 MAX_ATTEMPTS = len(RETRY_AFTER) + 1
 STUCK_AFTER = timedelta(minutes=15)
+# News older than this when the outbox first sees it (a scheduler that was down for days, a
+# loaded history) is marked but not mailed: late email about the past is noise.
+TOO_OLD = timedelta(days=2)
 BATCH = 200
 
 # Subject lines per kind (the notification's message is the body's first sentence).
@@ -62,6 +65,7 @@ SUBJECTS = {
     "request.expired": "Request expired",
     "invoice.due": "Invoice due",
     "invoice.overdue": "Invoice overdue",
+    "invoice.paid": "Payment received",
     "application.approved": "Your application was approved",
     "application.rejected": "Your application was not approved",
     "report.findings": "New findings in a Parity report",
@@ -104,7 +108,11 @@ def render(n: Notification, org: Org | None, person: str, base_url: str) -> Rend
     ctx = {"n": n, "org": org, "person": person, "link": link, "base_url": base_url.rstrip("/"),
            "subject": SUBJECTS.get(n.kind, "News from Parity"),
            "settings_link": base_url.rstrip("/") + "/account/email"}
-    subject = f"{ctx['subject']}: {n.message}" if len(n.message) <= 120 else ctx["subject"]
+    number = (n.data or {}).get("number")
+    if len(n.message) <= 120:
+        subject = f"{ctx['subject']}: {n.message}"
+    else:
+        subject = f"{ctx['subject']}: {number}" if number else ctx["subject"]
     return Rendered(subject[:300], _env.get_template("notification.txt").render(ctx),
                     _env.get_template("notification.html").render(ctx), link)
 
@@ -158,6 +166,8 @@ def expand(s: Session, at: datetime) -> int:
             if not won:
                 continue  # another scheduler took it
             n = s.get(Notification, nid)
+            if n.created_at < at - TOO_OLD:
+                continue
             org = s.get(Org, n.org_id)
             for address, person in recipients(s, n):
                 r = render(n, org, person, base)

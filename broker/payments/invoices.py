@@ -7,7 +7,7 @@ Words chosen so that nothing alarms without cause: an order not yet invoiced is 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlmodel import Session, select
@@ -161,7 +161,7 @@ def invoice(s: Session, principal: Principal, payment_id: int, at: datetime, *, 
         issued_at=pay.created_at, due_at=pay.due_at, bill_to=orgs.get(order.developer_org_id, "—"),
         vendor=orgs.get(order.vendor_org_id, "—"),
         description=f"{off.title if off else 'Capacity'} by {orgs.get(order.vendor_org_id, 'the vendor')} (order O-{order.id})",
-        period_text=f"{order.period}: {start:%Y-%m-%d} to {end:%Y-%m-%d}",
+        period_text=f"{order.period}: {start:%Y-%m-%d} to {end - timedelta(days=1):%Y-%m-%d}",
         units=order.units, unit_price=money(order.unit_price_minor, order.currency),
         amount=money(pay.amount_minor, pay.currency),
         fee_text=(f"Includes Parity's platform fee of {Decimal(order.fee_rate) * 100:.2f}% "

@@ -198,3 +198,13 @@ def test_old_notifications_are_not_mailed_after_upgrade(app, make, clock):
             n.mailed_at = clock() - timedelta(days=1)
             s.add(n)
     assert _run(app, clock)[0] == 0
+
+
+def test_news_too_old_when_first_seen_is_not_mailed(app, make, clock):
+    dev = make.org("developer")
+    make.user(dev, email="ann@lab.example")
+    _notify(app, dev)
+    clock.advance(days=3)  # the scheduler was down
+    assert _run(app, clock)[0] == 0
+    with app.app_context():
+        assert db.session().exec(select(Notification)).one().mailed_at is not None

@@ -129,6 +129,7 @@ def test_invoice_due_then_overdue_each_once(app, make, market, clock):
         clock.advance(days=8)
         assert reminders.remind(s, clock()) == (1, 0)
         assert reminders.remind(s, clock()) == (0, 0)
+        outbox.tick(s, None)
         clock.advance(days=3)
         assert reminders.remind(s, clock()) == (0, 1)
         assert reminders.remind(s, clock()) == (0, 0)

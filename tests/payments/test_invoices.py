@@ -105,6 +105,14 @@ def test_invoices_are_private_to_their_developer_and_operators(app, client, make
     assert "Mark INV-X-1 paid" in inv
     ops_page = client.get("/payments").get_data(as_text=True)
     assert "Lab One" in ops_page and "Org " not in ops_page
+    # marking it paid tells the developer (a notification, hence an email)
+    client.post(f"/payments/invoices/{pay.id}/paid", data={"csrf_token": csrf_from(inv)})
+    with app.app_context():
+        from sqlmodel import select
+
+        from broker.models import Notification
+        n = db.session().exec(select(Notification).where(Notification.kind == "invoice.paid")).one()
+        assert n.org_id == market.developer.id and "INV-X-1" in n.message and "25.00 USD" in n.message
 
 
 def test_stripe_mode_invoice_offers_card_payment(stripe_app, client, make, market, fake_stripe):

@@ -126,7 +126,7 @@ def test_developer_pays_by_invoice_and_the_due_email_is_in_the_outbox(live_serve
         _fits(opage, "outbox")
         mail_row.get_by_role("link").first.click()
         body = opage.locator("pre.mail-body").inner_text()
-        assert "Hello Dana" in body and f"/payments/invoices/" in body and "15,000.00 EUR" in body
+        assert "Hello Dana" in body and "/payments/invoices/" in body and "15,000.00 EUR" in body
         _fits(opage, "outbox-mail")
     finally:
         ops.close()

@@ -75,7 +75,7 @@ def test_developer_pays_through_checkout_and_vendor_sees_the_payout(live_server,
     page.get_by_role("button", name="Pay 120.00 EUR").click()
     page.wait_for_url(live_server + "/payments")
     assert "Payment received for order" in page.locator("[role=status]").inner_text()
-    assert "paid" in page.locator(f"#order-{order_id}").inner_text()
+    assert "Paid on" in page.locator(f"#order-{order_id}").inner_text()
     assert "120.00 EUR" in page.get_by_role("table").nth(1).inner_text()  # the receipt
 
     # The vendor onboards through Stripe Connect, delivers 4 units, and sees the payout.

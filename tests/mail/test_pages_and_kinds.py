@@ -144,3 +144,23 @@ def test_invoice_due_then_overdue_each_once(app, make, market, clock):
     assert [m.kind for m in mails] == ["invoice.due", "invoice.overdue"]
     assert mails[0].link.endswith(f"/payments/invoices/{mails[0].link.rsplit('/', 1)[1]}")
     assert "how to pay" in mails[0].text_body
+
+
+def test_mail_commands(app, runner, make, clock):
+    from tests.mail.smtp_server import Inbox, SMTPServer
+
+    inbox = Inbox()
+    with SMTPServer(inbox) as srv:
+        app.config["MAIL_URL"] = f"smtp://127.0.0.1:{srv.port}"
+        r = runner.invoke(args=["mail", "test", "ops@example.org"])
+        assert r.exit_code == 0 and "sent to ops@example.org" in r.output
+    assert inbox.messages[0]["Subject"] == "Parity: test message"
+    r = runner.invoke(args=["mail", "test", "ops@example.org"])  # the server is gone
+    assert r.exit_code == 1 and "not sent" in r.output
+    app.config["MAIL_URL"] = None
+    dev = make.org("developer")
+    make.user(dev, email="ann@lab.example")
+    _notify(app, dev.id, "delivery.new", "Vendor delivered 5 units of order #7.", order_id=7)
+    r = runner.invoke(args=["mail", "send"])
+    assert "queued 1 emails; sent 1" in r.output
+    assert "sent     1" in runner.invoke(args=["mail", "status"]).output

@@ -156,6 +156,9 @@ def expand(s: Session, at: datetime) -> int:
     """Queue the emails of every notification not yet looked at; returns how many."""
     settings = settings_of(s)
     base, domain = base_url_of(settings), _domain(settings)
+    with db.transaction(s):  # old news in one statement: marked, never mailed
+        _update(s, sa.update(Notification).where(Notification.mailed_at.is_(None),
+                                                 Notification.created_at < at - TOO_OLD).values(mailed_at=at))
     ids = s.exec(select(Notification.id).where(Notification.mailed_at.is_(None))
                  .order_by(Notification.id).limit(BATCH)).all()
     queued = 0
@@ -167,7 +170,7 @@ def expand(s: Session, at: datetime) -> int:
                 continue  # another scheduler took it
             n = s.get(Notification, nid)
             if n.created_at < at - TOO_OLD:
-                continue
+                continue  # became old since the statement above
             org = s.get(Org, n.org_id)
             for address, person in recipients(s, n):
                 r = render(n, org, person, base)

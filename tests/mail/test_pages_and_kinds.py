@@ -164,3 +164,16 @@ def test_mail_commands(app, runner, make, clock):
     r = runner.invoke(args=["mail", "send"])
     assert "queued 1 emails; sent 1" in r.output
     assert "sent     1" in runner.invoke(args=["mail", "status"]).output
+
+
+def test_an_unusable_mail_url_stops_the_start_naming_the_setting(app):
+    import pytest
+
+    from broker import startup
+    from broker.config import ConfigError
+
+    app.config["MAIL_URL"] = "smtp+starttls://"
+    with pytest.raises(ConfigError, match="MAIL_URL"):
+        startup.check(app)
+    app.config["MAIL_URL"] = None
+    startup.check(app)

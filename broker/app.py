@@ -15,6 +15,7 @@ from broker.auth import oauth, session_login, sso
 from broker.cli import register as register_cli
 from broker.extensions import csrf
 from broker.jobs import Jobs
+from broker.mail import outbox as mail_outbox
 from broker.payments import jobs as payments_jobs
 from broker.reports import jobs as reports_jobs
 from broker.reports import log_signing
@@ -88,7 +89,8 @@ def create_app(cfg: dict | None = None) -> OpenAPI:
 def _jobs() -> Jobs:
     """Each domain adds its scheduled jobs; the scheduler runs what is here."""
     jobs = Jobs()
-    for domain in (tokens, broker_jobs, vendor_systems, reports_jobs, log_signing, payments_jobs):
+    for domain in (tokens, broker_jobs, vendor_systems, reports_jobs, log_signing, payments_jobs,
+                   mail_outbox):
         domain.register_jobs(jobs)
     return jobs
 

@@ -32,6 +32,14 @@ SETTINGS: dict[str, tuple[str | None, str]] = {
     "LOG_LEVEL": ("INFO", "Python logging level"),
     "PARITY_PUBLIC_URL": (None, "public base URL (https://…) used in links given to vendors, e.g. webhook callbacks"),
     "PARITY_LOG_ORIGIN": (None, "transparency log origin and key name, e.g. parity.example/log (default: PARITY_PUBLIC_URL's host/path + /log); set once, before the first checkpoint"),
+    "MAIL_URL": (None, "where email goes: file:///folder (default: instance/mail, one .eml per message), "
+                        "smtp://host:port, smtps://host:port or smtp+starttls://user:pass@host:port"),
+    "MAIL_USERNAME": (None, "SMTP login when MAIL_URL carries none (keep it in the environment, never in files)"),
+    "MAIL_PASSWORD": (None, "SMTP password when MAIL_URL carries none (environment only)"),
+    "MAIL_FROM": (None, "the From address of Parity's email (default: Parity <no-reply@host of PARITY_PUBLIC_URL>)"),
+    "MAIL_CA_FILE": (None, "CA bundle to trust for the SMTP server's certificate (a private relay); default: the system's"),
+    "PARITY_BANK_DETAILS": (None, "ledger mode: the bank account developers pay invoices into, e.g. "
+                                  "\"Parity Market Ltd · IBAN GB33BUKB20201555555555 · BIC BUKBGB22\" (the invoice adds its reference)"),
     "PARITY_PROVIDERS_ALLOW_HTTP": ("0", "1 to allow plain http:// vendor endpoints (local development only)"),
 }
 
@@ -99,6 +107,10 @@ def load(overrides: dict | None = None) -> dict:
         "PUBLIC_BASE_URL": env["PARITY_PUBLIC_URL"],
         "PROVIDERS_ALLOW_HTTP": env["PARITY_PROVIDERS_ALLOW_HTTP"] == "1",
         "TLOG_ORIGIN": env["PARITY_LOG_ORIGIN"],
+        "MAIL_URL": env["MAIL_URL"],
+        "MAIL_FROM": env["MAIL_FROM"],
+        "MAIL_CA_FILE": env["MAIL_CA_FILE"],
+        "BANK_DETAILS": env["PARITY_BANK_DETAILS"],
         "WTF_CSRF_TIME_LIMIT": None,
     }
     cfg.update(overrides)

@@ -17,12 +17,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from broker import db, ratelimit
 from broker.config import ConfigError
+from broker.mail import transport
 from broker.reports import keys
 
 
 def check(app: Flask) -> None:
     """Raise ``ConfigError`` (naming the setting) when this process must not start."""
     ratelimit.check_reachable(app)
+    transport.from_settings(app.config)  # a MAIL_URL that cannot be used stops the start, named
     check_keys(app)
 
 

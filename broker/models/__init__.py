@@ -8,6 +8,7 @@ from broker.models.audit import AuditEntry
 from broker.models.catalog_version import CatalogVersion
 from broker.models.base import OrgKind, OrgStatus, SizeClass, size_class_of
 from broker.models.ledger import LedgerEntry, StripeEvent
+from broker.models.mail import OutboundMail
 from broker.models.oauth import OAuthClient, OAuthToken
 from broker.models.offering import Capacity, Offering, OfferingLanguage, Price
 from broker.models.ops import JobRun, ProviderConnection
@@ -29,6 +30,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "OPEN_REQUEST_STATUSES", "Allocation", "AuditEntry", "Capacity", "CapacityRequest", "CatalogVersion", "Delivery",
     "Guarantee", "IdempotencyRecord", "JobRun", "LedgerEntry", "LogCheckpoint", "LogEntry", "Notification",
+    "OutboundMail",
     "OAuthClient", "OAuthToken",
     "Offering", "OfferingLanguage", "Order", "OrderStatus", "Org", "OrgGroup", "OrgKind",
     "OrgStatus", "PolicyVersion", "Price", "PriceFile", "ProviderConnection", "ProviderEvent", "Report", "RequestReceipt", "RequestStatus",

@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from broker.models.base import created_at_field, json_field
+from broker.models.base import created_at_field, json_field, utc_field
 
 
 class IdempotencyRecord(SQLModel, table=True):
@@ -29,7 +29,8 @@ class Notification(SQLModel, table=True):
     """Something that changed for an org: a new allocation, order or delivery."""
 
     __tablename__ = "notification"
-    __table_args__ = (sa.Index("ix_notification_org_created", "org_id", "created_at"),)
+    __table_args__ = (sa.Index("ix_notification_org_created", "org_id", "created_at"),
+                      sa.Index("ix_notification_mailed_at", "mailed_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="org.id")
@@ -37,3 +38,5 @@ class Notification(SQLModel, table=True):
     message: str = Field(max_length=500)
     data: dict = json_field(dict)
     created_at: datetime = created_at_field()
+    # When the outbox turned it into emails (or found no one to mail); None: not yet.
+    mailed_at: datetime | None = utc_field()

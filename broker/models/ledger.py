@@ -67,6 +67,9 @@ class Payment(SQLModel, table=True):
     attempts: int = Field(default=1, ge=1)
     reason: str = Field(default="", max_length=500)  # why it failed or was released
     paid_at: datetime | None = utc_field()
+    # When the "invoice due" and "invoice overdue" notifications were written (each once).
+    due_notice_at: datetime | None = utc_field()
+    overdue_notice_at: datetime | None = utc_field()
     created_at: datetime = created_at_field()
 
 

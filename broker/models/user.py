@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from broker.models.base import OrgKind, created_at_field, enum_type, utc_field
@@ -23,4 +24,10 @@ class User(SQLModel, table=True):
     locked_until: datetime | None = utc_field()
     # "What changed since your last visit" compares against this.
     notifications_seen_at: datetime | None = utc_field()
+    # Email: False stops every notification email to this person.
+    mail_enabled: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    # Auditors opt in to an email when a newly published report has a finding.
+    mail_findings: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # The auditor's dashboard marks findings published since this moment.
+    findings_seen_at: datetime | None = utc_field()
     created_at: datetime = created_at_field()

@@ -16,6 +16,7 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from broker.access.principal import Principal
+from broker.catalog.money import format_money
 from broker.clock import now
 from broker.errors import ApiError
 from broker.models import Notification, Offering, Order, OrderStatus, Org, OrgStatus
@@ -177,6 +178,10 @@ def mark_invoice_paid(s: Session, pay: Payment, principal: Principal) -> Payment
         audit.record(s, principal, "payment.paid", "payment", pay.id, before, audit.snapshot(pay))
     else:
         record_paid(s, order, payment_intent=None, external_id=None, principal=principal, cash=ledger.CASH_BANK)
+    s.add(Notification(org_id=order.developer_org_id, kind="invoice.paid",
+                       message=f"Payment received for invoice {pay.number}: "
+                               f"{format_money(pay.amount_minor, pay.currency)}. Thank you.",
+                       data={"payment_id": pay.id, "order_id": order.id, "number": pay.number}))
     return pay
 
 

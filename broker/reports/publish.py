@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from broker import db
 from broker.clock import now
-from broker.models import Allocation, Capacity, Report, Round
+from broker.models import Allocation, Capacity, Notification, Org, OrgKind, OrgStatus, Report, Round
 from broker.periods import period_end, validate_period
 from broker.config import SETTINGS_KEY
 from broker.reports import build, canonical, keys, log_signing, signing
@@ -122,7 +122,23 @@ def _store(s: Session, doc: dict, kid: str, pem: bytes, actor, before: Report | 
                         "previous_digest": rep.previous_digest, "provisional": rep.provisional,
                         "supersedes_id": rep.supersedes_id, "kid": kid,
                         "correction": doc.get("correction")})
+    _alert_auditors(s, rep, doc)
     return rep
+
+
+def _alert_auditors(s: Session, rep: Report, doc: dict) -> None:
+    """A report with findings tells every auditor org (a Notification in this transaction);
+    the outbox emails the auditors who subscribed (``User.mail_findings``)."""
+    found = [f for f in doc.get("findings") or [] if f.get("trend") != "summary"]
+    if not found:
+        return
+    kind = "provisional " if rep.provisional else ("corrected " if doc.get("correction") else "")
+    n = len(found)
+    message = (f"The {kind}{rep.series} report for {rep.period} has {n} finding{'s' if n != 1 else ''}. "
+               f"First: {found[0]['text']}")
+    for org_id in s.exec(select(Org.id).where(Org.kind == OrgKind.auditor, Org.status == OrgStatus.approved)):
+        s.add(Notification(org_id=org_id, kind="report.findings", message=message[:500], created_at=rep.published_at,
+                           data={"report_id": rep.id, "series": rep.series, "period": rep.period, "findings": n}))
 
 
 def publish_due(s: Session, *, keys_path: str, actor=None, at: datetime | None = None) -> list[Published]:

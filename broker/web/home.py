@@ -18,8 +18,19 @@ def home():
 def dashboard():
     extra = {}
     if g.principal.role.value == "auditor":
+        from broker.clock import now
+        from broker.models import User
         from broker.reports import auditing
 
-        periods = auditing.periods(db.session())
-        extra = {"periods": periods, "alerts": auditing.alerts(periods[0] if periods else None)}
+        s = db.session()
+        periods = auditing.periods(s)
+        me = s.get(User, g.user.id)
+        # "since your last visit": reports published after this person last saw the dashboard
+        extra = {"periods": periods, "alerts": auditing.alerts(periods[0] if periods else None),
+                 "last_visit": me.findings_seen_at, "new_ids": auditing.published_since(s, me.findings_seen_at),
+                 "me": me}
+        with db.transaction(s):
+            me = s.get(User, g.user.id)
+            me.findings_seen_at = now()
+            s.add(me)
     return render_template(f"dashboard/{g.principal.role.value}.html", org=g.org, user=g.user, **extra)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
+from sqlmodel import select
 
 from broker import db
 from broker.api.payments import checkout_urls
 from broker.access.principal import get_owned
 from broker.auth.session_login import login_required
 from broker.errors import ApiError
-from broker.models import Order
+from broker.models import Order, Org
 from broker.models.ledger import Payment
-from broker.payments import charges, connect, queries, service, webhooks
+from broker.clock import now
+from broker.payments import charges, connect, invoice_pdf, invoices, queries, service, webhooks
 from broker.payments.stripe_gateway import GatewayError, gateway, mode
 from broker.policy import current_params
 
@@ -63,6 +65,9 @@ def index():
     if p.is_operator:
         ctx["open_invoices"] = [x for x in queries.payments(s, p, status="open", limit=200)
                                 if x.method in ("invoice", "invoice_terms")]
+        ids = {x.org_id for x in ctx["open_invoices"]}
+        ctx["org_names"] = dict(s.exec(select(Org.id, Org.name).where(Org.id.in_(ids))).all()) if ids else {}
+        ctx["now"] = now()
         ctx["entries"] = queries.entries(s, p, limit=100)
         return render_template("payments/operator.html", **ctx)
     if p.role.value == "vendor":
@@ -71,9 +76,10 @@ def index():
         ctx["orders"] = queries.orders(s, p)
         return render_template("payments/vendor.html", **ctx)
     if p.role.value == "developer":
-        ctx["orders"] = queries.orders(s, p)
+        ctx["lines"], ctx["totals"] = invoices.developer_overview(s, p, now())
         ctx["payments"] = queries.payments(s, p, limit=200)
         ctx["entries"] = queries.entries(s, p, limit=100)
+        ctx["now"] = now()
         return render_template("payments/developer.html", **ctx)
     return render_template("error.html", status=403, message="Payments are for developers, vendors and operators."), 403
 
@@ -94,7 +100,8 @@ def pay(order_id: int):
         flash(f"Order {order_id} is already paid.")
     else:
         flash(f"Invoice {payment.number} issued: {queries.money(payment.amount_minor, payment.currency)} "
-              f"due {payment.due_at:%Y-%m-%d %H:%M} UTC.")
+              f"due {payment.due_at:%Y-%m-%d %H:%M} UTC. It says below how to pay.")
+        return redirect(url_for("payments.invoice_page", payment_id=payment.id))
     return redirect(url_for("payments.index"))
 
 
@@ -173,6 +180,45 @@ def invoice_paid(payment_id: int):
         charges.mark_invoice_paid(s, pay, g.principal)
     flash(f"Invoice {pay.number} marked paid.")
     return redirect(url_for("payments.index"))
+
+
+def _invoice(payment_id: int) -> invoices.Invoice:
+    s = db.session()
+    if g.principal.role.value not in ("developer", "operator") and not g.principal.is_operator:
+        raise ApiError("Invoices are for the developer who pays them and for operators.", status=403,
+                       type_="forbidden")
+    return invoices.invoice(s, g.principal, payment_id, now(), stripe_on=gateway(s) is not None,
+                            bank_details=current_app.config.get("BANK_DETAILS"))
+
+
+@bp.get("/invoices/<int:payment_id>")
+@login_required()
+def invoice_page(payment_id: int):
+    inv = _invoice(payment_id)
+    return render_template("payments/invoice.html", inv=inv, form=ActionForm())
+
+
+@bp.get("/invoices/<int:payment_id>.html")
+@login_required()
+def invoice_html(payment_id: int):
+    """The invoice as one self-contained HTML file (its styles inline), to keep or forward."""
+    inv = _invoice(payment_id)
+    link = url_for("payments.invoice_page", payment_id=payment_id, _external=True)
+    body = render_template("payments/invoice_download.html", inv=inv, link=link)
+    resp = current_app.response_class(body, mimetype="text/html")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{inv.number}.html"'
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+    return resp
+
+
+@bp.get("/invoices/<int:payment_id>.pdf")
+@login_required()
+def invoice_pdf_download(payment_id: int):
+    inv = _invoice(payment_id)
+    link = url_for("payments.invoice_page", payment_id=payment_id, _external=True)
+    resp = current_app.response_class(invoice_pdf.render(inv, link=link), mimetype="application/pdf")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{inv.number}.pdf"'
+    return resp
 
 
 @hooks.post("/stripe/webhook")

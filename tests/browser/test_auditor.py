@@ -56,3 +56,39 @@ def test_auditor_journey(live_server, page, login_as, demo_logins):
     for path, name in (("/reports", "archive"), ("/policy", "policy")):
         page.goto(path)
         _fits(page, name)
+    # Back on the dashboard: what was seen is no longer new; email alerts can be turned on.
+    page.goto("/dashboard")
+    assert page.locator(".since-last-visit").count() == 0
+    page.get_by_role("link", name="change").click()
+    page.get_by_label("Email me when a newly published report has a finding").check()
+    page.get_by_role("button", name="Save").click()
+    assert "saved" in page.locator("[role=status]").inner_text()
+    _fits(page, "email-choices")
+    page.goto("/dashboard")
+    assert "Email alerts: on" in page.locator("#alerts-h ~ p").last.inner_text()
+
+
+def test_auditor_landing_and_developer_records(live_server, page):
+    page.goto("/audit")
+    assert page.get_by_role("heading", level=1).inner_text() == "For auditors"
+    first = page.locator("ol.findings-list li").first.inner_text()
+    assert first.startswith("Northstar Annotation delivered to its 49 % investor")
+    assert page.locator("pre code.verify-command").inner_text() == f"parity-verify {live_server.url}/"
+    _fits(page, "audit-landing")
+    page.get_by_role("link", name="Developers", exact=True).click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Developers' access records"
+    _fits(page, "developers")
+    page.locator("tbody th a").first.click()
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Developer org-") or \
+        page.get_by_role("heading", level=1).inner_text().startswith("Developer grp-")
+    assert "Entitlement ratio" in page.locator("thead").inner_text()
+    _fits(page, "developer-record")
+
+
+def test_developer_sees_its_own_access_record(live_server, page, login_as, demo_logins):
+    dev = demo_logins["developer"]
+    login_as(page, dev.email, dev.password)
+    page.goto("/audit/developers/mine")
+    assert page.get_by_role("heading", level=1).inner_text().endswith(": your access record")
+    assert page.locator("tbody tr").count() >= 1
+    _fits(page, "my-record")

@@ -69,13 +69,13 @@ def test_developer_pays_through_checkout_and_vendor_sees_the_payout(live_server,
     login_as(page, "dev@pay.example", PASSWORD)
     page.get_by_role("link", name="Payments").click()
     row = page.locator(f"#order-{order_id}")
-    assert "unpaid" in row.inner_text() and "10.00%" in row.inner_text()
-    row.get_by_role("button", name=f"Pay order #{order_id}").click()
+    assert "To pay by" in row.inner_text() and "10.00%" in row.inner_text()
+    row.get_by_role("button", name=f"Pay O-{order_id} by card").click()
     assert page.get_by_role("heading", name="Fake Stripe Checkout").is_visible()
     page.get_by_role("button", name="Pay 120.00 EUR").click()
     page.wait_for_url(live_server + "/payments")
     assert "Payment received for order" in page.locator("[role=status]").inner_text()
-    assert "paid" in page.locator(f"#order-{order_id}").inner_text()
+    assert "Paid on" in page.locator(f"#order-{order_id}").inner_text()
     assert "120.00 EUR" in page.get_by_role("table").nth(1).inner_text()  # the receipt
 
     # The vendor onboards through Stripe Connect, delivers 4 units, and sees the payout.

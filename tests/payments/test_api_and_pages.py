@@ -64,7 +64,7 @@ def test_pages_pay_through_checkout_and_vendor_onboarding(stripe_app, client, ma
     make.user(market.developer, email="dev@example.org")
     login(client, "dev@example.org")
     page = client.get("/payments").get_data(as_text=True)
-    assert f"Pay order #{order.id}" in page and "10.00%" in page  # the fee rate is on every order
+    assert f"Pay O-{order.id} by card" in page and "10.00%" in page  # the fee rate is on every order
     r = client.post(f"/payments/orders/{order.id}/pay", data={"csrf_token": csrf_from(page)})
     assert r.status_code == 302 and r.location.startswith(fake_stripe.base + "/checkout/cs_")
     # Missing CSRF token: refused.

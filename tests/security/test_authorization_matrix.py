@@ -118,6 +118,19 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("/api/v1/vendors/<int:vendor_id>/disclosures/<quarter>", "PUT"): "401 403 403 ok 403 403 ok",
     ("/api/v1/vendors/<int:vendor_id>/profile", "PUT"): "401 403 403 ok 403 403 ok",
     ("/audit/vendors/<int:vendor_id>", "GET"): "ok ok ok ok ok ok ok",  # public: from published reports
+    ("/audit", "GET"): "ok ok ok ok ok ok ok",
+    ("/audit/developers", "GET"): "ok ok ok ok ok ok ok",  # pseudonymous, as published
+    ("/audit/developers/<pseudonym>", "GET"): "ok ok ok ok ok ok ok",
+    ("/audit/developers/mine", "GET"): "login ok ok 403 403 403 ok",  # links pseudonyms: the developer's own
+    ("/account/email", "GET"): "login ok ok ok ok ok ok",
+    ("/account/email", "POST"): "login ok ok ok ok ok ok",
+    ("/admin/outbox", "GET"): "login 403 403 403 403 403 ok",
+    ("/admin/outbox/<int:mail_id>", "GET"): "login 403 403 403 403 403 ok",
+    ("/admin/outbox/<int:mail_id>/body.html", "GET"): "login 403 403 403 403 403 ok",
+    ("/admin/outbox/<int:mail_id>/retry", "POST"): "login 403 403 403 403 403 ok",
+    ("/payments/invoices/<int:payment_id>", "GET"): "login ok 404 403 403 403 ok",
+    ("/payments/invoices/<int:payment_id>.html", "GET"): "login ok 404 403 403 403 ok",
+    ("/payments/invoices/<int:payment_id>.pdf", "GET"): "login ok 404 403 403 403 ok",
     ("/catalog", "GET"): "ok ok ok ok ok ok ok",
     ("/catalog.csv", "GET"): "ok ok ok ok ok ok ok",
     ("/catalog/compare", "GET"): "ok ok ok ok ok ok ok",

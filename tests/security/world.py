@@ -119,6 +119,7 @@ def build(app, make, clock) -> World:
         "series": "access", "filename": "parity.css",
     }
     w.ids.update(_report_and_round(app, period))
+    w.ids.update(_mail_and_pseudonym(app, o["dev_a"]))
     # the transparency log: the report's proof, and a tile its checkpoint covers
     w.ids.update({"kind": "report", "ref": w.ids["report_id"], "rest": "0/000.p/1",
                   "seq": 1, "receipt_files": ["json"]})
@@ -141,6 +142,22 @@ def _dead_letter(app, connection_id: int, order_id: int) -> str:
                             kind="order.offered", order_id=order_id, payload={}, status="dead", attempts=5,
                             last_error="test"))
     return "evt-security-1"
+
+
+def _mail_and_pseudonym(app, dev) -> dict:
+    """An email in the outbox (the acceptance and delivery above, sent to dev_a's person) and
+    dev_a's pseudonym in the published access report (its group's)."""
+    from broker.mail import outbox
+    from broker.models import OutboundMail
+    from broker.services.round_input import told_to
+
+    with app.app_context():
+        s = db.session()
+        outbox.tick(s, None)
+        mail_id = s.exec(select(OutboundMail.id)).first()
+        assert mail_id is not None
+        mine = told_to(s, s.get(type(dev), dev.id))[0]
+        return {"mail_id": mail_id, "pseudonym": mine["group"] or mine["org"]}
 
 
 def _report_and_round(app, period: str) -> dict:

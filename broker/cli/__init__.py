@@ -5,8 +5,8 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from broker.cli import accounts, database, demo, payments, reports, rounds, scheduler, settings
+    from broker.cli import accounts, database, demo, payments, policy, reports, rounds, scheduler, settings
 
     for group in (database.cli, accounts.users, accounts.clients, demo.cli, scheduler.cli,
-                  settings.cli, rounds.cli, reports.cli, payments.cli):
+                  settings.cli, rounds.cli, reports.cli, payments.cli, policy.cli):
         app.cli.add_command(group)

@@ -18,7 +18,7 @@ from broker.canonical import round_figures
 from broker.config import settings_of
 from broker.models import Org, OrgKind, Round
 from broker.periods import period_start
-from broker.reports import aggregate, build_structure, entitlement, findings, metrics, rounddata, store
+from broker.reports import aggregate, build_structure, entitlement, findings, labor, metrics, rounddata, store
 from broker.reports.methodology import METHODOLOGY
 from broker.services.round_input import Pseudonyms
 
@@ -237,6 +237,8 @@ def workforce(s: Session, period: str, at: datetime) -> dict:
     version, params = policy_for(s, period)
     doc = _header("workforce", period, version, params, at)
     floor = payfloor.PayFloor(int(params["pay_floor_minor"]), params["pay_floor_currency"])
+    table = params.get("pay_floors") or {}
+    k = int(params["small_cell_k"])
     quarter = quarter_of_period(period)
     doc["quarter"] = quarter
     vendors = []
@@ -257,9 +259,12 @@ def workforce(s: Session, period: str, at: datetime) -> dict:
             "fairwork_principles_met": sorted(d.fairwork_principles or []),
             "attestation": d.attestation,
             "disclosure_completeness_percent": complete, "missing": missing,
-            "pay_floor": wf.pay_floor_flag(facts, floor)})
+            "pay_floor": wf.pay_floor_flag(facts, floor),
+            "local_floors": labor.local_floors_cells(wf.local_floors(facts, table, floor), d.headcount, k)})
     doc["pay_floor"] = {"amount_minor": floor.amount_minor, "currency": floor.currency}
+    doc["pay_floors_by_country"] = table
     doc["vendors"] = vendors
+    doc["exposure"] = labor.exposure_section(aggregate.exposure_of(s, period), params, k)
     doc["findings"] = findings.findings(round_figures(doc), store.previous_document(s, "workforce", period))
     return doc
 

@@ -37,6 +37,9 @@ def register(app: Flask) -> None:
     from broker.web import audit
 
     app.register_blueprint(audit.bp)
+    from broker.web import labor
+
+    app.register_blueprint(labor.bp)
     csrf.exempt(payments.hooks)  # Stripe signs its webhooks; there is no browser session
     # every page may show an amount or a country's name
     app.jinja_env.globals.update(format_money=format_money, COUNTRIES=COUNTRIES)

@@ -57,7 +57,7 @@ def vendor_overview(org_id: int) -> list[dict]:
 def vendor_disclosure_summary(org_id: int) -> dict | None:
     s = db.session()
     latest = workforce.of_vendor(s, org_id)[:1]
-    return {"quarter": latest[0].quarter, **workforce.summary(latest[0], catalog.pay_floor(s))} if latest else None
+    return {"quarter": latest[0].quarter, **workforce.summary(latest[0], catalog.pay_floor(s), catalog.floor_table(s))} if latest else None
 
 
 @bp.get("")
@@ -204,6 +204,22 @@ def set_capacity(offering_id: int):
     return render_template("vendor/offering_edit.html", **_edit_context(s, o, cap_form=form)), 400
 
 
+def _country_pay(text: str) -> dict:
+    """Lines ``KE = 3.50 USD`` → {"KE": {"hourly_pay_minor": 350, "currency": "USD"}}."""
+    out = {}
+    for i, line in enumerate((text or "").splitlines()):
+        if not line.strip():
+            continue
+        cc, sep, rest = line.partition("=")
+        parts = rest.split()
+        if not sep or len(parts) != 2:
+            raise offerings.invalid([{"field": "pay_by_country",
+                                      "message": f"line {i + 1}: write it as country = amount currency (KE = 3.50 USD)"}])
+        currency = parts[1].upper()
+        out[cc.strip().upper()] = {"hourly_pay_minor": _money(parts[0], currency, "pay_by_country"), "currency": currency}
+    return out
+
+
 def _lines(text: str, field: str) -> list[tuple[str, float]]:
     out = []
     for i, line in enumerate((text or "").splitlines()):
@@ -268,7 +284,7 @@ def disclosure():
             data = {"headcount": form.headcount.data, "employment_mix": mix,
                     "countries": {c.upper(): v for c, v in _lines(form.countries.data, "countries")},
                     "median_hourly_pay_minor": _money(form.median_pay.data, currency, "median_pay"),
-                    "pay_currency": currency,
+                    "pay_currency": currency, "pay_by_country": _country_pay(form.country_pay.data),
                     "share_below_minimum_wage": float(form.share_below_minimum_wage.data),
                     "share_below_living_wage": float(form.share_below_living_wage.data),
                     "time_estimate_shown": form.time_estimate_shown.data, "payment_days": form.payment_days.data,
@@ -279,7 +295,7 @@ def disclosure():
                     "attestation": form.attestation.data, "attested_by": form.attested_by.data or ""}
             with db.transaction(s):
                 d = workforce.submit(s, g.principal, g.principal.org_id, form.quarter.data.strip(), data, now())
-                summary = workforce.summary(d, catalog.pay_floor(s))
+                summary = workforce.summary(d, catalog.pay_floor(s), catalog.floor_table(s))
             flash(f"Disclosure for {d.quarter} saved: {summary['completeness']}% complete; "
                   f"{payfloor.LABELS[summary['pay_floor']]}.")
             return redirect(url_for("vendor.home"))

@@ -86,6 +86,8 @@ class DisclosureForm(FlaskForm):
     mix_other = DecimalField("Other (%)", validators=[Optional()])
     countries = TextAreaField("Countries and share of workers (one per line: KE = 40)", validators=[Optional(), Length(max=4000)])
     median_pay = StringField("Median effective hourly pay", validators=[DataRequired(), Length(max=20)])
+    country_pay = TextAreaField("Median hourly pay in each country (one per line: KE = 3.50 USD)",
+                                validators=[Optional(), Length(max=4000)])
     pay_currency = StringField("Pay currency (ISO 4217)", default="USD", validators=[DataRequired(), Length(min=3, max=3)])
     share_below_minimum_wage = DecimalField("Share paid below the local minimum wage (%)", validators=[InputRequired(), NumberRange(0, 100)])
     share_below_living_wage = DecimalField("Share paid below the local living wage (%)", validators=[InputRequired(), NumberRange(0, 100)])

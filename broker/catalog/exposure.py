@@ -61,14 +61,17 @@ def validate(content_classes, exposure, cap_hours: int) -> list[dict]:
     if not _number(m) or not 0 < m <= MAX_MINUTES_PER_UNIT:
         errors.append({"field": "exposure.minutes_per_unit",
                        "message": f"give the minutes one unit takes (above 0, at most {MAX_MINUTES_PER_UNIT:,})"})
-    for p in PROTECTIONS:
-        if not isinstance(exposure.get(p), bool):
+    for p in PROTECTIONS:  # one left out is not offered
+        if p in exposure and not isinstance(exposure[p], bool):
             errors.append({"field": f"exposure.{p}", "message": "say whether it is offered (true or false)"})
     return errors
 
 
 def normalised(exposure: dict | None) -> dict:
-    return {k: exposure[k] for k in KEYS if exposure and k in exposure}
+    """The declaration as stored: its figures, and every protection (one left out: not offered)."""
+    exposure = exposure or {}
+    return {**{k: exposure[k] for k in FIGURES if k in exposure},
+            **{p: bool(exposure.get(p)) for p in PROTECTIONS}}
 
 
 def hours_allowed(exposure: dict, cap_hours: int) -> Fraction:

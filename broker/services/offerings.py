@@ -17,8 +17,22 @@ from broker import audit
 FIELDS = (*OFFERING_FIELDS, "status")
 # Fields that may be cleared (set to null); every other field always has a value.
 NULLABLE = {"effective_hourly_pay_minor", "pay_currency", "annotator_share"}
-QUALITY_KEYS = {"gold_tasks", "redundancy", "consensus", "agreement_metric"}
-SECURITY_KEYS = {"data_residency", "nda", "secure_facility", "pii_allowed", "iso27001"}
+# Controlled vocabularies of the offering's own fields.
+VOCABULARIES = {"task_type": vocabulary.TASK_TYPES, "modality": vocabulary.MODALITIES,
+                "expertise": vocabulary.EXPERTISE, "unit": vocabulary.UNITS,
+                "content_risk": vocabulary.CONTENT_RISK}
+# The facts held in the offering's JSON fields, each with its kind: bool, int, float, str, or
+# a vocabulary (dict of terms). The API's bodies and the vendor page's form take them from here.
+NESTED = {
+    "quality": {"gold_tasks": bool, "redundancy": int, "consensus": vocabulary.CONSENSUS_METHODS,
+                "agreement_metric": vocabulary.AGREEMENT_METRICS},
+    "security": {"data_residency": str, "nda": bool, "secure_facility": bool, "pii_allowed": bool,
+                 "iso27001": bool},
+    "exposure": {"workers_assigned": int, "weekly_hours_per_worker": float, "minutes_per_unit": float,
+                 **dict.fromkeys(exposure_rules.PROTECTIONS, bool)},
+}
+QUALITY_KEYS = set(NESTED["quality"])
+SECURITY_KEYS = set(NESTED["security"])
 MAX_LANGUAGES = 40
 TITLE_LENGTH = (2, 200)
 MAX_DESCRIPTION = 4000
@@ -49,9 +63,7 @@ def validate(data: dict, cap_hours: int = exposure_rules.DEFAULT_CAP_HOURS) -> t
     errors: list[dict] = [{"field": k, "message": "cannot be null"} for k, v in data.items()
                           if v is None and k not in NULLABLE]
     data = {k: v for k, v in data.items() if v is not None or k in NULLABLE}
-    for field, terms in (("task_type", vocabulary.TASK_TYPES), ("modality", vocabulary.MODALITIES),
-                         ("expertise", vocabulary.EXPERTISE), ("unit", vocabulary.UNITS),
-                         ("content_risk", vocabulary.CONTENT_RISK)):
+    for field, terms in VOCABULARIES.items():
         _check_vocab(errors, data, field, terms)
     if "status" in data and data["status"] not in ("active", "retired"):
         errors.append({"field": "status", "message": "must be active or retired"})

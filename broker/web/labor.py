@@ -20,6 +20,24 @@ bp = Blueprint("labor", __name__, url_prefix="/labor")
 NAV.append(("labor.index", "Labor disclosure", "developer"))
 
 
+@bp.app_template_global()
+def exposure_cap_hours() -> int:
+    """The policy's weekly exposure cap in force now (hours per worker)."""
+    from broker.services.offerings import cap_hours
+
+    return cap_hours(db.session())
+
+
+@bp.app_template_global()
+def vendor_local_floors(vendor_id: int) -> dict | None:
+    """The vendor's latest workforce disclosure against the local floors (None without one)."""
+    from broker.services import catalog, workforce
+
+    s = db.session()
+    latest = workforce.of_vendor(s, vendor_id)[:1]
+    return workforce.summary(latest[0], catalog.pay_floor(s), catalog.floor_table(s))["local_floors"] if latest else None
+
+
 class QuarterForm(FlaskForm):
     quarter = SelectField("Quarter")
 

@@ -314,6 +314,10 @@ PAY_BY_COUNTRY = {
 
 # Harmful content and exposure limits of the red-teaming offerings (by offering key).
 EXPOSURE = {
+    # Lumen's own disclosure: a 4-hour cap on graphic content, counselling, opt-out.
+    "lumen-moderation": (("violence", "sexual", "hate"),
+                         {"workers_assigned": 200, "weekly_hours_per_worker": 4, "minutes_per_unit": 1.2,
+                          "counselling": True, "opt_out_without_penalty": True, "rotation": True}),
     "redline-safety": (("violence", "sexual", "self_harm", "hate", "other_severe"),
                        {"workers_assigned": 60, "weekly_hours_per_worker": 15, "minutes_per_unit": 8,
                         "counselling": True, "opt_out_without_penalty": True, "rotation": True}),

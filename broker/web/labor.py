@@ -65,6 +65,11 @@ def index():
             except ApiError as e:
                 flash(e.detail, "error")
                 status = e.status
+            except FileNotFoundError:  # the key folder is not this host's (see docs/reports.md)
+                current_app.logger.exception("labor disclosure: no private signing key")
+                flash("The disclosure could not be signed: this server does not hold the signing key. "
+                      "Tell the operator.", "error")
+                status = 503
         else:
             status = 400
     rows = [(r, json.loads(r.document), labor.log_index(s, r.id)) for r in labor.of_org(s, g.principal.org_id)] \

@@ -108,7 +108,7 @@ def test_the_developer_downloads_a_signed_logged_disclosure_that_verifies(app, m
     assert r.status_code == 302, r.get_data(as_text=True)[:2000]
     [row] = [x for x in _rows(app)]
     page = c.get("/labor").get_data(as_text=True)
-    assert f'data-disclosure="{row.id}"' in page and "70% of units" in page
+    assert f'data-disclosure="{row.id}"' in page and "70% of units made by workers paid below" in page
 
     data = c.get(f"/labor/{row.id}.json").get_data()
     token = c.get(f"/labor/{row.id}.jws").get_data(as_text=True)

@@ -281,6 +281,15 @@ def publish_for(s: Session, actor, quarter: str, *, keys_path: str, at: datetime
     return publish(s, actor.org_id, quarter, keys_path=keys_path, at=at)
 
 
+def sign_log(s: Session, *, keys_path: str) -> None:
+    """A checkpoint over the new entry (after the disclosure's transaction), as publishing
+    reports does, so its inclusion proof is served at once."""
+    from broker.config import settings_of
+    from broker.reports import log_signing
+
+    log_signing.update(s, keys_path=keys_path, config=settings_of(s))
+
+
 def visible(s: Session, actor, disclosure_id: int) -> LaborDisclosure:
     """A disclosure its developer (or an operator) may read; anyone else is told it does not exist."""
     from broker.errors import ApiError

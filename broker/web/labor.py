@@ -60,6 +60,7 @@ def index():
                 with db.transaction(s):
                     row = labor.publish_for(s, g.principal, form.quarter.data,
                                             keys_path=current_app.config["KEYS_PATH"], at=now())
+                labor.sign_log(s, keys_path=current_app.config["KEYS_PATH"])
                 flash(f"Labor disclosure for {row.quarter} signed and logged.")
                 return redirect(url_for("labor.index"))
             except ApiError as e:

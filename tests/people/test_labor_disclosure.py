@@ -123,6 +123,8 @@ def test_the_developer_downloads_a_signed_logged_disclosure_that_verifies(app, m
     body = json.loads(entry.body)
     assert body == {"type": "labor_disclosure", "id": row.id, "quarter": "2026-Q4", "digest": row.digest}
     assert "Helios" not in entry.body  # the log names no developer
+    proof = client.get(f"/log/proof/labor_disclosure/{row.id}.tlog-proof")
+    assert proof.status_code == 200 and proof.get_data(as_text=True).strip()
 
     # Making it again with the same figures returns the same disclosure: no second log entry.
     page = c.get("/labor").get_data(as_text=True)

@@ -20,17 +20,18 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE (no batch mode): SQLite adds and drops columns in place, so the catalog
+# triggers on ``offering`` (migration 0011) survive; a batch copy would drop them.
+
+
 def upgrade() -> None:
-    with op.batch_alter_table('workforce_disclosure') as b:
-        b.add_column(sa.Column('pay_by_country', sa.JSON(), nullable=False, server_default=sa.text("'{}'")))
-    with op.batch_alter_table('offering') as b:
-        b.add_column(sa.Column('content_classes', sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
-        b.add_column(sa.Column('exposure', sa.JSON(), nullable=False, server_default=sa.text("'{}'")))
+    op.add_column('workforce_disclosure',
+                  sa.Column('pay_by_country', sa.JSON(), nullable=False, server_default=sa.text("'{}'")))
+    op.add_column('offering', sa.Column('content_classes', sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
+    op.add_column('offering', sa.Column('exposure', sa.JSON(), nullable=False, server_default=sa.text("'{}'")))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('offering') as b:
-        b.drop_column('exposure')
-        b.drop_column('content_classes')
-    with op.batch_alter_table('workforce_disclosure') as b:
-        b.drop_column('pay_by_country')
+    op.drop_column('offering', 'exposure')
+    op.drop_column('offering', 'content_classes')
+    op.drop_column('workforce_disclosure', 'pay_by_country')

@@ -241,7 +241,7 @@ def workforce(s: Session, period: str, at: datetime) -> dict:
     k = int(params["small_cell_k"])
     quarter = quarter_of_period(period)
     doc["quarter"] = quarter
-    vendors = []
+    vendors, country_rows = [], []
     for org, d in aggregate.disclosures(s, quarter):
         if d is None:
             vendors.append({"vendor_id": org.id, "vendor": org.name, "disclosed": False,
@@ -260,13 +260,21 @@ def workforce(s: Session, period: str, at: datetime) -> dict:
             "attestation": d.attestation,
             "disclosure_completeness_percent": complete, "missing": missing,
             "pay_floor": wf.pay_floor_flag(facts, floor),
-            "local_floors": labor.local_floors_cells(wf.local_floors(facts, table, floor), d.headcount, k)})
+            "local_floors": _local_floor_rows(org, labor.local_floors_cells(wf.local_floors(facts, table, floor),
+                                                                            d.headcount, k), country_rows)})
     doc["pay_floor"] = {"amount_minor": floor.amount_minor, "currency": floor.currency}
     doc["pay_floors_by_country"] = table
     doc["vendors"] = vendors
+    doc["local_floors"] = country_rows
     doc["exposure"] = labor.exposure_section(aggregate.exposure_of(s, period), params, k)
     doc["findings"] = findings.findings(round_figures(doc), store.previous_document(s, "workforce", period))
     return doc
+
+
+def _local_floor_rows(org, assessment: dict, rows: list) -> dict:
+    """The vendor's summary for its row; each country's comparison as a row of ``local_floors``."""
+    rows.extend({"vendor_id": org.id, "vendor": org.name, **c} for c in assessment["countries"])
+    return {k: v for k, v in assessment.items() if k != "countries"}
 
 
 BUILDERS = {"access": access, "pricing": pricing, "workforce": workforce}

@@ -26,9 +26,15 @@ PARAMETERS: dict[str, tuple] = {
     "pay_floor_currency": ("USD", "currency", None, "currency of the pay floor"),
     "small_cell_k": (5, "int", (1, 1000), "figures from fewer principals are published as suppressed"),
     "default_weight": (1, "number", (0.0001, 1000), "weight of an org the policy names no other weight for"),
+    "exposure_cap_hours": (20, "int", (1, 60), "hours a week one worker may spend on harmful content (offerings with a content class)"),
 }
 
-DEFAULTS: dict = {name: spec[0] for name, spec in PARAMETERS.items()}
+# The pay-floor table by country (ISO 3166-1 alpha-2 → {amount_minor, currency, source, date};
+# broker.catalog.payfloor): part of every version like the parameters, changed as a whole
+# (``flask policy floors load``). A country without a row is held to the global floor.
+FLOORS_KEY = "pay_floors"
+
+DEFAULTS: dict = {**{name: spec[0] for name, spec in PARAMETERS.items()}, FLOORS_KEY: {}}
 
 # The options the engine reads (the rest belong to the shell).
 ENGINE_KEYS = ("max_reserved_share", "small_set_aside", "usage_half_life_days")

@@ -3,7 +3,7 @@ vendors create and change their own offerings, prices and capacity (``catalog:wr
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 import json
 
@@ -33,7 +33,6 @@ TaskType = Literal[tuple(vocabulary.TASK_TYPES)]  # type: ignore[valid-type]
 Modality = Literal[tuple(vocabulary.MODALITIES)]  # type: ignore[valid-type]
 Unit = Literal[tuple(vocabulary.UNITS)]  # type: ignore[valid-type]
 Expertise = Literal[tuple(vocabulary.EXPERTISE)]  # type: ignore[valid-type]
-ContentRisk = Literal[tuple(vocabulary.CONTENT_RISK)]  # type: ignore[valid-type]
 Currency = str  # ISO 4217, checked by the services (field-named 422)
 ID = Field(ge=1, le=2**31 - 1)
 
@@ -251,24 +250,44 @@ def capacity_list(path: OfferingPath):
 
 class Quality(StrictInput):
     gold_tasks: bool | None = None
-    redundancy: int | None = Field(default=None, ge=1, le=50)
-    consensus: Literal[tuple(vocabulary.CONSENSUS_METHODS)] | None = None  # type: ignore[valid-type]
-    agreement_metric: Literal[tuple(vocabulary.AGREEMENT_METRICS)] | None = None  # type: ignore[valid-type]
+    redundancy: int | None = Field(default=None, description="judgements per item, 1–50")
+    consensus: str | None = Field(default=None, description="one of: " + ", ".join(vocabulary.CONSENSUS_METHODS))
+    agreement_metric: str | None = Field(default=None, description="one of: " + ", ".join(vocabulary.AGREEMENT_METRICS))
 
 
 class Security(StrictInput):
-    data_residency: str | None = Field(default=None, max_length=2)
+    data_residency: str | None = Field(default=None, description="ISO 3166-1 country code or EU")
     nda: bool | None = None
     secure_facility: bool | None = None
     pii_allowed: bool | None = None
     iso27001: bool | None = None
 
 
+class Exposure(StrictInput):
+    """For offerings with a content class (broker.catalog.exposure): who is exposed, how long,
+    and the protections offered. The rules (the policy's weekly cap among them) are the service's."""
+
+    workers_assigned: int | None = None
+    weekly_hours_per_worker: float | None = Field(default=None, description="at most the policy's exposure_cap_hours")
+    minutes_per_unit: float | None = None
+    counselling: bool | None = None
+    opt_out_without_penalty: bool | None = None
+    rotation: bool | None = None
+
+
 # The bodies take OfferingBase's fields (models.offering) with the API's own types where the
 # answer documents more (the vocabularies, the quality and security facts); the rules are the
 # service's (services.offerings.validate), so nothing here repeats them.
-_API_TYPES = {"task_type": TaskType, "modality": Modality, "expertise": Expertise, "unit": Unit,
-              "content_risk": ContentRisk, "quality": Quality, "security": Security}
+def _terms(terms) -> object:
+    """A vocabulary field of a body: documented as an enum, checked by the service (so a term
+    outside it gets the same message on the API and the vendor page)."""
+    return Annotated[str, Field(json_schema_extra={"enum": list(terms)})]
+
+
+_API_TYPES = {"task_type": _terms(vocabulary.TASK_TYPES), "modality": _terms(vocabulary.MODALITIES),
+              "expertise": _terms(vocabulary.EXPERTISE), "unit": _terms(vocabulary.UNITS),
+              "content_risk": _terms(vocabulary.CONTENT_RISK), "quality": Quality, "security": Security,
+              "content_classes": list[str], "exposure": Exposure}
 
 
 def _body(name: str, *, partial: bool) -> type[StrictInput]:
@@ -291,7 +310,7 @@ OfferingUpdate = _body("OfferingUpdate", partial=True)
 
 def _fields(body: StrictInput) -> dict:
     data = body.model_dump(exclude_unset=True)
-    for k in ("quality", "security"):
+    for k in ("quality", "security", "exposure"):
         if k in data and data[k] is not None:
             data[k] = {x: v for x, v in data[k].items() if v is not None}
     return data

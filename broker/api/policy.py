@@ -16,7 +16,7 @@ from broker.auth.oauth import bearer
 from broker.clock import now
 from broker.errors import ApiError
 from broker.models import PolicyVersion
-from broker.policy import PARAMETERS, current_params
+from broker.policy import FLOORS_KEY, PARAMETERS, current_params
 from broker.services import policy as svc
 from broker.services import schedule
 
@@ -36,6 +36,8 @@ class PolicyOut(BaseModel):
     effective_period: str | None
     period: str = Field(description="the allocation period this version governs now")
     parameters: list[Parameter]
+    pay_floors: dict = Field(description="pay floor by ISO 3166-1 country: {amount_minor, currency, source, "
+                                         "date}; other countries are held to the global pay floor")
     upcoming: list[dict] = Field(description="versions already decided for later periods")
 
 
@@ -69,6 +71,7 @@ def policy_now(s) -> dict:
     return PolicyOut(version=pol.version, effective_period=pol.effective_period, period=period,
                      parameters=[Parameter(name=k, value=pol.params[k], default=spec[0], description=spec[3])
                                  for k, spec in PARAMETERS.items()],
+                     pay_floors=pol.params.get(FLOORS_KEY) or {},
                      upcoming=upcoming).model_dump(mode="json")
 
 

@@ -52,12 +52,20 @@ class ProfileOut(ProfileIn):
     updated_at: datetime
 
 
+class CountryPay(StrictInput):
+    hourly_pay_minor: int = Field(gt=0, le=10**9)
+    currency: str = Field(min_length=3, max_length=3)
+
+
 class DisclosureIn(StrictInput):
     headcount: int = Field(ge=1, le=10_000_000)
     employment_mix: dict[str, float] = Field(default_factory=dict, description="type → % of workers")
     countries: dict[str, float] = Field(default_factory=dict, description="ISO 3166-1 alpha-2 → % of workers")
     median_hourly_pay_minor: int = Field(gt=0, le=10**9)
     pay_currency: str = Field(min_length=3, max_length=3)
+    pay_by_country: dict[str, CountryPay] = Field(
+        default_factory=dict, description="median hourly pay in each country of `countries` (compared with "
+                                          "the policy's local pay floor there)")
     share_below_minimum_wage: float = Field(ge=0, le=100)
     share_below_living_wage: float = Field(ge=0, le=100)
     time_estimate_shown: bool
@@ -81,6 +89,8 @@ class DisclosureOut(DisclosureIn):
     missing: list[str]
     pay_floor: str
     major_countries: list[str] = Field(description="countries with at least 25% of workers")
+    local_floors: dict = Field(description="pay in each country against its local floor, and the share "
+                                           "of workers paid under it (share_below_floor_percent)")
 
 
 class DisclosureList(BaseModel):
@@ -108,8 +118,8 @@ def _profile(p) -> dict | None:
     return ProfileOut.model_validate(p.model_dump()).model_dump(mode="json") if p else None
 
 
-def _disclosure(d, floor) -> dict:
-    return DisclosureOut.model_validate({**d.model_dump(), **workforce.summary(d, floor)}).model_dump(mode="json")
+def _disclosure(d, floor, table=None) -> dict:
+    return DisclosureOut.model_validate({**d.model_dump(), **workforce.summary(d, floor, table)}).model_dump(mode="json")
 
 
 @api.get("", responses={"200": VendorList}, summary="Vendor directory (public)")
@@ -126,7 +136,7 @@ def get_vendor(path: VendorPath):
     disclosures = workforce.of_vendor(s, org.id)
     page = {"id": org.id, "name": org.name, "slug": org.slug,
             "profile": _profile(vendors.get_profile(s, org.id)),
-            "latest_disclosure": _disclosure(disclosures[0], catalog.pay_floor(s)) if disclosures else None,
+            "latest_disclosure": _disclosure(disclosures[0], catalog.pay_floor(s), catalog.floor_table(s)) if disclosures else None,
             "stakes": vendors.stakes_in(s, org.id),
             "reservations": vendors.reservations_at(s, org.id, period_of(now()))}
     return VendorPage.model_validate(page).model_dump(mode="json")
@@ -138,7 +148,7 @@ def list_disclosures(path: VendorPath):
     s = db.session()
     org = vendors.public_vendor(s, path.vendor_id)
     floor = catalog.pay_floor(s)
-    return {"items": [_disclosure(d, floor) for d in workforce.of_vendor(s, org.id)]}
+    return {"items": [_disclosure(d, floor, catalog.floor_table(s)) for d in workforce.of_vendor(s, org.id)]}
 
 
 @api.put("/<int:vendor_id>/profile", responses={"200": ProfileOut}, security=[{"oauth2": ["catalog:write"]}],
@@ -159,4 +169,4 @@ def put_disclosure(path: QuarterPath, body: DisclosureIn):
     s = db.session()
     with db.transaction(s):
         d = workforce.submit(s, g.principal, path.vendor_id, path.quarter, body.model_dump(), now())
-        return _disclosure(d, catalog.pay_floor(s))
+        return _disclosure(d, catalog.pay_floor(s), catalog.floor_table(s))

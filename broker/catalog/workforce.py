@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from broker.catalog import iso, vocabulary
-from broker.catalog.payfloor import PayFloor, status as pay_status
+from broker.catalog.payfloor import PayFloor, local_assessment, status as pay_status
 
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 # Shares are percentages with at most two decimals; rounding may leave a cent over or under.
@@ -40,6 +40,24 @@ def _shares(errors: list, field: str, shares: dict, allowed, what: str) -> None:
         errors.append({"field": field, "message": f"shares add up to {total:g}%, not 100%"})
 
 
+def _pay_by_country(errors: list, pay: dict, countries: dict) -> None:
+    if not isinstance(pay, dict):
+        errors.append({"field": "pay_by_country", "message": "must be an object of country → pay"})
+        return
+    for cc, row in pay.items():
+        f = f"pay_by_country.{cc}"
+        if isinstance(countries, dict) and cc not in countries:
+            errors.append({"field": f, "message": "pay is given for a country not in the workforce's countries"})
+        if not isinstance(row, dict) or set(row) != {"hourly_pay_minor", "currency"}:
+            errors.append({"field": f, "message": "give hourly_pay_minor and currency"})
+            continue
+        amount = row["hourly_pay_minor"]
+        if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= 10**9:
+            errors.append({"field": f, "message": "pay must be positive (minor units)"})
+        if not iso.is_currency(row["currency"]):
+            errors.append({"field": f, "message": "not an ISO 4217 currency code"})
+
+
 def validate(d: dict) -> list[dict]:
     """Every rule a disclosure must meet; an empty list means it is valid."""
     errors: list[dict] = []
@@ -50,6 +68,7 @@ def validate(d: dict) -> list[dict]:
     _shares(errors, "employment_mix", d.get("employment_mix", {}), vocabulary.EMPLOYMENT_TYPES,
             "employment type")
     _shares(errors, "countries", d.get("countries", {}), iso.COUNTRIES, "ISO 3166-1 alpha-2 country")
+    _pay_by_country(errors, d.get("pay_by_country") or {}, d.get("countries") or {})
     pay = d.get("median_hourly_pay_minor")
     if not isinstance(pay, int) or isinstance(pay, bool) or pay <= 0:
         errors.append({"field": "median_hourly_pay_minor", "message": "pay must be positive (minor units)"})
@@ -85,6 +104,7 @@ COMPLETENESS_ITEMS: dict[str, callable] = {
     "employment_mix": lambda d: bool(d.get("employment_mix")),
     "countries": lambda d: bool(d.get("countries")),
     "median_hourly_pay": lambda d: bool(d.get("median_hourly_pay_minor")),
+    "pay_by_country": lambda d: bool(d.get("countries")) and set(d.get("pay_by_country") or {}) >= set(d["countries"]),
     "share_below_minimum_wage": lambda d: d.get("share_below_minimum_wage") is not None,
     "share_below_living_wage": lambda d: d.get("share_below_living_wage") is not None,
     "time_estimate_shown": lambda d: d.get("time_estimate_shown") is not None,
@@ -113,3 +133,10 @@ def major_countries(d: dict, threshold: float = 25.0) -> list[str]:
 def pay_floor_flag(d: dict, floor: PayFloor) -> str:
     """The disclosure's median hourly pay against the pay floor (see broker.catalog.payfloor)."""
     return pay_status(d.get("median_hourly_pay_minor"), d.get("pay_currency"), floor)
+
+
+def local_floors(d: dict, table: dict, floor: PayFloor) -> dict:
+    """Pay in each country against its local floor (the global one where the table has none),
+    weighted by the share of workers there: ``share_below_floor_percent`` is the share of the
+    vendor's workers paid under their local floor (broker.catalog.payfloor.local_assessment)."""
+    return local_assessment(d.get("countries") or {}, d.get("pay_by_country") or {}, table, floor)

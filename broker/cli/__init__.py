@@ -5,8 +5,8 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from broker.cli import accounts, database, demo, mail, payments, reports, rounds, scheduler, settings
+    from broker.cli import accounts, database, demo, mail, payments, policy, reports, rounds, scheduler, settings
 
     for group in (database.cli, accounts.users, accounts.clients, demo.cli, scheduler.cli,
-                  settings.cli, rounds.cli, reports.cli, payments.cli, mail.cli):
+                  settings.cli, rounds.cli, reports.cli, payments.cli, mail.cli, policy.cli):
         app.cli.add_command(group)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Callable
 
 import sqlalchemy as sa
@@ -44,6 +45,8 @@ from broker.periods import period_end, period_of, periods_from
 from broker import audit
 from broker.services import accounts, capacity, groups, receipts, schedule, vendors, workforce
 from broker.services import offerings as catalog_offerings
+from broker.services import policy as policy_svc
+from broker.catalog import payfloor
 
 MARKER_SLUG = market.OPERATOR[0]
 # Capacity of this week, the next and the one after, relative to an offering's usual week.
@@ -106,6 +109,11 @@ def _load_market(s: Session, t: datetime, opened: datetime, orgs: dict, users: d
         orgs[slug] = accounts.create_org(s, None, name=name, kind=kind, headcount=headcount, slug=slug)
         sign_in_for(slug)
     operator = _principal(orgs[market.OPERATOR[0]], users.get(market.OPERATOR[0]))
+    progress("An ILLUSTRATIVE pay-floor table by country …")
+    floors, errors = payfloor.parse_floor_csv((Path(__file__).parent / market.PAY_FLOORS_CSV).read_text())
+    assert not errors, errors
+    policy_svc.change(s, operator, changes={"pay_floors": floors},
+                      reason="Demo: an ILLUSTRATIVE pay-floor table (not real minimum or living wages)")
 
     progress(f"{len(market.VENDORS)} vendors with their profiles …")
     vendor_actor: dict[str, Principal] = {}
@@ -133,6 +141,7 @@ def _load_market(s: Session, t: datetime, opened: datetime, orgs: dict, users: d
             "calibration_required": o.quality in ("expert", "adjudicated"), "security": dict(o.security),
             "content_risk": o.content_risk, "effective_hourly_pay_minor": o.pay,
             "pay_currency": market.CURRENCY, "annotator_share": o.annotator_share,
+            **_exposure_of(o.key),
         })
         # A price history needs a past: the price service refuses backdating (rightly), so
         # the two demo prices are written directly. The change fell 3 to 11 weeks ago.
@@ -185,7 +194,9 @@ def _load_present(s: Session, t: datetime, orgs: dict, users: dict, operator: Pr
             "share_below_minimum_wage": below_min, "share_below_living_wage": below_living,
             "time_estimate_shown": shown, "payment_days": days, "harmful_content_protections": harm,
             "representation": rep, "share_domain_experts": experts, "fairwork_principles": list(principles),
-            "attestation": attestation, "attested_by": by}, t)
+            "attestation": attestation, "attested_by": by,
+            "pay_by_country": {cc: {"hourly_pay_minor": pay_cc, "currency": market.CURRENCY}
+                               for cc, pay_cc in market.PAY_BY_COUNTRY.get(vendor, {}).items()}}, t)
 
     progress(f"{len(market.REQUESTS)} pending capacity requests, submitted over the last days …")
     for slug, task, modality, expertise, language, units, max_price, hours_ago, weeks in market.REQUESTS:
@@ -200,6 +211,13 @@ def _load_present(s: Session, t: datetime, orgs: dict, users: dict, operator: Pr
             status=RequestStatus.pending, submitted_at=submitted, updated_at=submitted,
         ), "capacity_request")
         receipts.issue(s, row, "submitted", submitted)  # as the request service gives it
+
+
+def _exposure_of(key: str) -> dict:
+    if key not in market.EXPOSURE:
+        return {}
+    classes, declared = market.EXPOSURE[key]
+    return {"content_classes": list(classes), "exposure": dict(declared)}
 
 
 def _vendor_name(slug: str) -> str:

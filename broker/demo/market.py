@@ -291,3 +291,37 @@ DISCLOSURES = (
 
 AUDITOR = ("civic-ledger-audit", "Civic Ledger Audit", 30)
 OPERATOR = ("parity-demo-operator", "Parity Demo Operator", 5)
+
+# Pay floors by country: an ILLUSTRATIVE table (every row says so in its source), loaded into
+# the demo policy as an operator would with `flask policy floors load FILE`.
+PAY_FLOORS_CSV = "pay_floors_illustrative.csv"
+
+# Median hourly pay in each country of a vendor's workforce (USD minor units), beside its
+# disclosure above. Quorum pays its US contributors above the global floor but below the
+# (illustrative) US floor; Redline pays in three countries, all above their floors.
+PAY_BY_COUNTRY = {
+    "lumen-label-works": {"KE": 910, "UG": 700, "TZ": 650},
+    "northstar-annotation": {"PH": 1120, "VN": 900},
+    "quorum-crowd": {"US": 1100, "IN": 420, "PH": 610, "BR": 700, "NG": 380, "KE": 520},
+    "taskweave": {"DE": 1600, "PL": 900, "ES": 1300, "FR": 1500, "IT": 1400},
+    "meridian-experts": {"US": 9200, "CA": 8400, "GB": 8000},
+    "veritas-counsel": {"GB": 8000, "US": 8600},
+    "polyglot-voice": {"IN": 560},
+    "redline-adversarial": {"CA": 5400, "US": 5600, "GB": 4200},
+    "kestrel-data": {"CO": 850, "VE": 600, "PE": 700},
+    "atlas-microtask": {"VE": 380, "PK": 420, "BD": 390, "KE": 450, "NG": 400},
+}
+
+# Harmful content and exposure limits of the red-teaming offerings (by offering key).
+EXPOSURE = {
+    # Lumen's own disclosure: a 4-hour cap on graphic content, counselling, opt-out.
+    "lumen-moderation": (("violence", "sexual", "hate"),
+                         {"workers_assigned": 200, "weekly_hours_per_worker": 4, "minutes_per_unit": 1.2,
+                          "counselling": True, "opt_out_without_penalty": True, "rotation": True}),
+    "redline-safety": (("violence", "sexual", "self_harm", "hate", "other_severe"),
+                       {"workers_assigned": 60, "weekly_hours_per_worker": 15, "minutes_per_unit": 8,
+                        "counselling": True, "opt_out_without_penalty": True, "rotation": True}),
+    "kestrel-redteam": (("violence", "hate"),
+                        {"workers_assigned": 40, "weekly_hours_per_worker": 12, "minutes_per_unit": 10,
+                         "counselling": True, "opt_out_without_penalty": True, "rotation": False}),
+}

@@ -7,6 +7,7 @@ from broker.models.api_support import IdempotencyRecord, Notification
 from broker.models.audit import AuditEntry
 from broker.models.catalog_version import CatalogVersion
 from broker.models.base import OrgKind, OrgStatus, SizeClass, size_class_of
+from broker.models.labor import LaborDisclosure
 from broker.models.ledger import LedgerEntry, StripeEvent
 from broker.models.mail import OutboundMail
 from broker.models.oauth import OAuthClient, OAuthToken
@@ -29,8 +30,8 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "OPEN_REQUEST_STATUSES", "Allocation", "AuditEntry", "Capacity", "CapacityRequest", "CatalogVersion", "Delivery",
-    "Guarantee", "IdempotencyRecord", "JobRun", "LedgerEntry", "LogCheckpoint", "LogEntry", "Notification",
-    "OutboundMail",
+    "Guarantee", "IdempotencyRecord", "JobRun", "LaborDisclosure", "LedgerEntry", "LogCheckpoint", "LogEntry",
+    "Notification", "OutboundMail",
     "OAuthClient", "OAuthToken",
     "Offering", "OfferingLanguage", "Order", "OrderStatus", "Org", "OrgGroup", "OrgKind",
     "OrgStatus", "PolicyVersion", "Price", "PriceFile", "ProviderConnection", "ProviderEvent", "Report", "RequestReceipt", "RequestStatus",

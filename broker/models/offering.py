@@ -34,6 +34,11 @@ class OfferingBase(SQLModel):
     pay_currency: str | None = Field(default=None, max_length=3)
     # Vendor-disclosed share of the price that reaches annotators, percent.
     annotator_share: float | None = Field(default=None, ge=0, le=100)
+    # Harmful content the work shows (broker.catalog.exposure.CONTENT_CLASSES; empty: none) and,
+    # for such work, the exposure declaration: {"workers_assigned", "weekly_hours_per_worker",
+    # "minutes_per_unit", "counselling", "opt_out_without_penalty", "rotation"}.
+    content_classes: list = json_field(list)
+    exposure: dict = json_field(dict)
 
 
 # The fields a vendor may set, and those an offering cannot be listed without.

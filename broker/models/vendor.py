@@ -45,6 +45,10 @@ class WorkforceDisclosure(SQLModel, table=True):
     countries: dict = json_field(dict)
     median_hourly_pay_minor: int = Field(gt=0)
     pay_currency: str = Field(max_length=3)
+    # Median effective hourly pay in each country of ``countries``:
+    # {"KE": {"hourly_pay_minor": 300, "currency": "USD"}, …} — compared with the policy's
+    # floor for that country (broker.catalog.payfloor.local_assessment).
+    pay_by_country: dict = json_field(dict)
     share_below_minimum_wage: float = Field(ge=0, le=100)
     share_below_living_wage: float = Field(ge=0, le=100)
     time_estimate_shown: bool

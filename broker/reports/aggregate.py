@@ -297,3 +297,25 @@ def disclosures(s: Session, quarter: str) -> list[tuple[Org, WorkforceDisclosure
                   .join(W, sa.and_(W.vendor_org_id == Org.id, W.quarter == latest.c.q), isouter=True)
                   .where(Org.kind == OrgKind.vendor).order_by(Org.id)).all()
     return [(o, w) for o, w in rows]
+
+
+def exposure_of(s: Session, period: str) -> list[dict]:
+    """Offerings with a content class that have capacity or allocations in the period: their
+    exposure declaration and the units allocated (held) in the period."""
+    held = (sa.select(O.c.offering_id, sa.func.sum(O.c.units).label("units"))
+            .where(O.c.period == period, O.c.status != OrderStatus.released.value)
+            .group_by(O.c.offering_id).subquery())
+    ids = sa.union(sa.select(CAP.c.offering_id).where(CAP.c.period == period),
+                   sa.select(A.c.offering_id).where(A.c.period == period)).subquery()
+    vendor = ORG.alias("vendor")
+    rows = s.exec(
+        sa.select(OFF.c.id, OFF.c.title, OFF.c.vendor_org_id, vendor.c.name, OFF.c.content_classes,
+                  OFF.c.exposure, CAP.c.units, held.c.units)
+        .join(ids, ids.c.offering_id == OFF.c.id)
+        .join(vendor, vendor.c.id == OFF.c.vendor_org_id)
+        .outerjoin(CAP, sa.and_(CAP.c.offering_id == OFF.c.id, CAP.c.period == period))
+        .outerjoin(held, held.c.offering_id == OFF.c.id)
+        .order_by(OFF.c.id)).all()
+    return [{"offering_id": r[0], "title": r[1], "vendor_id": r[2], "vendor": r[3], "content_classes": r[4] or [],
+             "exposure": r[5] or {}, "capacity_units": int(r[6] or 0), "units": int(r[7] or 0)}
+            for r in rows if r[4]]

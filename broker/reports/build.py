@@ -18,7 +18,7 @@ from broker.canonical import round_figures
 from broker.config import settings_of
 from broker.models import Org, OrgKind, Round
 from broker.periods import period_start
-from broker.reports import aggregate, build_structure, entitlement, findings, metrics, rounddata, store
+from broker.reports import aggregate, build_structure, entitlement, findings, labor, metrics, rounddata, store
 from broker.reports.methodology import METHODOLOGY
 from broker.services.round_input import Pseudonyms
 
@@ -237,9 +237,11 @@ def workforce(s: Session, period: str, at: datetime) -> dict:
     version, params = policy_for(s, period)
     doc = _header("workforce", period, version, params, at)
     floor = payfloor.PayFloor(int(params["pay_floor_minor"]), params["pay_floor_currency"])
+    table = params.get("pay_floors") or {}
+    k = int(params["small_cell_k"])
     quarter = quarter_of_period(period)
     doc["quarter"] = quarter
-    vendors = []
+    vendors, country_rows = [], []
     for org, d in aggregate.disclosures(s, quarter):
         if d is None:
             vendors.append({"vendor_id": org.id, "vendor": org.name, "disclosed": False,
@@ -257,11 +259,22 @@ def workforce(s: Session, period: str, at: datetime) -> dict:
             "fairwork_principles_met": sorted(d.fairwork_principles or []),
             "attestation": d.attestation,
             "disclosure_completeness_percent": complete, "missing": missing,
-            "pay_floor": wf.pay_floor_flag(facts, floor)})
+            "pay_floor": wf.pay_floor_flag(facts, floor),
+            "local_floors": _local_floor_rows(org, labor.local_floors_cells(wf.local_floors(facts, table, floor),
+                                                                            d.headcount, k), country_rows)})
     doc["pay_floor"] = {"amount_minor": floor.amount_minor, "currency": floor.currency}
+    doc["pay_floors_by_country"] = table
     doc["vendors"] = vendors
+    doc["local_floors"] = country_rows
+    doc["exposure"] = labor.exposure_section(aggregate.exposure_of(s, period), params, k)
     doc["findings"] = findings.findings(round_figures(doc), store.previous_document(s, "workforce", period))
     return doc
+
+
+def _local_floor_rows(org, assessment: dict, rows: list) -> dict:
+    """The vendor's summary for its row; each country's comparison as a row of ``local_floors``."""
+    rows.extend({"vendor_id": org.id, "vendor": org.name, **c} for c in assessment["countries"])
+    return {k: v for k, v in assessment.items() if k != "countries"}
 
 
 BUILDERS = {"access": access, "pricing": pricing, "workforce": workforce}

@@ -11,7 +11,7 @@ from broker.errors import ApiError
 from broker.models import Allocation, Capacity, Guarantee
 from broker.periods import period_end, period_of, periods_from, validate_period
 from broker import audit
-from broker.services.offerings import get_for_change, invalid
+from broker.services.offerings import exposure_limit, exposure_refusal, get_for_change, invalid
 from broker.services.orders import holds_capacity
 
 MAX_UNITS = 1_000_000_000
@@ -45,6 +45,9 @@ def set_capacity(s: Session, actor: Principal, offering_id: int, *, period: str,
         raise invalid([{"field": "period", "message": "this period is over"}])
     if period > periods_from(period_of(now), MAX_PERIODS_AHEAD)[-1]:
         raise invalid([{"field": "period", "message": f"at most {MAX_PERIODS_AHEAD} weeks ahead"}])
+    limit = exposure_limit(s, offering, period)
+    if limit is not None and units > limit[0]:
+        raise exposure_refusal(limit[1], limit[0])
     row = s.exec(select(Capacity).where(Capacity.offering_id == offering.id, Capacity.period == period)).first()
     before = audit.snapshot(row)
     if row is None or units < row.units:

@@ -59,6 +59,13 @@ def pay_floor(s: Session) -> PayFloor:
                     params.get("pay_floor_currency", payfloor.DEFAULT_FLOOR_CURRENCY))
 
 
+def floor_table(s: Session) -> dict:
+    """The policy's pay-floor table by country in force now (empty: the global floor everywhere)."""
+    from broker.policy import FLOORS_KEY, current_params
+
+    return current_params(s).params.get(FLOORS_KEY) or {}
+
+
 def _base(now: datetime, period: str):
     current_price = sa.and_(P.c.offering_id == O.c.id, P.c.effective_from <= now,
                             sa.or_(P.c.effective_to.is_(None), P.c.effective_to > now))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from broker.access.principal import Principal, get_owned
-from broker.catalog import iso, vocabulary
+from broker.catalog import exposure as exposure_rules, iso, vocabulary
 from broker.errors import ApiError
 from broker.models import Offering, OfferingLanguage, OrgKind
 from broker.models.offering import OFFERING_FIELDS, REQUIRED_FIELDS
@@ -17,8 +17,22 @@ from broker import audit
 FIELDS = (*OFFERING_FIELDS, "status")
 # Fields that may be cleared (set to null); every other field always has a value.
 NULLABLE = {"effective_hourly_pay_minor", "pay_currency", "annotator_share"}
-QUALITY_KEYS = {"gold_tasks", "redundancy", "consensus", "agreement_metric"}
-SECURITY_KEYS = {"data_residency", "nda", "secure_facility", "pii_allowed", "iso27001"}
+# Controlled vocabularies of the offering's own fields.
+VOCABULARIES = {"task_type": vocabulary.TASK_TYPES, "modality": vocabulary.MODALITIES,
+                "expertise": vocabulary.EXPERTISE, "unit": vocabulary.UNITS,
+                "content_risk": vocabulary.CONTENT_RISK}
+# The facts held in the offering's JSON fields, each with its kind: bool, int, float, str, or
+# a vocabulary (dict of terms). The API's bodies and the vendor page's form take them from here.
+NESTED = {
+    "quality": {"gold_tasks": bool, "redundancy": int, "consensus": vocabulary.CONSENSUS_METHODS,
+                "agreement_metric": vocabulary.AGREEMENT_METRICS},
+    "security": {"data_residency": str, "nda": bool, "secure_facility": bool, "pii_allowed": bool,
+                 "iso27001": bool},
+    "exposure": {"workers_assigned": int, "weekly_hours_per_worker": float, "minutes_per_unit": float,
+                 **dict.fromkeys(exposure_rules.PROTECTIONS, bool)},
+}
+QUALITY_KEYS = set(NESTED["quality"])
+SECURITY_KEYS = set(NESTED["security"])
 MAX_LANGUAGES = 40
 TITLE_LENGTH = (2, 200)
 MAX_DESCRIPTION = 4000
@@ -41,15 +55,15 @@ def _check_vocab(errors, data, field, terms):
         errors.append({"field": field, "message": f"must be one of: {', '.join(terms)}"})
 
 
-def validate(data: dict) -> tuple[dict, list[str] | None]:
+def validate(data: dict, cap_hours: int = exposure_rules.DEFAULT_CAP_HOURS) -> tuple[dict, list[str] | None]:
     """Check an offering's fields (a full create or a partial change); returns the cleaned
-    fields and the normalised languages (None when not given). Raises 422 naming each field."""
+    fields and the normalised languages (None when not given). Raises 422 naming each field.
+    ``cap_hours``: the policy's weekly exposure cap (a change passes the content classes and
+    the exposure declaration together, as the offering will hold them)."""
     errors: list[dict] = [{"field": k, "message": "cannot be null"} for k, v in data.items()
                           if v is None and k not in NULLABLE]
     data = {k: v for k, v in data.items() if v is not None or k in NULLABLE}
-    for field, terms in (("task_type", vocabulary.TASK_TYPES), ("modality", vocabulary.MODALITIES),
-                         ("expertise", vocabulary.EXPERTISE), ("unit", vocabulary.UNITS),
-                         ("content_risk", vocabulary.CONTENT_RISK)):
+    for field, terms in VOCABULARIES.items():
         _check_vocab(errors, data, field, terms)
     if "status" in data and data["status"] not in ("active", "retired"):
         errors.append({"field": "status", "message": "must be active or retired"})
@@ -98,6 +112,11 @@ def validate(data: dict) -> tuple[dict, list[str] | None]:
                            "message": "give the hourly pay and its currency together"})
         if cur is not None and not iso.is_currency(cur):
             errors.append({"field": "pay_currency", "message": "not an ISO 4217 currency code"})
+    if "content_classes" in data or "exposure" in data:
+        errors.extend(exposure_rules.validate(data.get("content_classes") or [], data.get("exposure") or {},
+                                              cap_hours))
+        if "exposure" in data:
+            data["exposure"] = exposure_rules.normalised(data["exposure"]) if data.get("content_classes") else {}
     languages = None
     if "languages" in data:
         languages = []
@@ -114,6 +133,42 @@ def validate(data: dict) -> tuple[dict, list[str] | None]:
     if errors:
         raise invalid(errors)
     return {k: data[k] for k in FIELDS if k in data}, languages
+
+
+def cap_hours(s: Session, period: str | None = None) -> int:
+    """The policy's weekly exposure cap (hours per worker) in force for ``period`` (default now)."""
+    from broker.policy import current_params
+
+    return int(current_params(s, period).params.get("exposure_cap_hours", exposure_rules.DEFAULT_CAP_HOURS))
+
+
+def exposure_limit(s: Session, offering: Offering, period: str) -> tuple[int, str] | None:
+    """(max units, the refusal's message) in ``period`` for an offering with a content class; else None."""
+    if not offering.content_classes or not offering.exposure:
+        return None
+    cap = cap_hours(s, period)
+    return exposure_rules.max_units(offering.exposure, cap), exposure_rules.cap_message(period, offering.exposure, cap)
+
+
+def exposure_refusal(message: str, units_max: int) -> ApiError:
+    return ApiError(message, status=422, type_="exposure-cap", title="Above the exposure limit",
+                    errors=[{"field": "units", "message": f"at most {units_max:,} units: {message}"}])
+
+
+def _check_capacity_within(s: Session, offering_id: int, exposure: dict) -> None:
+    """A changed declaration may not leave declared capacity of a period not yet over above its limit."""
+    from broker.clock import now
+    from broker.models import Capacity
+    from broker.periods import period_of
+
+    for row in s.exec(select(Capacity).where(Capacity.offering_id == offering_id,
+                                             Capacity.period >= period_of(now())).order_by(Capacity.period)):
+        cap = cap_hours(s, row.period)
+        limit = exposure_rules.max_units(exposure, cap)
+        if row.units > limit:
+            raise invalid([{"field": "exposure", "message": f"capacity for {row.period} is {row.units:,} units; "
+                            + exposure_rules.cap_message(row.period, exposure, cap)
+                            + " Lower that capacity first, or assign more workers."}])
 
 
 def languages_of(s: Session, offering_id: int) -> list[str]:
@@ -139,7 +194,7 @@ def create(s: Session, actor: Principal, data: dict) -> Offering:
     missing = [f for f in REQUIRED_FIELDS if data.get(f) is None]
     if missing:
         raise invalid([{"field": f, "message": "required"} for f in missing])
-    fields, languages = validate(data)
+    fields, languages = validate(data, cap_hours(s))
     offering = Offering(vendor_org_id=actor.org_id, **fields)
     s.add(offering)
     s.flush()
@@ -163,7 +218,14 @@ def update(s: Session, actor: Principal, offering_id: int, changes: dict) -> Off
         # Pay and its currency are checked as a pair: fill in the half not being changed.
         changes = {"effective_hourly_pay_minor": offering.effective_hourly_pay_minor,
                    "pay_currency": offering.pay_currency, **changes}
-    fields, languages = validate(changes)
+    if "content_classes" in changes or "exposure" in changes:
+        # Checked as a pair, as the offering will hold them.
+        classes = changes.get("content_classes", offering.content_classes)
+        changes = {"content_classes": offering.content_classes,
+                   "exposure": offering.exposure if classes else {}, **changes}
+    fields, languages = validate(changes, cap_hours(s))
+    if fields.get("content_classes") and ("exposure" in fields or "content_classes" in fields):
+        _check_capacity_within(s, offering.id, fields["exposure"])
     before = _snapshot(s, offering)
     for k, v in fields.items():
         setattr(offering, k, v)

@@ -15,7 +15,8 @@ from broker.clock import now
 from broker.errors import ApiError
 from broker.models import PolicyVersion
 from broker.periods import cutoff_of, next_period, period_of
-from broker.policy import PARAMETERS, current_params
+from broker.catalog import payfloor
+from broker.policy import FLOORS_KEY, PARAMETERS, current_params
 from broker import audit
 from broker.tlog import service as tlog
 
@@ -58,6 +59,15 @@ def effective_period_for_change(s: Session) -> str:
     return p
 
 
+def check_floors(table) -> dict:
+    """A pay-floor table (country → floor), or an ApiError naming each bad row."""
+    errors = payfloor.check_table(table)
+    if errors:
+        raise ApiError(f"{FLOORS_KEY}: {errors[0]}" + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "") + ".",
+                       status=422, type_="validation", errors=[{"field": FLOORS_KEY, "message": e} for e in errors])
+    return {cc: dict(table[cc]) for cc in sorted(table)}
+
+
 def change(s: Session, actor: Principal, *, changes: dict, reason: str) -> PolicyVersion:
     if not actor.is_operator:
         raise ApiError("Only operators change the policy.", status=403, type_="forbidden")
@@ -68,7 +78,7 @@ def change(s: Session, actor: Principal, *, changes: dict, reason: str) -> Polic
     if not changes:
         raise ApiError("changes: name at least one parameter to change.", status=422,
                        type_="validation", errors=[{"field": "changes", "message": "empty"}])
-    clean = {k: check_value(k, v) for k, v in changes.items()}
+    clean = {k: check_floors(v) if k == FLOORS_KEY else check_value(k, v) for k, v in changes.items()}
     effective = effective_period_for_change(s)
     base = current_params(s, effective)
     params = {**base.params, **clean}

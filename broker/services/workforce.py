@@ -12,7 +12,7 @@ from broker.models import OrgKind, WorkforceDisclosure
 from broker import audit
 from broker.services.offerings import invalid
 
-FIELDS = ("headcount", "employment_mix", "countries", "median_hourly_pay_minor", "pay_currency",
+FIELDS = ("headcount", "employment_mix", "countries", "median_hourly_pay_minor", "pay_currency", "pay_by_country",
           "share_below_minimum_wage", "share_below_living_wage", "time_estimate_shown",
           "payment_days", "harmful_content_protections", "representation", "share_domain_experts",
           "fairwork_principles", "attestation", "attested_by")
@@ -25,6 +25,7 @@ def submit(s: Session, actor: Principal, vendor_org_id: int, quarter: str, data:
     record = {**{k: data.get(k) for k in FIELDS}, "quarter": quarter}
     record["employment_mix"] = record["employment_mix"] or {}
     record["countries"] = record["countries"] or {}
+    record["pay_by_country"] = record["pay_by_country"] or {}
     record["fairwork_principles"] = sorted(set(record["fairwork_principles"] or []))
     record["harmful_content_protections"] = record["harmful_content_protections"] or ""
     record["representation"] = record["representation"] or ""
@@ -55,9 +56,11 @@ def of_vendor(s: Session, vendor_org_id: int) -> list[WorkforceDisclosure]:
                        .order_by(WorkforceDisclosure.quarter.desc())))
 
 
-def summary(d: WorkforceDisclosure, floor) -> dict:
-    """What pages and the API show beside the figures: completeness and the pay-floor flag."""
+def summary(d: WorkforceDisclosure, floor, table: dict | None = None) -> dict:
+    """What pages and the API show beside the figures: completeness, the pay-floor flag of
+    the median, and pay in each country against its local floor (``local_floors``)."""
     data = d.model_dump()
     percent, missing = rules.completeness(data)
     return {"completeness": percent, "missing": missing, "pay_floor": rules.pay_floor_flag(data, floor),
-            "major_countries": rules.major_countries(data)}
+            "major_countries": rules.major_countries(data),
+            "local_floors": rules.local_floors(data, table or {}, floor)}

@@ -6,13 +6,14 @@ auditor holding the artifact recomputes the entry and finds it in the log:
 - round: id, period, kind, digests of the exact engine input and output;
 - policy: version, effective period, digest of the RFC 8785 form of its parameters;
 - price_file: UTC date, digest of the day's price file;
-- receipt: the salted commitment of a request event's receipt (``broker.tlog.receipts``).
+- receipt: the salted commitment of a request event's receipt (``broker.tlog.receipts``);
+- labor_disclosure: id, quarter, digest of a developer's labor disclosure (no developer named).
 """
 from __future__ import annotations
 
 from broker.canonical import digest, jcs
 
-KINDS = ("report", "round", "policy", "price_file", "receipt")
+KINDS = ("report", "round", "policy", "price_file", "receipt", "labor_disclosure")
 
 
 def _entry(type_: str, **fields) -> bytes:
@@ -35,3 +36,7 @@ def policy(version: int, effective_period: str, params: dict) -> bytes:
 
 def price_file(day: str, file_digest: str) -> bytes:
     return _entry("price_file", date=day, digest=file_digest)
+
+
+def labor_disclosure(disclosure_id: int, quarter: str, disclosure_digest: str) -> bytes:
+    return _entry("labor_disclosure", id=disclosure_id, quarter=quarter, digest=disclosure_digest)

@@ -40,9 +40,15 @@ def register(app: Flask) -> None:
     from broker.web import mail
 
     app.register_blueprint(mail.bp)
+    from broker.web import labor
+
+    app.register_blueprint(labor.bp)
     csrf.exempt(payments.hooks)  # Stripe signs its webhooks; there is no browser session
     # every page may show an amount or a country's name
     app.jinja_env.globals.update(format_money=format_money, COUNTRIES=COUNTRIES)
+    from broker.catalog.exposure import CONTENT_CLASSES, PROTECTIONS
+
+    app.jinja_env.globals.update(CONTENT_CLASSES=CONTENT_CLASSES, PROTECTIONS=PROTECTIONS)
 
     @app.context_processor
     def _nav():

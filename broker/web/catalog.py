@@ -129,7 +129,7 @@ def vendor_page(vendor_id: int):
     disclosures = workforce.of_vendor(s, org.id)
     latest = disclosures[0] if disclosures else None
     return render_template("catalog/vendor.html", org=org, profile=vendors.get_profile(s, org.id), charts=charts,
-                           latest=latest, summary=workforce.summary(latest, floor) if latest else None,
+                           latest=latest, summary=workforce.summary(latest, floor, catalog.floor_table(s)) if latest else None,
                            older=disclosures[1:], stakes=vendors.stakes_in(s, org.id),
                            reservations=vendors.reservations_at(s, org.id, period_of(t)), floor=floor,
                            vocab=vocabulary, payfloor=payfloor)

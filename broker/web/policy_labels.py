@@ -24,7 +24,11 @@ LABELS = {
     "pay_floor_minor": ("Pay floor", lambda v, p: f"{p.get('pay_floor_currency', 'USD')} {int(v) / 100:,.2f} an hour"),
     "small_cell_k": ("Smallest group a report figure may stand on", lambda v, p: f"{v} principals"),
     "default_weight": ("Weight of an organisation the policy names no other for", lambda v, p: f"{float(v):g}"),
+    "exposure_cap_hours": ("Harmful-content exposure cap", lambda v, p: f"{v} hours a week per worker"),
+    "pay_floors": ("Pay floors by country", lambda v, p: f"{len(v)} countries" if v else "none (the global floor everywhere)"),
 }
+# Shown in a table of their own, not as one row.
+OWN_TABLE = {"pay_floors"}
 # Shown inside another parameter's value (the pay floor's currency).
 FOLDED_INTO = {"pay_floor_currency": "pay_floor_minor"}
 
@@ -41,7 +45,7 @@ def value(name: str, params: dict) -> str:
 def rows(params: dict, defaults: dict) -> list[dict]:
     """Each parameter as the page shows it: plain name, value, default, key."""
     return [{"key": n, "name": label(n), "value": value(n, params), "default": value(n, defaults)}
-            for n in params if n not in FOLDED_INTO and n in defaults]
+            for n in params if n not in FOLDED_INTO and n not in OWN_TABLE and n in defaults]
 
 
 def changes(before: dict, after: dict) -> list[dict]:

@@ -5,6 +5,8 @@ and writes nothing (each change is one ``db.transaction``).
 """
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 from sqlmodel import select
 
@@ -19,7 +21,7 @@ from broker.periods import period_of, periods_from
 from broker.services import capacity, catalog, offerings, prices, vendors, workforce
 from broker.web import NAV
 from broker.web.vendor_forms import (CapacityForm, DisclosureForm, NewOfferingForm, OfferingForm, PriceForm,
-                                     ProfileForm, SelectChoice)
+                                     ProfileForm, SelectChoice, offering_fields)
 
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")
 NAV.append(("vendor.home", "My listings", "vendor"))
@@ -57,7 +59,7 @@ def vendor_overview(org_id: int) -> list[dict]:
 def vendor_disclosure_summary(org_id: int) -> dict | None:
     s = db.session()
     latest = workforce.of_vendor(s, org_id)[:1]
-    return {"quarter": latest[0].quarter, **workforce.summary(latest[0], catalog.pay_floor(s))} if latest else None
+    return {"quarter": latest[0].quarter, **workforce.summary(latest[0], catalog.pay_floor(s), catalog.floor_table(s))} if latest else None
 
 
 @bp.get("")
@@ -67,23 +69,78 @@ def home():
                            disclosure=vendor_disclosure_summary(g.principal.org_id), vocab=vocabulary)
 
 
-def _offering_data(form: OfferingForm) -> dict:
-    quality = {"gold_tasks": form.gold_tasks.data, "consensus": form.consensus.data,
-               "agreement_metric": form.agreement_metric.data}
-    if form.redundancy.data is not None:
-        quality["redundancy"] = form.redundancy.data
-    security = {"nda": form.nda.data, "secure_facility": form.secure_facility.data, "pii_allowed": form.pii_allowed.data}
-    if form.data_residency.data:
-        security["data_residency"] = form.data_residency.data.strip().upper()
-    pay_currency = (form.pay_currency.data or "").strip().upper() or None
-    pay = _money(form.hourly_pay.data, pay_currency or "USD", "hourly_pay") if (form.hourly_pay.data or "").strip() else None
-    return {"title": (form.title.data or "").strip(), "task_type": form.task_type.data, "modality": form.modality.data,
-            "languages": [x.strip() for x in (form.languages.data or "").split(",") if x.strip()],
-            "expertise": form.expertise.data, "unit": form.unit.data, "description": form.description.data or "",
-            "turnaround_days": form.turnaround_days.data, "calibration_required": form.calibration_required.data,
-            "quality": quality, "security": security, "content_risk": form.content_risk.data,
-            "effective_hourly_pay_minor": pay, "pay_currency": pay_currency,
-            "annotator_share": float(form.annotator_share.data) if form.annotator_share.data is not None else None}
+_WHOLE = re.compile(r"^[+-]?\d{1,15}$")
+
+
+def _typed(text, kind):
+    """A typed box → the value the API would carry; what does not parse goes to the service as
+    typed, which refuses it with the same message as a wrong value sent to the API."""
+    if kind is bool or kind is list or isinstance(kind, dict):
+        return text
+    text = (text or "").strip()
+    if text == "":
+        return None
+    if kind is int and _WHOLE.match(text):
+        return int(text)
+    if kind is float:
+        try:
+            value = float(text)
+            return int(value) if value.is_integer() else value
+        except ValueError:
+            return text
+    return text
+
+
+def _offering_data(form) -> dict:
+    """The form as the service's input: the same shape as the API's body (OfferingCreate)."""
+    data: dict = {}
+    for form_name, (name, group, kind) in offering_fields().items():
+        value = _typed(getattr(form, form_name).data, kind)
+        if group is not None:
+            if value is not None:  # an empty box is "not given"; a switch is always given
+                data.setdefault(group, {})[name] = value
+            continue
+        data[name] = value
+    data["title"] = (data.get("title") or "").strip()
+    data["description"] = data.get("description") or ""
+    data["languages"] = [x.strip() for x in (form.languages.data or "").split(",") if x.strip()]
+    if data.get("security", {}).get("data_residency"):
+        data["security"]["data_residency"] = data["security"]["data_residency"].upper()
+    if not data.get("security", {}).get("iso27001"):
+        data.get("security", {}).pop("iso27001", None)
+    pay_currency = (data.get("pay_currency") or "").upper() or None
+    data["pay_currency"] = pay_currency
+    pay = (form.hourly_pay.data or "").strip()
+    data["effective_hourly_pay_minor"] = _money(pay, pay_currency or "USD", "effective_hourly_pay_minor") if pay else None
+    if not data.get("content_classes"):
+        data["content_classes"], data["exposure"] = [], {}
+    return data
+
+
+def _show_errors(form, e: ApiError) -> None:
+    """Put the service's field errors next to their boxes (``quality.redundancy`` → redundancy)."""
+    fields = offering_fields()
+    by_model = {(group + "." if group else "") + name: form_name for form_name, (name, group, _k) in fields.items()}
+    for err in e.errors or []:
+        key = err["field"]
+        target = by_model.get(key) or by_model.get(key.split(".")[0])
+        if target is not None and target in form._fields:
+            form[target].errors = [*(form[target].errors or []), err["message"]]
+
+
+def _offering_prefill(s, o: Offering) -> dict:
+    values = {}
+    for form_name, (name, group, kind) in offering_fields().items():
+        if group is not None:
+            v = (getattr(o, group) or {}).get(name)
+            values[form_name] = ("none" if isinstance(kind, dict) else "") if v is None else (
+                v if kind is bool or isinstance(kind, dict) else f"{v:g}" if isinstance(v, float) else str(v))
+    values["languages"] = ", ".join(offerings.languages_of(s, o.id))
+    values["hourly_pay"] = money.decimal_string(o.effective_hourly_pay_minor, o.pay_currency) \
+        if o.effective_hourly_pay_minor else ""
+    values["turnaround_days"] = str(o.turnaround_days)
+    values["annotator_share"] = f"{o.annotator_share:g}" if o.annotator_share is not None else ""
+    return values
 
 
 @bp.route("/offerings/new", methods=["GET", "POST"])
@@ -106,6 +163,7 @@ def new_offering():
             return redirect(url_for("vendor.edit_offering", offering_id=o.id))
         except ApiError as e:
             _refused(e)
+            _show_errors(form, e)
             return render_template("vendor/offering_new.html", form=form), e.status
     status = 400 if form.is_submitted() else 200
     return render_template("vendor/offering_new.html", form=form), status
@@ -116,15 +174,7 @@ def _edit_context(s, o: Offering, form=None, price_form=None, cap_form=None) -> 
     history = prices.history(s, o.id)
     current = prices.current(s, o.id, t)
     if form is None:
-        form = OfferingForm(obj=o, languages=", ".join(offerings.languages_of(s, o.id)),
-                            gold_tasks=o.quality.get("gold_tasks"), redundancy=o.quality.get("redundancy"),
-                            consensus=o.quality.get("consensus", "none"),
-                            agreement_metric=o.quality.get("agreement_metric", "none"),
-                            data_residency=o.security.get("data_residency", ""), nda=o.security.get("nda"),
-                            secure_facility=o.security.get("secure_facility"),
-                            pii_allowed=o.security.get("pii_allowed"),
-                            hourly_pay=money.decimal_string(o.effective_hourly_pay_minor, o.pay_currency)
-                            if o.effective_hourly_pay_minor else "")
+        form = OfferingForm(obj=o, **_offering_prefill(s, o))
     price_form = price_form or PriceForm(currency=current.currency if current else "USD")
     cap_form = cap_form or CapacityForm()
     cap_form.period.choices = _period_choices(t)
@@ -159,6 +209,7 @@ def edit_offering(offering_id: int):
             return redirect(url_for("vendor.edit_offering", offering_id=o.id))
         except ApiError as e:
             _refused(e)
+            _show_errors(form, e)
             return render_template("vendor/offering_edit.html", **_edit_context(s, o, form=form)), e.status
     if form.is_submitted():
         return render_template("vendor/offering_edit.html", **_edit_context(s, o, form=form)), 400
@@ -202,6 +253,22 @@ def set_capacity(offering_id: int):
             _refused(e)
             return render_template("vendor/offering_edit.html", **_edit_context(s, o, cap_form=form)), e.status
     return render_template("vendor/offering_edit.html", **_edit_context(s, o, cap_form=form)), 400
+
+
+def _country_pay(text: str) -> dict:
+    """Lines ``KE = 3.50 USD`` → {"KE": {"hourly_pay_minor": 350, "currency": "USD"}}."""
+    out = {}
+    for i, line in enumerate((text or "").splitlines()):
+        if not line.strip():
+            continue
+        cc, sep, rest = line.partition("=")
+        parts = rest.split()
+        if not sep or len(parts) != 2:
+            raise offerings.invalid([{"field": "pay_by_country",
+                                      "message": f"line {i + 1}: write it as country = amount currency (KE = 3.50 USD)"}])
+        currency = parts[1].upper()
+        out[cc.strip().upper()] = {"hourly_pay_minor": _money(parts[0], currency, "pay_by_country"), "currency": currency}
+    return out
 
 
 def _lines(text: str, field: str) -> list[tuple[str, float]]:
@@ -268,7 +335,7 @@ def disclosure():
             data = {"headcount": form.headcount.data, "employment_mix": mix,
                     "countries": {c.upper(): v for c, v in _lines(form.countries.data, "countries")},
                     "median_hourly_pay_minor": _money(form.median_pay.data, currency, "median_pay"),
-                    "pay_currency": currency,
+                    "pay_currency": currency, "pay_by_country": _country_pay(form.country_pay.data),
                     "share_below_minimum_wage": float(form.share_below_minimum_wage.data),
                     "share_below_living_wage": float(form.share_below_living_wage.data),
                     "time_estimate_shown": form.time_estimate_shown.data, "payment_days": form.payment_days.data,
@@ -279,7 +346,7 @@ def disclosure():
                     "attestation": form.attestation.data, "attested_by": form.attested_by.data or ""}
             with db.transaction(s):
                 d = workforce.submit(s, g.principal, g.principal.org_id, form.quarter.data.strip(), data, now())
-                summary = workforce.summary(d, catalog.pay_floor(s))
+                summary = workforce.summary(d, catalog.pay_floor(s), catalog.floor_table(s))
             flash(f"Disclosure for {d.quarter} saved: {summary['completeness']}% complete; "
                   f"{payfloor.LABELS[summary['pay_floor']]}.")
             return redirect(url_for("vendor.home"))

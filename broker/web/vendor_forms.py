@@ -8,7 +8,10 @@ from wtforms import (BooleanField, DecimalField, IntegerField, SelectField, Sele
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from broker.catalog import exposure as exposure_rules
 from broker.catalog import vocabulary
+from broker.models.offering import OfferingBase
+from broker.services import offerings as offering_rules
 
 
 def _choices(terms: dict) -> list[SelectChoice]:
@@ -20,32 +23,85 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class OfferingForm(FlaskForm):
-    """The fields of models.offering.OfferingBase as a vendor types them. Only their shape is
-    here (an empty box is "not given"); the rules are services.offerings', whose field errors
-    the page shows."""
+# How a vendor types each field of models.offering.OfferingBase (and of its JSON fields'
+# facts, services.offerings.NESTED): only a label each. The fields themselves, their kinds and
+# vocabularies come from the model family and the service; the rules are the service's alone
+# (services.offerings.validate), so the page and the API refuse the same inputs with the same
+# messages. ``effective_hourly_pay_minor`` is typed as an amount (``hourly_pay``).
+LABELS = {
+    "title": "Title", "task_type": "Task type", "modality": "Modality", "expertise": "Domain expertise",
+    "unit": "Unit", "description": "Description", "turnaround_days": "Turnaround (days)",
+    "calibration_required": "Calibration required before work starts", "content_risk": "Content risk",
+    "effective_hourly_pay_minor": "Effective hourly pay of annotators",
+    "pay_currency": "Pay currency (ISO 4217)", "annotator_share": "Share of the price reaching annotators (%)",
+    "content_classes": "Harmful content the work shows",
+    "languages": "Languages (BCP 47, comma-separated)",
+    # quality
+    "gold_tasks": "Gold tasks", "redundancy": "Redundancy (judgements per item)", "consensus": "Consensus method",
+    "agreement_metric": "Agreement metric",
+    # security
+    "data_residency": "Data residency (country code or EU)", "nda": "Workers sign an NDA",
+    "secure_facility": "Work done in a secure facility", "pii_allowed": "Personal data may be processed",
+    "iso27001": "ISO 27001 certified",
+    # exposure
+    "workers_assigned": "Workers assigned", "weekly_hours_per_worker": "Weekly exposure hours per worker",
+    "minutes_per_unit": "Minutes per unit", "counselling": "Counselling offered",
+    "opt_out_without_penalty": "Opt-out without penalty", "rotation": "Rotation off harmful content",
+}
+# Form field name → the model's (or the nested fact's "group.key") name, and back.
+FORM_NAME = {"effective_hourly_pay_minor": "hourly_pay"}
+TEXTAREAS = {"description"}
 
-    title = StringField("Title")
-    task_type = SelectField("Task type", choices=_choices(vocabulary.TASK_TYPES))
-    modality = SelectField("Modality", choices=_choices(vocabulary.MODALITIES))
-    languages = StringField("Languages (BCP 47, comma-separated)")
-    expertise = SelectField("Domain expertise", choices=_choices(vocabulary.EXPERTISE))
-    unit = SelectField("Unit", choices=_choices(vocabulary.UNITS))
-    description = TextAreaField("Description")
-    turnaround_days = IntegerField("Turnaround (days)", validators=[Optional()])
-    calibration_required = BooleanField("Calibration required before work starts")
-    gold_tasks = BooleanField("Gold tasks")
-    redundancy = IntegerField("Redundancy (judgements per item)", validators=[Optional()])
-    consensus = SelectField("Consensus method", choices=_choices(vocabulary.CONSENSUS_METHODS))
-    agreement_metric = SelectField("Agreement metric", choices=_choices(vocabulary.AGREEMENT_METRICS))
-    data_residency = StringField("Data residency (country code or EU)")
-    nda = BooleanField("Workers sign an NDA")
-    secure_facility = BooleanField("Work done in a secure facility")
-    pii_allowed = BooleanField("Personal data may be processed")
-    content_risk = SelectField("Content risk", choices=_choices(vocabulary.CONTENT_RISK))
-    hourly_pay = StringField("Effective hourly pay of annotators", validators=[Optional(), Length(max=20)])
-    pay_currency = StringField("Pay currency (ISO 4217)")
-    annotator_share = DecimalField("Share of the price reaching annotators (%)", places=2, validators=[Optional()])
+
+def _kind_of(name: str, annotation):
+    if name in offering_rules.VOCABULARIES:
+        return offering_rules.VOCABULARIES[name]
+    if name == "content_classes":
+        return list
+    for kind in (bool, int, float, str, dict, list):
+        if annotation is kind or kind in getattr(annotation, "__args__", ()):
+            return kind
+    raise TypeError(f"OfferingBase.{name}: no form field for {annotation!r}")
+
+
+def _field(label: str, kind):
+    if kind is bool:
+        return BooleanField(label)
+    # validate_choice=False: a term outside the vocabulary reaches the service, which refuses
+    # it with the message the API gives.
+    if kind is list:
+        return MultiCheckboxField(label, choices=_choices(exposure_rules.CONTENT_CLASSES), validate_choice=False)
+    if isinstance(kind, dict):
+        return SelectField(label, choices=_choices(kind), validate_choice=False)
+    return StringField(label)  # numbers and text are typed; the service judges them
+
+
+def offering_fields() -> dict[str, tuple[str, str | None, object]]:
+    """form field name → (model field, nested group or None, kind), in the model's order."""
+    out = {}
+    for name, info in OfferingBase.model_fields.items():
+        kind = _kind_of(name, info.annotation)
+        if name in offering_rules.NESTED:
+            for key, sub in offering_rules.NESTED[name].items():
+                out[key] = (key, name, sub)
+            continue
+        out[FORM_NAME.get(name, name)] = (name, None, kind)
+    out["languages"] = ("languages", None, str)
+    return out
+
+
+def _build_offering_form() -> type[FlaskForm]:
+    attrs = {}
+    for form_name, (name, _group, kind) in offering_fields().items():
+        label = LABELS.get(name)
+        if label is None:
+            raise TypeError(f"offering field {name!r} has no label in vendor_forms.LABELS")
+        attrs[form_name] = TextAreaField(label) if name in TEXTAREAS else _field(label, kind)
+    return type("OfferingForm", (FlaskForm,), {"__doc__": "The fields of models.offering.OfferingBase "
+                                                          "as a vendor types them (see LABELS).", **attrs})
+
+
+OfferingForm = _build_offering_form()
 
 
 class NewOfferingForm(OfferingForm):
@@ -86,6 +142,8 @@ class DisclosureForm(FlaskForm):
     mix_other = DecimalField("Other (%)", validators=[Optional()])
     countries = TextAreaField("Countries and share of workers (one per line: KE = 40)", validators=[Optional(), Length(max=4000)])
     median_pay = StringField("Median effective hourly pay", validators=[DataRequired(), Length(max=20)])
+    country_pay = TextAreaField("Median hourly pay in each country (one per line: KE = 3.50 USD)",
+                                validators=[Optional(), Length(max=4000)])
     pay_currency = StringField("Pay currency (ISO 4217)", default="USD", validators=[DataRequired(), Length(min=3, max=3)])
     share_below_minimum_wage = DecimalField("Share paid below the local minimum wage (%)", validators=[InputRequired(), NumberRange(0, 100)])
     share_below_living_wage = DecimalField("Share paid below the local living wage (%)", validators=[InputRequired(), NumberRange(0, 100)])

@@ -15,7 +15,9 @@ VALID = {"quarter": "2026-Q3", "headcount": 10, "employment_mix": {"employee": 3
          "share_below_minimum_wage": 0, "share_below_living_wage": 10, "time_estimate_shown": True,
          "payment_days": 7, "harmful_content_protections": "counselling", "representation": "union",
          "share_domain_experts": 5, "fairwork_principles": ["pay"], "attestation": "audit",
-         "attested_by": "Auditor"}
+         "attested_by": "Auditor", "pay_by_country": {"KE": {"hourly_pay_minor": 900, "currency": "USD"},
+                                         "PH": {"hourly_pay_minor": 900, "currency": "USD"},
+                                         "IN": {"hourly_pay_minor": 900, "currency": "USD"}}}
 
 
 def test_money_is_exact_per_currency():
@@ -68,7 +70,7 @@ def test_completeness_counts_missing_items():
     sparse = {**VALID, "employment_mix": {}, "payment_days": None, "representation": " ", "attestation": "self"}
     pct, missing = workforce.completeness(sparse)
     assert missing == ["employment_mix", "payment_days", "representation", "independent_attestation"]
-    assert pct == 9 * 100 // 13
+    assert pct == 10 * 100 // 14
 
 
 def test_pay_floor_flag():

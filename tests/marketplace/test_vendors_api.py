@@ -17,7 +17,8 @@ DISCLOSURE = {"headcount": 420, "employment_mix": {"employee": 30, "contractor":
               "payment_days": 14, "harmful_content_protections": "wellness breaks, opt-out",
               "representation": "worker council", "share_domain_experts": 8,
               "fairwork_principles": ["pay", "contracts"], "attestation": "third_party",
-              "attested_by": "Fair Audit LLP"}
+              "attested_by": "Fair Audit LLP", "pay_by_country": {"KE": {"hourly_pay_minor": 950, "currency": "USD"},
+                                                   "PH": {"hourly_pay_minor": 1000, "currency": "USD"}}}
 
 
 def test_vendor_saves_its_profile_and_the_public_sees_it(client, market, people):
@@ -60,7 +61,7 @@ def test_disclosure_shows_completeness_and_pay_floor(client, market, people):
     r2 = client.put(url, json=low, headers=auth(people.vendor_token))
     assert r2.json["pay_floor"] == "below"
     assert set(r2.json["missing"]) == {"payment_days", "representation", "independent_attestation"}
-    assert r2.json["completeness"] == 10 * 100 // 13
+    assert r2.json["completeness"] == 11 * 100 // 14
     assert market.count(WorkforceDisclosure) == 1  # one per quarter, replaced
     page = client.get(f"/api/v1/vendors/{people.vendor.id}").json
     assert page["latest_disclosure"]["median_hourly_pay_minor"] == 450

@@ -185,7 +185,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("/vendor/disclosure", "GET"): "login 403 403 ok ok 403 ok",
     ("/vendor/disclosure", "POST"): "login 403 403 400 400 403 400",
     ("/vendor/offerings/<int:offering_id>", "GET"): "login 403 403 ok 404 403 ok",
-    ("/vendor/offerings/<int:offering_id>", "POST"): "login 403 403 400 404 403 400",
+    ("/vendor/offerings/<int:offering_id>", "POST"): "login 403 403 422 404 403 422",  # the service refuses the empty form (as the API would)
     ("/vendor/offerings/<int:offering_id>/capacity", "POST"): "login 403 403 ok 404 403 ok",
     ("/vendor/offerings/<int:offering_id>/price", "POST"): "login 403 403 409 404 403 409",
     ("/vendor/offerings/new", "GET"): "login 403 403 ok ok 403 ok",
@@ -194,6 +194,13 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("/vendor/profile", "POST"): "login 403 403 400 400 403 400",
     ("/vendors", "GET"): "ok ok ok ok ok ok ok",
     ("/vendors/<int:vendor_id>", "GET"): "ok ok ok ok ok ok ok",
+    # people: a developer's labor disclosure (only its developer and operators read it)
+    ("/labor", "GET"): "login ok ok 403 403 403 ok",
+    ("/labor", "POST"): "login ok ok 403 403 403 403",
+    ("/labor/<int:disclosure_id>.json", "GET"): "login ok 404 404 404 404 ok",
+    ("/labor/<int:disclosure_id>.jws", "GET"): "login ok 404 404 404 404 ok",
+    ("/labor/<int:disclosure_id>.txt", "GET"): "login ok 404 404 404 404 ok",
+    ("/labor/<int:disclosure_id>.croissant.json", "GET"): "login ok 404 404 404 404 ok",
 }
 
 # Path parameters: which of the world's rows a rule addresses (default: the names below).
@@ -256,6 +263,7 @@ WEB_FORMS = {
     ("/vendor/offerings/<int:offering_id>/capacity", "POST"): {"period": "{period}", "units": "100"},
     ("/vendor/offerings/<int:offering_id>/price", "POST"): {"amount": "5.00", "currency": "USD"},
     ("/login", "POST"): {"email": "nobody@security.example", "password": "wrong password"},
+    ("/labor", "POST"): {"quarter": "{labor_quarter}"},
 }
 
 QUERIES = {

@@ -120,6 +120,7 @@ def build(app, make, clock) -> World:
     }
     w.ids.update(_report_and_round(app, period))
     w.ids.update(_mail_and_pseudonym(app, o["dev_a"]))
+    w.ids.update(_labor_disclosure(app, o["dev_a"], clock))
     # the transparency log: the report's proof, and a tile its checkpoint covers
     w.ids.update({"kind": "report", "ref": w.ids["report_id"], "rest": "0/000.p/1",
                   "seq": 1, "receipt_files": ["json"]})
@@ -169,3 +170,16 @@ def _report_and_round(app, period: str) -> dict:
     with app.app_context():
         s = db.session()
         return {"report_id": s.exec(select(Report.id)).first(), "round_id": s.exec(select(Round.id)).first()}
+
+
+def _labor_disclosure(app, dev, clock) -> dict:
+    """Org A's labor disclosure for the current quarter (people: /labor)."""
+    from broker.catalog.workforce import quarter_of
+    from broker.reports import labor
+
+    quarter = quarter_of(clock().year, clock().month)
+    with app.app_context():
+        s = db.session()
+        with db.transaction(s):
+            row = labor.publish(s, dev.id, quarter, keys_path=app.config["KEYS_PATH"], at=clock())
+        return {"disclosure_id": row.id, "labor_quarter": quarter}

@@ -40,6 +40,9 @@ def register(app: Flask) -> None:
     csrf.exempt(payments.hooks)  # Stripe signs its webhooks; there is no browser session
     # every page may show an amount or a country's name
     app.jinja_env.globals.update(format_money=format_money, COUNTRIES=COUNTRIES)
+    from broker.web import formatting
+
+    formatting.register(app)  # money, units, R-/O- numbers, names: one set of filters
 
     @app.context_processor
     def _nav():

@@ -127,7 +127,7 @@ def new():
 
     def save(fields):
         req = svc.create(s, g.principal, fields)
-        return f"Request #{req.id} submitted.", req.id
+        return f"Request R-{req.id} submitted.", req.id
 
     return _form_flow(s, _form(s), None, save)
 
@@ -146,7 +146,7 @@ def edit(request_id: int):
 
     def save(fields):
         svc.edit(s, g.principal, req.id, fields)
-        return f"Request #{req.id} updated.", req.id
+        return f"Request R-{req.id} updated.", req.id
 
     return _form_flow(s, form, req, save)
 
@@ -159,8 +159,12 @@ def index():
     rows = svc.list_for(s, g.principal, limit=200)
     open_ = [r for r in rows if r.status in OPEN_REQUEST_STATUSES]
     estimates = waiting.estimates_for(s, open_) if open_ and request.args.get("estimate") else {}
-    items = [{"req": r, "reason": waiting.reason_of(s, r), "queue": waiting.queue(s, r) if r.status in OPEN_REQUEST_STATUSES else []}
-             for r in rows]
+    items = []
+    offerings = queries.offering_titles_by_request(s, [r.id for r in rows])
+    for r in rows:
+        reason = waiting.reason_of(s, r)
+        items.append({"req": r, "reason": reason, "why": waiting.explain(s, r, reason) if reason else None,
+                      "offerings": offerings.get(r.id, [])})
     return render_template("requests/index.html", items=items, estimates=estimates,
                            label=waiting.ESTIMATE_LABEL, money=format_money)
 
@@ -173,8 +177,11 @@ def detail(request_id: int):
     req = svc.get(s, g.principal, request_id)
     allocs = queries.allocations_with_orders(s, req.id)
     estimate = waiting.estimate(s, req) if request.args.get("estimate") and req.status in OPEN_REQUEST_STATUSES else None
-    return render_template("requests/detail.html", req=req, reason=waiting.reason_of(s, req),
-                           queue=waiting.queue(s, req), allocations=allocs, estimate=estimate,
+    reason = waiting.reason_of(s, req)
+    return render_template("requests/detail.html", req=req, reason=reason,
+                           explanation=waiting.explain(s, req, reason),
+                           estimate_words=waiting.explain(s, req, reason, estimate=estimate) if estimate else None,
+                           allocations=allocs, estimate=estimate,
                            money=format_money, resolution=eligibility.resolve(s, eligibility.Criteria.of(req), now()),
                            receipts=[(r, json.loads(r.payload)) for r in receipts.of_request(s, req.id)],
                            base_url=request.url_root.rstrip("/"))
@@ -199,7 +206,7 @@ def receipt_file(request_id: int, seq: int, kind: str):
 @login_required("developer")
 def cancel(request_id: int):
     if form_ok(FlaskForm()):
-        attempt(lambda s: svc.cancel(s, g.principal, request_id), f"Request #{request_id} cancelled.")
+        attempt(lambda s: svc.cancel(s, g.principal, request_id), f"Request R-{request_id} cancelled.")
     return redirect(url_for("requests.detail", request_id=request_id))
 
 
@@ -219,7 +226,7 @@ def _dashboard_helpers():
         news = notifications.since_last_visit(s, g.user)
         with db.transaction(s):
             notifications.mark_seen(s, g.user)
-        return {"requests": [{"req": r, "reason": waiting.reason_of(s, r)} for r in rows],
+        return {"requests": [{"req": r, "reason": waiting.reason_of(s, r)} for r in rows],  # reason_text: short
                 "news": news, "quota": groups.quota(s, p.org_id)}
 
     return {"developer_dashboard": developer_dashboard}

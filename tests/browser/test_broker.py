@@ -48,7 +48,7 @@ def test_submit_wait_round_allocation_explained(live_server, browser, page, logi
     eligible = page.locator("section", has=page.get_by_role("heading", name="Offerings these criteria reach"))
     assert "English text annotation" in eligible.inner_text() and "yes" in eligible.inner_text()
     page.get_by_role("button", name="Submit request").click()
-    assert page.get_by_role("heading", level=1).inner_text().startswith("Request #")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Request R-")
     assert "awaiting_round" in page.locator("[data-reason-line]").inner_text()
     assert page.locator("[data-position]").first.inner_text() == "1"
     request_url = page.url

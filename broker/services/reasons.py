@@ -135,7 +135,7 @@ def plain_words(facts: dict) -> dict:
                          " (less if they asked for less);")
         elif level.get("approx") is not None:
             parts.append(f"Shares follow the public weights: weight 1 got {_units(round(float(level['approx'])))}, "
-                         f"and {you} have weight {weight.get('approx')};")
+                         f"and {'your group has' if facts.get('group') else 'you have'} weight {weight.get('approx')};")
         else:
             parts.append("Everyone got an equal share;")
         if share is not None and demand is not None:

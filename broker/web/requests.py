@@ -21,9 +21,10 @@ from broker.clock import now
 from broker.errors import ApiError
 from broker.web.acting import attempt, form_ok
 from broker.extensions import limiter
-from broker.models import OPEN_REQUEST_STATUSES, OrgKind
+from broker.models import OPEN_REQUEST_STATUSES, Offering, OrgKind
 from broker.reports import receipt_signing
-from broker.services import eligibility, groups, notifications, queries, receipts, requests as svc, waiting
+from broker.services import (eligibility, groups, notifications, offerings, prices, queries, receipts,
+                             requests as svc, waiting)
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 # An estimate runs the engine: ?estimate=1 on the list or on one request is limited like the API
@@ -120,16 +121,39 @@ def _form_flow(s, form, editing, save):
     return render_template("requests/form.html", form=form, resolution=resolution, editing=editing)
 
 
+def _preselect(s, form: RequestForm, offering_id: int):
+    """"Request this": the form starts from one offering — its task type, modality,
+    expertise, first language, current price and currency, and its vendor as the only one."""
+    off = s.get(Offering, offering_id)
+    if off is None or off.status != "active":
+        return None
+    form.task_type.data, form.modality.data, form.expertise.data = off.task_type, off.modality, off.expertise
+    langs = offerings.languages_of(s, off.id)
+    form.language.data = langs[0] if langs else ""
+    price = prices.current(s, off.id, now())
+    if price is not None:
+        form.currency.data = price.currency
+        form.max_unit_price.data = str(Decimal(price.amount_minor).scaleb(-minor_exponent(price.currency)))
+    form.preferred_vendor_ids.data = [off.vendor_org_id]
+    return off
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required("developer")
 def new():
     s = db.session()
+    form = _form(s)
+    chosen = None
+    offering_id = request.values.get("offering", type=int)
+    if offering_id:
+        chosen = s.get(Offering, offering_id) if request.method == "POST" else _preselect(s, form, offering_id)
+    g.preselected = chosen
 
     def save(fields):
         req = svc.create(s, g.principal, fields)
         return f"Request R-{req.id} submitted.", req.id
 
-    return _form_flow(s, _form(s), None, save)
+    return _form_flow(s, form, None, save)
 
 
 @bp.route("/<int:request_id>/edit", methods=["GET", "POST"])

@@ -117,7 +117,8 @@ def test_public_catalog_filters_compare_and_csv(client, market, people):
     cmp = client.get(f"/catalog/compare?id={c['id']}&id={a['id']}&id={b['id']}")
     body = cmp.get_data(as_text=True)
     assert cmp.status_code == 200 and body.index("Medical review") < body.index("German RLHF")
-    assert client.get("/catalog/compare?" + "&".join(f"id={i}" for i in range(1, 6))).status_code == 400
+    # ids that name no listed offering are left out (the limit is on offerings, see tests/journey)
+    assert client.get("/catalog/compare?" + "&".join(f"id={i}" for i in range(1, 6))).status_code == 200
     export = client.get("/catalog.csv?sort=price")
     rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True))))
     assert export.mimetype == "text/csv"

@@ -24,6 +24,7 @@ from broker import db
 from broker.config import SETTINGS_KEY
 from broker.demo import market
 from broker.demo.history import _principal, clock_at
+from broker.demo.logins import DEMO_LOGINS
 from broker.models import Allocation, CapacityRequest, Offering, OfferingLanguage, Order, OrderStatus, Org, Price, \
     RequestStatus, User
 from broker.periods import cutoff_of, period_start
@@ -46,21 +47,23 @@ def load(s: Session, t: datetime, progress: Callable[[str], None], *, keys_path:
     cutoff = cutoff_of(period, schedule.cutoff_hours(s, period))
     orgs = {o.slug: o for o in s.exec(select(Org))}
     users = {u.org_id: u for u in s.exec(select(User).order_by(User.id))}
-    developers = [orgs[slug] for slug, _, _ in market.DEVELOPERS
-                  if slug not in market.PENDING_DEVELOPERS][:ORDERS_PER_VENDOR]
+    # The demo developer first, so its sign-in sees orders in every state (one per vendor).
+    first = DEMO_LOGINS["developer"].org_slug
+    developers = [orgs[first]] + [orgs[slug] for slug, _, _ in market.DEVELOPERS
+                                  if slug not in market.PENDING_DEVELOPERS and slug != first][:ORDERS_PER_VENDOR - 1]
     first_offering = {}
     for o in market.OFFERINGS:
         first_offering.setdefault(o.vendor, o.title)
     offering_of = {o.title: o for o in s.exec(select(Offering))}
     progress(f"This week ({period}): {ORDERS_PER_VENDOR} requests to each vendor before the cutoff …")
     with clock_at(cutoff - timedelta(hours=8)), db.transaction(s):
-        for v in market.VENDORS:
+        for j, v in enumerate(market.VENDORS):
             off = offering_of[first_offering[v.slug]]
             lang = s.exec(select(OfferingLanguage.language).where(OfferingLanguage.offering_id == off.id)
                           .order_by(OfferingLanguage.language)).first()
             price = s.exec(select(Price.amount_minor).where(Price.offering_id == off.id,
                                                             Price.effective_to.is_(None))).first()
-            for k, dev in enumerate(developers):
+            for k, dev in enumerate(_rotated(developers, j)):
                 submitted = cutoff - timedelta(hours=30 - k)
                 row = CapacityRequest(
                     org_id=dev.id, created_by_user_id=(users.get(dev.id).id if users.get(dev.id) else None),
@@ -85,11 +88,17 @@ def load(s: Session, t: datetime, progress: Callable[[str], None], *, keys_path:
     return True
 
 
+def _rotated(developers: list[Org], j: int) -> list[Org]:
+    """Vendor ``j``'s developers in turn: each developer meets every state at some vendor."""
+    k = j % len(developers)
+    return developers[k:] + developers[:k]
+
+
 def _work(s: Session, t: datetime, period: str, orgs: dict, users: dict, developers: list[Org]) -> None:
     """Each vendor's five demo orders, oldest request first: new, accepted, declined, partly
     delivered, delivered."""
     dev_ids = {d.id for d in developers}
-    for v in market.VENDORS:
+    for j, v in enumerate(market.VENDORS):
         vendor = orgs[v.slug]
         actor = _principal(vendor, users.get(vendor.id))
         with db.transaction(s):
@@ -100,7 +109,7 @@ def _work(s: Session, t: datetime, period: str, orgs: dict, users: dict, develop
                           .order_by(CapacityRequest.submitted_at, Order.id)).all()
             plan = {o.developer_org_id: o for o, r in rows
                     if r.preferred_vendor_ids == [vendor.id] and r.instructions_ref.startswith("https://docs.")}
-            ordered = [plan[d.id] for d in developers if d.id in plan]
+            ordered = [plan[d.id] for d in _rotated(developers, j) if d.id in plan]
             created = max([o.created_at for o in ordered], default=t)
             accept_at = min(t - timedelta(minutes=30), created + timedelta(hours=3))
             deliver_at = min(t - timedelta(minutes=10), max(created + timedelta(hours=4), t - timedelta(hours=20)))

@@ -27,7 +27,7 @@ from broker.demo.history import _principal, clock_at
 from broker.demo.logins import DEMO_LOGINS
 from broker.models import Allocation, CapacityRequest, Offering, OfferingLanguage, Order, OrderStatus, Org, Price, \
     RequestStatus, User
-from broker.periods import cutoff_of, period_start
+from broker.periods import cutoff_of, period_end
 from broker import audit
 from broker.reports import log_signing
 from broker.services import orders, receipts, rounds, schedule
@@ -70,7 +70,7 @@ def load(s: Session, t: datetime, progress: Callable[[str], None], *, keys_path:
                     task_type=off.task_type, language=lang, expertise=off.expertise, modality=off.modality,
                     units=UNITS[k], max_unit_price_minor=price, currency=market.CURRENCY,
                     preferred_vendor_ids=[orgs[v.slug].id], instructions_ref=INSTRUCTIONS.format(slug=dev.slug),
-                    deadline=period_start(period) + timedelta(days=off.turnaround_days + 1),
+                    deadline=period_end(period) + timedelta(days=off.turnaround_days),
                     status=RequestStatus.pending, submitted_at=submitted, updated_at=submitted)
                 s.add(row)
                 s.flush()

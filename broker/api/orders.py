@@ -45,6 +45,8 @@ class OrderOut(BaseModel):
     payment_status: str
     payment_due_at: datetime | None
     accepted_at: datetime | None
+    declined_at: datetime | None = None
+    decline_reason: str = ""
     created_at: datetime
 
     @classmethod
@@ -52,7 +54,8 @@ class OrderOut(BaseModel):
         return cls(**{k: getattr(o, k) for k in ("id", "allocation_id", "vendor_org_id", "developer_org_id",
                                                  "offering_id", "period", "units", "units_delivered",
                                                  "unit_price_minor", "currency", "payment_status",
-                                                 "payment_due_at", "accepted_at", "created_at")},
+                                                 "payment_due_at", "accepted_at", "declined_at", "decline_reason",
+                                                 "created_at")},
                    fee_rate=str(o.fee_rate), status=o.status.value)
 
 
@@ -65,7 +68,7 @@ class OrderPage(Page[OrderOut]):
 
 
 class OrderQuery(PageQuery):
-    status: Literal["offered", "accepted", "delivered", "short", "released"] | None = None
+    status: Literal["offered", "accepted", "delivered", "short", "released", "declined"] | None = None
 
 
 class OrderPath(BaseModel):
@@ -109,6 +112,21 @@ def accept_order(path: OrderPath):
     s = db.session()
     with db.transaction(s):
         svc.accept(s, g.principal, path.order_id)
+    return detail(s, svc.get(s, g.principal, path.order_id))
+
+
+class DeclineIn(BrokerInput):
+    reason: str = Field(min_length=1, max_length=1000, description="why you decline; the developer reads it")
+
+
+@api.post("/<int:order_id>/decline", responses={"200": OrderDetail}, security=[{"oauth2": ["orders:write"]}],
+          summary="Decline an order with a reason (its vendor; nothing delivered yet). The units go back to "
+                  "the pool for the next spot round and the developer is told the reason.")
+@bearer("orders:write")
+def decline_order(path: OrderPath, body: DeclineIn):
+    s = db.session()
+    with db.transaction(s):
+        svc.decline(s, g.principal, path.order_id, reason=body.reason)
     return detail(s, svc.get(s, g.principal, path.order_id))
 
 

@@ -19,17 +19,22 @@ def minor_exponent(currency: str) -> int:
     return _EXPONENTS.get(currency, 2)
 
 
-def format_money(amount_minor: int, currency: str) -> str:
-    """``1250, "USD"`` → ``"12.50 USD"``: exact, from integers only (no float)."""
+def _amount(amount_minor: int, currency: str) -> str:
     exp = minor_exponent(currency)
     sign = "-" if amount_minor < 0 else ""
     whole, frac = divmod(abs(amount_minor), 10 ** exp)
-    return f"{sign}{whole:,}{'.' + str(frac).zfill(exp) if exp else ''} {currency}"
+    return f"{sign}{whole:,}{'.' + str(frac).zfill(exp) if exp else ''}"
+
+
+def format_money(amount_minor: int, currency: str) -> str:
+    """``1250, "USD"`` → ``"USD 12.50"``: the currency's code, then the amount; exact, from
+    integers only (no float). Every page and message shows money this way."""
+    return f"{currency} {_amount(amount_minor, currency)}"
 
 
 def decimal_string(amount_minor: int, currency: str) -> str:
     """``1250, "USD"`` → ``"12.50"`` (for CSV and JSON readers that want a decimal)."""
-    return format_money(amount_minor, currency).split(" ")[0].replace(",", "")
+    return _amount(amount_minor, currency).replace(",", "")
 
 
 def parse_money(text: str, currency: str) -> int:

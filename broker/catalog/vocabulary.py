@@ -67,3 +67,38 @@ def normalise_language(tag: str) -> str | None:
         else:
             out.append(p)
     return "-".join(out)
+
+
+# Words people search with that the vocabulary spells otherwise ("medical" → Medicine).
+SYNONYMS = {
+    "medical": ("medicine",), "clinical": ("medicine",), "health": ("medicine",), "healthcare": ("medicine",),
+    "legal": ("law",), "lawyer": ("law",), "coding": ("software",), "code": ("software",),
+    "programming": ("software",), "math": ("mathematics",), "maths": ("mathematics",),
+    "rlhf": ("preference_ranking",), "preference": ("preference_ranking",), "ranking": ("preference_ranking",),
+    "moderation": ("content_moderation",), "labelling": ("labeling",), "classification": ("labeling",),
+    "speech": ("transcription", "audio"), "eval": ("evaluation",), "evals": ("evaluation",),
+    "redteam": ("red_teaming",), "red-teaming": ("red_teaming",), "safety": ("red_teaming",),
+    "review": ("expert_review",), "expert": ("expert_review",), "financial": ("finance",),
+}
+
+
+def _stem(word: str) -> str:
+    """A crude stem for matching a word against labels: "medical" → "medic"."""
+    return word if len(word) <= 4 else word[:max(4, len(word) - 2)]
+
+
+def search_terms(word: str) -> dict[str, set[str]]:
+    """Vocabulary keys a search word stands for: {"task_type": {...}, "expertise": {...},
+    "modality": {...}}. Matches keys and labels by a word's stem, and a few synonyms."""
+    w = (word or "").strip().lower()
+    out: dict[str, set[str]] = {"task_type": set(), "expertise": set(), "modality": set()}
+    if len(w) < 3:
+        return out
+    stem = _stem(w)
+    targets = set(SYNONYMS.get(w, ()))
+    for kind, terms in (("task_type", TASK_TYPES), ("expertise", EXPERTISE), ("modality", MODALITIES)):
+        for key, label in terms.items():
+            text = f"{key.replace('_', ' ')} {label}".lower()
+            if stem in text or key in targets:
+                out[kind].add(key)
+    return out

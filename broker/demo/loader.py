@@ -36,6 +36,7 @@ from broker.clock import as_utc, now
 from broker.access.principal import Principal
 from broker.access.roles import ROLE_SCOPES
 from broker.demo import history, market
+from broker.demo import orders as this_week
 from broker.demo.logins import DEMO_LOGINS
 from broker.models import (
     Allocation, Capacity, CapacityRequest, Delivery, Guarantee, Offering, Org, OrgKind, OrgStatus, Price,
@@ -67,6 +68,8 @@ def load_demo(progress: Callable[[str], None] = print) -> str:
         else:
             opened = as_utc(marker.created_at)
     loaded |= history.load(s, opened, keys_path=current_app.config["KEYS_PATH"], progress=progress)
+    if loaded:
+        loaded |= this_week.load(s, t, progress, keys_path=current_app.config["KEYS_PATH"])
     progress("Demo market loaded." if loaded else "Demo market already loaded; nothing changed.")
     return _summary(s, loaded=loaded)
 

@@ -2,7 +2,7 @@
 ``SQLModel.metadata`` (Alembic's autogenerate reads it from here)."""
 from sqlmodel import SQLModel
 
-from broker.models.allocation import Allocation, Delivery, Order, OrderStatus
+from broker.models.allocation import RETURNED_ORDER_STATUSES, Allocation, Delivery, Order, OrderStatus
 from broker.models.api_support import IdempotencyRecord, Notification
 from broker.models.audit import AuditEntry
 from broker.models.catalog_version import CatalogVersion
@@ -33,7 +33,7 @@ __all__ = [
     "Guarantee", "IdempotencyRecord", "JobRun", "LaborDisclosure", "LedgerEntry", "LogCheckpoint", "LogEntry",
     "Notification", "OutboundMail",
     "OAuthClient", "OAuthToken",
-    "Offering", "OfferingLanguage", "Order", "OrderStatus", "Org", "OrgGroup", "OrgKind",
+    "Offering", "OfferingLanguage", "Order", "OrderStatus", "Org", "OrgGroup", "OrgKind", "RETURNED_ORDER_STATUSES",
     "OrgStatus", "PolicyVersion", "Price", "PriceFile", "ProviderConnection", "ProviderEvent", "Report", "RequestReceipt", "RequestStatus",
     "Round", "SigningKey", "SizeClass", "Stake", "StripeEvent", "User", "VendorProfile",
     "WorkforceDisclosure", "metadata", "size_class_of",

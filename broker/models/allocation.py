@@ -41,6 +41,12 @@ class OrderStatus(str, enum.Enum):
     delivered = "delivered"
     short = "short"  # period ended with units undelivered
     released = "released"  # unpaid past its payment window, back to the pool
+    declined = "declined"  # the vendor declined it (with a reason), back to the pool
+
+
+# An order in one of these states no longer holds its units: the next spot round may hand
+# them out again.
+RETURNED_ORDER_STATUSES = (OrderStatus.released, OrderStatus.declined)
 
 
 class Order(SQLModel, table=True):
@@ -65,6 +71,9 @@ class Order(SQLModel, table=True):
     payment_status: str = Field(default="unpaid", max_length=16)  # unpaid | paid | invoiced | failed
     payment_due_at: datetime | None = utc_field()
     accepted_at: datetime | None = utc_field()
+    declined_at: datetime | None = utc_field()
+    # What the vendor told the developer when declining (required to decline).
+    decline_reason: str = Field(default="", max_length=1000)
     created_at: datetime = created_at_field()
 
 

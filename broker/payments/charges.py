@@ -19,7 +19,7 @@ from broker.access.principal import Principal
 from broker.catalog.money import format_money
 from broker.clock import now
 from broker.errors import ApiError
-from broker.models import Notification, Offering, Order, OrderStatus, Org, OrgStatus
+from broker.models import RETURNED_ORDER_STATUSES, Notification, Offering, Order, OrderStatus, Org, OrgStatus
 from broker.models.ledger import Payment
 from broker.payments import ledger, payouts
 from broker.payments.ledger import payment_of
@@ -49,6 +49,9 @@ def start(s: Session, order: Order, principal: Principal | None, *, success_url:
     if order.status == OrderStatus.released:
         raise ApiError(f"Order {order.id} was released: {_release_reason(s, order)}", status=409,
                        type_="order-released")
+    if order.status == OrderStatus.declined:
+        raise ApiError(f"Order {order.id} was declined by its vendor: {order.decline_reason}", status=409,
+                       type_="order-declined")
     pay = payment_of(s, order.id)
     if pay is not None and (pay.status == "paid" or pay.method == "invoice_terms"
                             or (pay.status == "open" and (pay.method == "invoice" or pay.url))):
@@ -131,8 +134,8 @@ def record_paid(s: Session, order: Order, *, payment_intent: str | None, externa
         pay.payment_intent_id = payment_intent or pay.payment_intent_id
         s.add(pay)
         audit.record(s, principal, "payment.paid", "payment", pay.id, before, audit.snapshot(pay))
-    if order.status == OrderStatus.released:
-        payouts.owe_refund(s, order, reason="paid after the order was released")
+    if order.status in RETURNED_ORDER_STATUSES:
+        payouts.owe_refund(s, order, reason=f"paid after the order was {order.status.value}")
     else:
         order.payment_status = "paid"
         s.add(order)
@@ -190,6 +193,20 @@ def _release_reason(s: Session, order: Order) -> str:
     return pay.reason if pay is not None and pay.reason else "not paid within its payment window"
 
 
+def give_back(s: Session, order: Order, status: OrderStatus, reason: str) -> None:
+    """``order`` stops holding its units (``released`` unpaid, or ``declined`` by its vendor):
+    the next spot round may hand them out again (``orders.holds_capacity``). An open payment
+    is voided with ``reason``; money already received is owed back in full."""
+    order.status = status
+    s.add(order)
+    pay = payment_of(s, order.id)
+    if ledger.posted(s, f"charge:o{order.id}"):
+        payouts.owe_refund(s, order, reason=reason)
+    elif pay is not None and pay.status != "paid":
+        pay.status, pay.reason = ("expired" if pay.method == "checkout" else "void"), reason[:500]
+        s.add(pay)
+
+
 def release_unpaid(s: Session, at) -> list[int]:
     """Orders not paid by their due time return to the pool (inside the caller's transaction).
 
@@ -210,12 +227,8 @@ def release_unpaid(s: Session, at) -> list[int]:
         reason = (f"Not paid by {due:%Y-%m-%d %H:%M} UTC (payment window {hours} h): the {order.units} "
                   f"units went back to the pool for the next spot round.")
         before = audit.snapshot(order)
-        order.status = OrderStatus.released
-        s.add(order)
-        if pay is not None:
-            pay.status, pay.reason = ("expired" if pay.method == "checkout" else "void"), reason
-            s.add(pay)
-        else:
+        give_back(s, order, OrderStatus.released, reason)
+        if pay is None:
             s.add(Payment(order_id=order.id, org_id=order.developer_org_id, number=number_of(order),
                           method="invoice" if gateway(s) is None else "checkout", status="void",
                           amount_minor=order.units * order.unit_price_minor, currency=order.currency,

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from broker.access.principal import Principal, owned
+from broker.catalog.money import format_money
 from broker.models import LedgerEntry, Offering, Order, OrgKind
 from broker.models.ledger import Payment
 from broker.payments import ledger
@@ -17,14 +18,11 @@ ZERO_DECIMAL = {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "
 
 
 def money(minor: int | None, currency: str) -> str:
-    """Display form of an amount: ``1,234.50 USD`` (never through a float)."""
+    """Display form of an amount: ``USD 1,234.50`` (``catalog.money.format_money``, the one
+    form every page uses; never through a float)."""
     if minor is None:
         return "—"
-    if currency.upper() in ZERO_DECIMAL:
-        return f"{minor:,} {currency.upper()}"
-    sign = "-" if minor < 0 else ""
-    whole, cents = divmod(abs(minor), 100)
-    return f"{sign}{whole:,}.{cents:02d} {currency.upper()}"
+    return format_money(int(minor), currency.upper())
 
 
 def _order_column(principal: Principal) -> str:

@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from broker.catalog.wire import iso
-from broker.models import (Allocation, Capacity, Delivery, Offering, OfferingLanguage, Order, OrderStatus, Org,
-                           Price, Stake, VendorProfile, WorkforceDisclosure)
+from broker.models import (Allocation, Capacity, Delivery, Offering, OfferingLanguage, Order, Org,
+                           Price, Stake, VendorProfile, WorkforceDisclosure, RETURNED_ORDER_STATUSES)
 from broker.periods import period_end, period_start
 
 A, O, D = Allocation.__table__, Order.__table__, Delivery.__table__
@@ -230,7 +230,7 @@ def order_values(s: Session, period: str) -> list[tuple]:
     weighted by the share, orders not released, their value, their platform fee)."""
     sc = size_class_of()
     value = O.c.units * O.c.unit_price_minor
-    kept = O.c.status != OrderStatus.released.value
+    kept = O.c.status.not_in([st.value for st in RETURNED_ORDER_STATUSES])
     disclosed = OFF.c.annotator_share.is_not(None)
     rows = s.exec(
         sa.select(OFF.c.task_type, OFF.c.unit, O.c.currency, sc, sa.func.sum(O.c.units), sa.func.sum(value),

@@ -75,8 +75,8 @@ class Ledger:
                                      f"latest receipt is {chain.commitment}")
                 return
             chain.latest, chain.index, chain.allocated_since = m, index, 0
-            if m.get("event") == "edited":
-                chain.remaining = None  # its units may have changed
+            if m.get("event") in ("edited", "reopened"):
+                chain.remaining = None  # its units may have changed (reopened: an order was declined)
         self.of[commit] = chain.first
         self.started = True
 

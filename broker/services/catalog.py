@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from broker.catalog import payfloor
+from broker.catalog import payfloor, vocabulary
 from broker.catalog.payfloor import PayFloor
 from broker.models import Capacity, Offering, OfferingLanguage, Org, OrgStatus, Price
 from broker.periods import period_of
@@ -89,8 +89,7 @@ def _filtered(stmt, f: Filters, floor: PayFloor):
         # An id beyond the 32-bit key range cannot exist; PostgreSQL would refuse to compare it.
         stmt = stmt.where(O.c.id.in_([i for i in f.ids if 0 < i <= 2**31 - 1]))
     if f.q:
-        like = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(sa.or_(O.c.title.ilike(like, escape="\\"), V.c.name.ilike(like, escape="\\")))
+        stmt = stmt.where(*[_matches(word) for word in f.q.split()[:8]])
     if f.price_min is not None:
         stmt = stmt.where(P.c.amount_minor >= f.price_min)
     if f.price_max is not None:
@@ -105,6 +104,18 @@ def _filtered(stmt, f: Filters, floor: PayFloor):
         stmt = stmt.where(sa.exists().where(L.c.offering_id == O.c.id, sa.or_(
             L.c.language == f.language, L.c.language.like(f.language + "-%"))))
     return stmt
+
+
+def _matches(word: str):
+    """One search word: in the title, the vendor's name or the description, or naming the
+    offering's task type, expertise or modality ("medical" finds Medicine's offerings)."""
+    like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    terms = vocabulary.search_terms(word)
+    return sa.or_(O.c.title.ilike(like, escape="\\"), V.c.name.ilike(like, escape="\\"),
+                  O.c.description.ilike(like, escape="\\"),
+                  *[col.in_(sorted(terms[k])) for k, col in (("task_type", O.c.task_type),
+                                                             ("expertise", O.c.expertise),
+                                                             ("modality", O.c.modality)) if terms[k]])
 
 
 def _after(keys, values: list):

@@ -42,3 +42,16 @@ def allocations_with_orders(s: Session, request_id: int) -> list[tuple[Allocatio
 
 def order_of_allocation(s: Session, allocation_id: int) -> Order | None:
     return s.exec(select(Order).where(Order.allocation_id == allocation_id)).first()
+
+
+def offering_titles_by_request(s: Session, request_ids: list[int]) -> dict[int, list[str]]:
+    """request id → titles of the offerings its allocations came from (in allocation order)."""
+    out: dict[int, list[str]] = {}
+    if not request_ids:
+        return out
+    rows = s.exec(select(Allocation.request_id, Offering.title).join(Offering, Offering.id == Allocation.offering_id)
+                  .where(Allocation.request_id.in_(request_ids)).order_by(Allocation.id))
+    for rid, title in rows:
+        if title not in out.setdefault(rid, []):
+            out[rid].append(title)
+    return out

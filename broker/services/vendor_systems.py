@@ -25,7 +25,7 @@ from broker.clock import now
 from broker.config import settings_of
 from broker.errors import ApiError
 from broker.jobs import Jobs
-from broker.models import Offering, Order, OrderStatus, Org, OrgKind, ProviderConnection, ProviderEvent
+from broker.models import RETURNED_ORDER_STATUSES, Offering, Order, OrderStatus, Org, OrgKind, ProviderConnection, ProviderEvent
 from broker import audit
 from broker.services import capacity, orders
 from providers import registry, webhook
@@ -168,12 +168,12 @@ def enqueue(s: Session, t: datetime) -> int:
             sent = {(k, o) for k, o in s.exec(select(ProviderEvent.kind, ProviderEvent.order_id)
                                               .where(ProviderEvent.connection_id == conn.id))}
             rows = s.exec(select(Order).where(Order.vendor_org_id == conn.vendor_org_id,
-                                              Order.status.in_(OPEN + (OrderStatus.released,)))
+                                              Order.status.in_(OPEN + RETURNED_ORDER_STATUSES))
                           .order_by(Order.id))
             for order in rows:
                 if order.status in OPEN and (PLACED, order.id) not in sent:
                     kind = PLACED
-                elif order.status == OrderStatus.released and (PLACED, order.id) in sent \
+                elif order.status in RETURNED_ORDER_STATUSES and (PLACED, order.id) in sent \
                         and (CANCELLED, order.id) not in sent:
                     kind = CANCELLED
                 else:

@@ -23,7 +23,7 @@ from broker.catalog.wire import iso
 
 TYPE = "parity.request-receipt"
 VERSION = 1
-EVENTS = ("submitted", "edited", "cancelled", "expired")
+EVENTS = ("submitted", "edited", "cancelled", "expired", "reopened")  # reopened: its vendor declined an order
 OPEN_STATUSES = ("pending", "partial")
 SALT_BYTES = 32
 CRITERIA = ("task_type", "language", "expertise", "modality", "preferred_vendor_ids",

@@ -49,6 +49,9 @@ def register(app: Flask) -> None:
     from broker.catalog.exposure import CONTENT_CLASSES, PROTECTIONS
 
     app.jinja_env.globals.update(CONTENT_CLASSES=CONTENT_CLASSES, PROTECTIONS=PROTECTIONS)
+    from broker.web import formatting
+
+    formatting.register(app)  # money, units, R-/O- numbers, names: one set of filters
 
     @app.context_processor
     def _nav():

@@ -62,8 +62,9 @@ def index():
         except ApiError as e:
             error = "; ".join(f"{x['field']}: {x['message']}" for x in e.errors or []) or e.detail
     status = 400 if error else 200
+    selected = {x for x in request.args.getlist("id") if x.isdigit()}
     return render_template("catalog/index.html", rows=rows, page=page, more=more, error=error, floor=floor,
-                           period=period_of(now()), **_context(q)), status
+                           period=period_of(now()), selected=selected, **_context(q)), status
 
 
 @bp.get("/catalog/compare")
@@ -74,14 +75,15 @@ def compare():
         ids = tuple(dict.fromkeys(int(x) for x in raw))
     except ValueError:
         raise ApiError("Offering ids are numbers.", status=400) from None
-    if len(ids) > MAX_COMPARE:
-        raise ApiError(f"Compare at most {MAX_COMPARE} offerings at a time (you chose {len(ids)}).", status=400)
+    ids = ids[:200]
     floor = catalog.pay_floor(s)
-    rows, _ = catalog.search(s, catalog.Filters(ids=ids), now=now(), floor=floor, limit=MAX_COMPARE) if ids else ([], None)
+    rows, _ = catalog.search(s, catalog.Filters(ids=ids), now=now(), floor=floor, limit=len(ids)) if ids else ([], None)
     order = {oid: i for i, oid in enumerate(ids)}
     rows.sort(key=lambda r: order[r["id"]])
+    # Too many chosen: say so and keep the selection, to untick some (never a bare 400).
+    too_many = len(rows) > MAX_COMPARE
     return render_template("catalog/compare.html", rows=rows, floor=floor, vocab=vocabulary,
-                           payfloor=payfloor)
+                           payfloor=payfloor, too_many=too_many, limit=MAX_COMPARE)
 
 
 def price_chart(s, offering: Offering) -> tuple[str, list]:

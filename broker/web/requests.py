@@ -21,9 +21,10 @@ from broker.clock import now
 from broker.errors import ApiError
 from broker.web.acting import attempt, form_ok
 from broker.extensions import limiter
-from broker.models import OPEN_REQUEST_STATUSES, OrgKind
+from broker.models import OPEN_REQUEST_STATUSES, Offering, OrgKind
 from broker.reports import receipt_signing
-from broker.services import eligibility, groups, notifications, queries, receipts, requests as svc, waiting
+from broker.services import (eligibility, groups, notifications, offerings, prices, queries, receipts,
+                             requests as svc, waiting)
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 # An estimate runs the engine: ?estimate=1 on the list or on one request is limited like the API
@@ -120,16 +121,39 @@ def _form_flow(s, form, editing, save):
     return render_template("requests/form.html", form=form, resolution=resolution, editing=editing)
 
 
+def _preselect(s, form: RequestForm, offering_id: int):
+    """"Request this": the form starts from one offering — its task type, modality,
+    expertise, first language, current price and currency, and its vendor as the only one."""
+    off = s.get(Offering, offering_id)
+    if off is None or off.status != "active":
+        return None
+    form.task_type.data, form.modality.data, form.expertise.data = off.task_type, off.modality, off.expertise
+    langs = offerings.languages_of(s, off.id)
+    form.language.data = langs[0] if langs else ""
+    price = prices.current(s, off.id, now())
+    if price is not None:
+        form.currency.data = price.currency
+        form.max_unit_price.data = str(Decimal(price.amount_minor).scaleb(-minor_exponent(price.currency)))
+    form.preferred_vendor_ids.data = [off.vendor_org_id]
+    return off
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required("developer")
 def new():
     s = db.session()
+    form = _form(s)
+    chosen = None
+    offering_id = request.values.get("offering", type=int)
+    if offering_id:
+        chosen = s.get(Offering, offering_id) if request.method == "POST" else _preselect(s, form, offering_id)
+    g.preselected = chosen
 
     def save(fields):
         req = svc.create(s, g.principal, fields)
-        return f"Request #{req.id} submitted.", req.id
+        return f"Request R-{req.id} submitted.", req.id
 
-    return _form_flow(s, _form(s), None, save)
+    return _form_flow(s, form, None, save)
 
 
 @bp.route("/<int:request_id>/edit", methods=["GET", "POST"])
@@ -146,7 +170,7 @@ def edit(request_id: int):
 
     def save(fields):
         svc.edit(s, g.principal, req.id, fields)
-        return f"Request #{req.id} updated.", req.id
+        return f"Request R-{req.id} updated.", req.id
 
     return _form_flow(s, form, req, save)
 
@@ -159,8 +183,12 @@ def index():
     rows = svc.list_for(s, g.principal, limit=200)
     open_ = [r for r in rows if r.status in OPEN_REQUEST_STATUSES]
     estimates = waiting.estimates_for(s, open_) if open_ and request.args.get("estimate") else {}
-    items = [{"req": r, "reason": waiting.reason_of(s, r), "queue": waiting.queue(s, r) if r.status in OPEN_REQUEST_STATUSES else []}
-             for r in rows]
+    items = []
+    offerings = queries.offering_titles_by_request(s, [r.id for r in rows])
+    for r in rows:
+        reason = waiting.reason_of(s, r)
+        items.append({"req": r, "reason": reason, "why": waiting.explain(s, r, reason) if reason else None,
+                      "offerings": offerings.get(r.id, [])})
     return render_template("requests/index.html", items=items, estimates=estimates,
                            label=waiting.ESTIMATE_LABEL, money=format_money)
 
@@ -173,8 +201,11 @@ def detail(request_id: int):
     req = svc.get(s, g.principal, request_id)
     allocs = queries.allocations_with_orders(s, req.id)
     estimate = waiting.estimate(s, req) if request.args.get("estimate") and req.status in OPEN_REQUEST_STATUSES else None
-    return render_template("requests/detail.html", req=req, reason=waiting.reason_of(s, req),
-                           queue=waiting.queue(s, req), allocations=allocs, estimate=estimate,
+    reason = waiting.reason_of(s, req)
+    return render_template("requests/detail.html", req=req, reason=reason,
+                           explanation=waiting.explain(s, req, reason),
+                           estimate_words=waiting.explain(s, req, reason, estimate=estimate) if estimate else None,
+                           allocations=allocs, estimate=estimate,
                            money=format_money, resolution=eligibility.resolve(s, eligibility.Criteria.of(req), now()),
                            receipts=[(r, json.loads(r.payload)) for r in receipts.of_request(s, req.id)],
                            base_url=request.url_root.rstrip("/"))
@@ -199,7 +230,7 @@ def receipt_file(request_id: int, seq: int, kind: str):
 @login_required("developer")
 def cancel(request_id: int):
     if form_ok(FlaskForm()):
-        attempt(lambda s: svc.cancel(s, g.principal, request_id), f"Request #{request_id} cancelled.")
+        attempt(lambda s: svc.cancel(s, g.principal, request_id), f"Request R-{request_id} cancelled.")
     return redirect(url_for("requests.detail", request_id=request_id))
 
 
@@ -219,7 +250,7 @@ def _dashboard_helpers():
         news = notifications.since_last_visit(s, g.user)
         with db.transaction(s):
             notifications.mark_seen(s, g.user)
-        return {"requests": [{"req": r, "reason": waiting.reason_of(s, r)} for r in rows],
+        return {"requests": [{"req": r, "reason": waiting.reason_of(s, r)} for r in rows],  # reason_text: short
                 "news": news, "quota": groups.quota(s, p.org_id)}
 
     return {"developer_dashboard": developer_dashboard}

@@ -36,9 +36,13 @@ def test_request_form_previews_then_submits(client, make, market, app):
         req = db.session().exec(select(CapacityRequest)).one()
     assert req.max_unit_price_minor == 1500 and req.units == 12
     detail = client.get(done.headers["Location"]).get_data(as_text=True)
-    assert "awaiting_round" in detail and "data-position>1<" in detail
+    # plain words, the engine's code only inside the details disclosure, and no queue position
+    # (arrival order buys nothing inside a round's window)
+    assert "No round has considered this request since it was submitted or changed" in detail
+    assert "data-position" not in detail and "Position" not in detail
+    assert detail.index("<details data-engine-terms>") < detail.index("awaiting_round")
     listing = client.get("/requests").get_data(as_text=True)
-    assert f"#{req.id}" in listing and "awaiting_round" in listing
+    assert f"R-{req.id}" in listing and "Annotation" in listing and "No round has considered" in listing
     bad = client.post("/requests/new", data=form | {"action": "submit", "max_unit_price": "1.234"})
     assert bad.status_code == 422
 

@@ -36,21 +36,21 @@ def test_vendor_changes_a_price_and_a_visitor_sees_the_history(live_server, brow
     page.get_by_label("Capacity this period (units)").fill("120")
     page.get_by_role("button", name="List offering").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Swahili transcription"
-    assert "Current price: 18.00 USD" in page.locator("hgroup").inner_text()
+    assert "Current price: USD 18.00" in page.locator("hgroup").inner_text()
 
     page.get_by_label("New price per unit").fill("19.25")
     page.get_by_role("button", name="Set new price").click()
-    assert "New price 19.25 USD is in effect" in page.locator("[role=status]").inner_text()
+    assert "New price USD 19.25 is in effect" in page.locator("[role=status]").inner_text()
 
     visitor = browser.new_context(base_url=live_server.url).new_page()
     visitor.goto("/catalog")
     row = visitor.get_by_role("row").filter(has_text="Swahili transcription")
-    assert "19.25 USD" in row.inner_text() and "18.00 USD" not in row.inner_text()
+    assert "USD 19.25" in row.inner_text() and "USD 18.00" not in row.inner_text()
     row.get_by_role("link", name="Swahili transcription").click()
     assert visitor.locator("svg.chart").count() == 1
     visitor.get_by_text("Price history as a table").click()
     history = visitor.locator("details table").inner_text()
-    assert "18.00 USD" in history and "19.25 USD" in history and "current" in history
+    assert "USD 18.00" in history and "USD 19.25" in history and "current" in history
     visitor.context.close()
 
 
@@ -81,4 +81,4 @@ def test_visitor_filters_the_catalog_and_compares_three_offerings(live_server, p
     headers = page.locator("table.compare thead th").all_inner_texts()[1:]
     assert headers == ["Ranking C", "Ranking A", "Ranking D"]
     prices_row = page.get_by_role("row").filter(has_text="Price").first.inner_text()
-    assert "2.50 USD" in prices_row and "3.00 USD" in prices_row and "4.10 USD" in prices_row
+    assert "USD 2.50" in prices_row and "USD 3.00" in prices_row and "USD 4.10" in prices_row

@@ -72,11 +72,11 @@ def test_developer_pays_through_checkout_and_vendor_sees_the_payout(live_server,
     assert "To pay by" in row.inner_text() and "10.00%" in row.inner_text()
     row.get_by_role("button", name=f"Pay O-{order_id} by card").click()
     assert page.get_by_role("heading", name="Fake Stripe Checkout").is_visible()
-    page.get_by_role("button", name="Pay 120.00 EUR").click()
+    page.get_by_role("button", name="Pay EUR 120.00").click()
     page.wait_for_url(live_server + "/payments")
     assert "Payment received for order" in page.locator("[role=status]").inner_text()
     assert "Paid on" in page.locator(f"#order-{order_id}").inner_text()
-    assert "120.00 EUR" in page.get_by_role("table").nth(1).inner_text()  # the receipt
+    assert "EUR 120.00" in page.get_by_role("table").nth(1).inner_text()  # the receipt
 
     # The vendor onboards through Stripe Connect, delivers 4 units, and sees the payout.
     ctx = browser.new_context(base_url=live_server.url)
@@ -105,7 +105,7 @@ def test_developer_pays_through_checkout_and_vendor_sees_the_payout(live_server,
                 service.on_delivery_recorded(s, s.get(Order, order_id), d)
         vpage.reload()
         payouts = vpage.get_by_role("table").first.inner_text()
-        assert "43.20 EUR" in payouts and "paid" in payouts and "tr_" in payouts  # 4 × 12.00 − 10 %
+        assert "EUR 43.20" in payouts and "paid" in payouts and "tr_" in payouts  # 4 × 12.00 − 10 %
     finally:
         ctx.close()
     [tr] = fake_stripe.of("transfer")

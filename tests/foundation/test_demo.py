@@ -15,7 +15,7 @@ from broker.catalog.workforce import validate as validate_disclosure
 from broker.demo.loader import load_demo
 from broker.demo.logins import DEMO_LOGINS
 from broker.models import (
-    Capacity, CapacityRequest, Guarantee, Offering, OfferingLanguage, Order, OrderStatus, Org, OrgGroup,
+    Capacity, CapacityRequest, Guarantee, Notification, Offering, OfferingLanguage, Order, OrderStatus, Org, OrgGroup,
     OrgKind, Price, RequestStatus, Round, SizeClass, Stake, VendorProfile, WorkforceDisclosure,
 )
 from broker.demo import history
@@ -61,6 +61,7 @@ def test_demo_market_from_every_side(demo, app, clock, client, runner):
         _workforce_disclosures_are_valid_and_current(session)
         _pending_requests_outstrip_capacity_somewhere(session, clock)
         _past_weeks_have_rounds_and_deliveries(session, clock)
+        _every_vendor_has_this_weeks_orders_in_every_state(session)
         _past_weeks_have_published_reports_that_verify(client, clock)
         _investor_first_vendor_shows_in_its_reports(client)
     _each_demo_login_signs_in(app)  # outside any app context: each client has its own ``g``
@@ -79,7 +80,9 @@ def _past_weeks_have_rounds_and_deliveries(session, clock):
     weeks = _past_weeks(clock)
     assert weeks == ["2026-W44", "2026-W45", "2026-W46", "2026-W47"]
     rounds = session.exec(select(Round).order_by(Round.id)).all()
-    assert [(r.period, r.kind) for r in rounds] == [(w, "main") for w in weeks]
+    # the past weeks' main rounds, then this week's (broker.demo.orders: every vendor has work)
+    assert [(r.period, r.kind) for r in rounds] == [(w, "main") for w in weeks] + [("2026-W48", "main")]
+    rounds = rounds[:-1]
     orders = session.exec(select(Order)).all()
     for w in weeks:
         mine = [o for o in orders if o.period == w]
@@ -92,13 +95,26 @@ def _past_weeks_have_rounds_and_deliveries(session, clock):
     assert past and all(r.status not in (RequestStatus.pending, RequestStatus.partial) for r in past)
 
 
+def _every_vendor_has_this_weeks_orders_in_every_state(session):
+    this_week = session.exec(select(Order).where(Order.period == "2026-W48")).all()
+    for vendor in session.exec(select(Org).where(Org.kind == OrgKind.vendor)).all():
+        mine = [o for o in this_week if o.vendor_org_id == vendor.id]
+        states = {(o.status.value, 0 < o.units_delivered < o.units) for o in mine}
+        assert {("offered", False), ("accepted", False), ("declined", False), ("accepted", True),
+                ("delivered", False)} <= states, (vendor.name, states)
+        declined = next(o for o in mine if o.status == OrderStatus.declined)
+        assert declined.decline_reason and declined.declined_at
+    notes = session.exec(select(Notification).where(Notification.kind == "order.declined")).all()
+    assert len(notes) == len(session.exec(select(Org).where(Org.kind == OrgKind.vendor)).all())
+
+
 def _past_weeks_have_published_reports_that_verify(client, clock):
     items = client.get("/api/v1/reports?limit=100").get_json()["items"]
     assert sorted((i["series"], i["period"]) for i in items) == sorted(
         (series, w) for series in ("access", "pricing", "workforce") for w in _past_weeks(clock))
     assert not any(i["provisional"] for i in items)
     rounds = client.get("/api/v1/rounds").get_json()["items"]
-    assert len(rounds) == history.WEEKS
+    assert len(rounds) == history.WEEKS + 1  # and this week's main round
     # Signatures, chains, the rounds' replay through the engine and the recomputed figures.
     assert run_verify(client_source(client)) == (0, "OK")
     latest = items[0]
@@ -257,4 +273,6 @@ def test_loads_after_the_cutoff_too(app, clock, session):
     assert {g.period for g in session.exec(select(Guarantee)).all()} == {"2026-W49", "2026-W50"}
     assert {c.period for c in session.exec(select(Capacity)).all()} == {
         "2026-W44", "2026-W45", "2026-W46", "2026-W47", "2026-W48", "2026-W49", "2026-W50"}
-    assert {r.period for r in session.exec(select(Round)).all()} == {"2026-W44", "2026-W45", "2026-W46", "2026-W47"}
+    # the past weeks' rounds, and the main round of the week rounds allocate now (its demo orders)
+    assert {r.period for r in session.exec(select(Round)).all()} == {"2026-W44", "2026-W45", "2026-W46", "2026-W47",
+                                                                     "2026-W49"}

@@ -29,7 +29,7 @@ def _ids(client, qs=""):
 def test_catalog_lists_priced_active_offerings(client, catalog):
     assert _ids(client) == sorted(catalog.values())
     item = client.get("/api/v1/offerings").json["items"][0]
-    assert item["vendor"]["name"] == "Acme Labelling" and item["price"]["display"] == "1.20 USD"
+    assert item["vendor"]["name"] == "Acme Labelling" and item["price"]["display"] == "USD 1.20"
     assert item["languages"] == ["en-US"] and item["pay_floor"] == "below"
 
 
@@ -95,4 +95,4 @@ def test_catalog_follows_the_policy_pay_floor(client, app, catalog, make):
             s.add(PolicyVersion(version=1, params={**DEFAULTS, "pay_floor_minor": 1500},
                                 effective_period="2026-W01"))
     assert _ids(client, "?pay_floor=meets") == []
-    assert client.get("/api/v1/offerings").json["pay_floor"]["display"] == "15.00 USD"
+    assert client.get("/api/v1/offerings").json["pay_floor"]["display"] == "USD 15.00"

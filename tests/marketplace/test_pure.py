@@ -21,9 +21,9 @@ VALID = {"quarter": "2026-Q3", "headcount": 10, "employment_mix": {"employee": 3
 
 
 def test_money_is_exact_per_currency():
-    assert money.format_money(1250, "USD") == "12.50 USD"
-    assert money.format_money(1250, "JPY") == "1,250 JPY"
-    assert money.format_money(1250, "KWD") == "1.250 KWD"
+    assert money.format_money(1250, "USD") == "USD 12.50"
+    assert money.format_money(1250, "JPY") == "JPY 1,250"
+    assert money.format_money(1250, "KWD") == "KWD 1.250"
     assert money.parse_money("12.5", "USD") == 1250 and money.parse_money("0.001", "KWD") == 1
     for bad in ("1.234", "-1", "nan", "1e400", "twelve"):
         with pytest.raises(ValueError):
@@ -93,7 +93,7 @@ def test_price_chart_draws_one_step_per_price_and_escapes_text():
     svg = price_history_svg(pts, "USD", t0 + timedelta(days=20), "Price of <script>")
     assert svg.startswith("<svg") and svg.count("<circle") == 2
     assert "&lt;script&gt;" in svg and "<script>" not in svg
-    assert "2.50 USD" in svg and "3.00 USD" in svg
+    assert "USD 2.50" in svg and "USD 3.00" in svg
     # The higher price is drawn higher (smaller y).
     import re
     ys = [float(y) for y in re.findall(r'<circle cx="[\d.]+" cy="([\d.]+)"', svg)]

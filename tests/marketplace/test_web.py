@@ -44,11 +44,11 @@ def test_vendor_lists_changes_price_and_capacity_through_pages(vendor_client, cl
     assert _post(vendor_client, f"{edit}/price", {"amount": "19.25", "currency": "USD"}, page=edit).status_code == 302
     assert _post(vendor_client, f"{edit}/capacity", {"period": "2026-W49", "units": "80"}, page=edit).status_code == 302
     page = vendor_client.get(edit).get_data(as_text=True)
-    assert "19.25 USD" in page and "18.00 USD" in page and "<svg" in page
+    assert "USD 19.25" in page and "USD 18.00" in page and "<svg" in page
     public = client.get(f"/catalog/offerings/{o.id}").get_data(as_text=True)
-    assert "Current price: <strong>19.25 USD</strong>" in public and "18.00 USD" in public
+    assert "Current price: <strong>USD 19.25</strong>" in public and "USD 18.00" in public
     dash = vendor_client.get("/dashboard").get_data(as_text=True)
-    assert "Swahili transcription" in dash and "19.25 USD" in dash
+    assert "Swahili transcription" in dash and "USD 19.25" in dash
 
 
 def test_refused_forms_write_nothing(vendor_client, market):
@@ -117,7 +117,8 @@ def test_public_catalog_filters_compare_and_csv(client, market, people):
     cmp = client.get(f"/catalog/compare?id={c['id']}&id={a['id']}&id={b['id']}")
     body = cmp.get_data(as_text=True)
     assert cmp.status_code == 200 and body.index("Medical review") < body.index("German RLHF")
-    assert client.get("/catalog/compare?" + "&".join(f"id={i}" for i in range(1, 6))).status_code == 400
+    # ids that name no listed offering are left out (the limit is on offerings, see tests/journey)
+    assert client.get("/catalog/compare?" + "&".join(f"id={i}" for i in range(1, 6))).status_code == 200
     export = client.get("/catalog.csv?sort=price")
     rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True))))
     assert export.mimetype == "text/csv"

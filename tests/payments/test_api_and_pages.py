@@ -86,7 +86,7 @@ def test_pages_pay_through_checkout_and_vendor_onboarding(stripe_app, client, ma
     assert "onboarding is complete" in back
     deliver(stripe_app, market, order.id, 2)
     page = client.get("/payments").get_data(as_text=True)
-    assert "27.00 USD" in page and "tr_" in page  # 2 × 15.00 − 10 %, with its transfer
+    assert "USD 27.00" in page and "tr_" in page  # 2 × 15.00 − 10 %, with its transfer
 
 
 def test_webhook_needs_no_csrf_token_but_a_signature(stripe_app, client, fake_stripe):

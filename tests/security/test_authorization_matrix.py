@@ -68,6 +68,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("/api/v1/orders", "GET"): "401 ok ok ok ok 403 ok",
     ("/api/v1/orders/<int:order_id>", "GET"): "401 ok 404 ok 404 403 ok",
     ("/api/v1/orders/<int:order_id>/accept", "POST"): "401 403 403 ok 404 403 409",
+    # order_ids[0] is partly delivered: its vendor (and an operator) may decide, but not decline it
+    ("/api/v1/orders/<int:order_id>/decline", "POST"): "401 403 403 409 404 403 409",
     ("/api/v1/orders/<int:order_id>/deliveries", "POST"): "401 403 403 ok 404 403 ok",
     ("/api/v1/orgs", "GET"): "ok ok ok ok ok ok ok",
     ("/api/v1/orgs", "POST"): "401 403 403 403 403 403 ok",
@@ -145,7 +147,9 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("/oauth/token", "POST"): "400 400 400 400 400 400 400",
     ("/orders", "GET"): "login ok ok ok ok ok ok",
     ("/orders/<int:order_id>", "GET"): "login ok 404 ok 404 404 ok",
-    ("/orders/<int:order_id>/accept", "POST"): "login 403 403 ok 404 403 ok",
+    # order_ids[1] was accepted through the API just before: a second decision is refused
+    ("/orders/<int:order_id>/accept", "POST"): "login 403 403 409 404 403 409",
+    ("/orders/<int:order_id>/decline", "POST"): "login 403 403 409 404 403 409",
     ("/orders/<int:order_id>/deliveries", "POST"): "login 403 403 ok 404 403 ok",
     ("/payments", "GET"): "login ok ok ok ok 403 ok",
     ("/payments/connect", "POST"): "login 403 403 409 409 403 403",
@@ -239,6 +243,7 @@ API_BODIES = {
     ("/api/v1/offerings/<int:offering_id>/capacity/<period>", "PUT"): lambda ids: {"units": 100},
     ("/api/v1/offerings/<int:offering_id>/prices", "POST"): lambda ids: {"amount_minor": 500, "currency": "USD"},
     ("/api/v1/orders/<int:order_id>/deliveries", "POST"): lambda ids: {"units": 1},
+    ("/api/v1/orders/<int:order_id>/decline", "POST"): lambda ids: {"reason": "matrix: no reviewers free"},
     ("/api/v1/orgs", "POST"): lambda ids: {"name": "Matrix Org", "kind": "developer"},
     ("/api/v1/policy", "POST"): lambda ids: {"changes": {"min_k": 5}, "reason": "security test"},
     ("/api/v1/providers/<int:connection_id>/callbacks", "POST"): lambda ids: {"event": "progress"},
@@ -257,6 +262,7 @@ API_BODIES = {
 
 WEB_FORMS = {
     ("/orders/<int:order_id>/deliveries", "POST"): {"units": "1"},
+    ("/orders/<int:order_id>/decline", "POST"): {"reason": "matrix: no reviewers free"},
     ("/requests/<int:request_id>/edit", "POST"): {"task_type": "annotation", "units": "8", "max_unit_price": "20.00",
                                                   "currency": "USD"},
     ("/requests/new", "POST"): {"task_type": "annotation", "units": "1", "max_unit_price": "20.00", "currency": "USD"},

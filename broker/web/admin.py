@@ -14,7 +14,7 @@ from broker.clock import now
 from broker.web.acting import attempt, form_ok
 from broker.models import OrgKind
 from broker.policy import PARAMETERS, current_params
-from broker.services import groups, queries, rounds, schedule
+from broker.services import groups, operations, queries, rounds, schedule
 from broker.services import policy as policy_svc
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -67,8 +67,8 @@ def _page(s, status=200, **extra):
     base = current_params(s, effective)
     return render_template("admin/index.html", params=PARAMETERS, base=base, effective=effective,
                            groups=groups.list_groups(s), reservations=groups.list_reservations(s),
-                           stakes=groups.list_stakes(s), next_round=schedule.next_round(s, now()),
-                           due=schedule.due_slot(s, now()), **_forms(s), **extra), status
+                           stakes=groups.list_stakes(s), ov=operations.overview(s, now()),
+                           **_forms(s), **extra), status
 
 
 @bp.get("")
@@ -153,20 +153,43 @@ def reserve():
                 "Reservation made.")
 
 
+def _dry_run(s, t) -> dict:
+    slot = operations.preview_slot(s, t)
+    out = rounds.dry_run(s, slot, max(t, slot.at))
+    rows = operations.dry_run_rows(s, out)
+    return {"slot": slot, "rows": rows, "units": sum(r["units"] for r in rows),
+            "due": slot.at <= t}
+
+
+@bp.get("/rounds", endpoint="rounds")
+@login_required("operator")
+def rounds_page():
+    """Rounds: what is due, what ran and when, what "run now" will do; the history, paged."""
+    from broker.web.listing import page_of
+
+    s = db.session()
+    t = now()
+    history, next_cursor = page_of("admin-rounds", lambda before, limit: rounds.recent(s, before_id=before, limit=limit))
+    totals = operations.totals(s, [r.id for r in history])
+    dry = _dry_run(s, t) if request.args.get("dry_run") else None
+    return render_template("admin/rounds.html", ov=operations.overview(s, t), history=history, totals=totals,
+                           next_cursor=next_cursor, dry_run=dry)
+
+
 @bp.post("/rounds")
 @login_required("operator")
 def run_round():
     s = db.session()
+    back = url_for("admin.rounds") if request.form.get("back") == "rounds" else url_for("admin.index")
     if not _posted():
-        return redirect(url_for("admin.index"))
+        return redirect(back)
     t = now()
     if request.form.get("action") == "dry_run":
-        slot = schedule.due_slot(s, t)
-        out = rounds.dry_run(s, slot, t)
-        return _page(s, dry_run={"slot": slot, "result": out.result})
+        return _page(s, dry_run=_dry_run(s, t)) if back.endswith("/admin") else redirect(
+            url_for("admin.rounds", dry_run=1))
     outs = rounds.run_due(s, t, g.principal)
-    flash(" · ".join(rounds.summary(o) for o in outs))
-    return redirect(url_for("admin.index"))
+    flash(" ".join(operations.outcome_sentence(o) for o in outs) or "Nothing was due.")
+    return redirect(back)
 
 
 def _button(fn, ok: str):

@@ -39,6 +39,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("/admin/providers/dead-letters/<event_id>/replay", "POST"): "login 403 403 403 403 403 ok",
     ("/admin/reservations", "POST"): "login 403 403 403 403 403 422",
     ("/admin/reservations/<int:reservation_id>/withdraw", "POST"): "login 403 403 403 403 403 422",
+    ("/admin/rounds", "GET"): "login 403 403 403 403 403 ok",
     ("/admin/rounds", "POST"): "login 403 403 403 403 403 ok",
     ("/admin/stakes", "POST"): "login 403 403 403 403 403 422",
     ("/admin/stakes/<int:stake_id>/end", "POST"): "login 403 403 403 403 403 ok",

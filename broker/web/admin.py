@@ -192,30 +192,42 @@ def run_round():
     return redirect(back)
 
 
-def _button(fn, ok: str):
-    """A one-button form (no fields but its CSRF token): check it, then act."""
-    if not _posted():
-        return redirect(url_for("admin.index"))
-    return _act(fn, ok)
-
-
 def _posted() -> bool:
     return form_ok(FlaskForm())
+
+
+def _confirmed_button(action: str, target_id: int, fn, ok: str):
+    """A destructive one-button act: only with ``confirmed=yes`` (from the confirmation page)."""
+    from broker.web.confirm import ask, confirmed
+
+    if not _posted():
+        return redirect(url_for("admin.index"))
+    if not confirmed():
+        return ask(action, target_id)
+    return _act(fn, ok)
 
 
 @bp.post("/stakes/<int:stake_id>/end")
 @login_required("operator")
 def end_stake(stake_id: int):
-    return _button(lambda s: groups.end_stake(s, g.principal, stake_id), "Stake marked as ended.")
+    return _confirmed_button("end-stake", stake_id, lambda s: groups.end_stake(s, g.principal, stake_id),
+                             "Stake marked as ended.")
 
 
 @bp.post("/reservations/<int:reservation_id>/withdraw")
 @login_required("operator")
 def withdraw_reservation(reservation_id: int):
-    return _button(lambda s: groups.cancel_reservation(s, g.principal, reservation_id), "Reservation withdrawn.")
+    return _confirmed_button("withdraw-reservation", reservation_id,
+                             lambda s: groups.cancel_reservation(s, g.principal, reservation_id), "Reservation withdrawn.")
 
 
 @bp.post("/orgs/<int:org_id>/leave-group")
 @login_required("operator")
 def leave_group(org_id: int):
-    return _button(lambda s: groups.set_group(s, g.principal, org_id=org_id, group_id=None), "Org removed from its group.")
+    return _confirmed_button("leave-group", org_id,
+                             lambda s: groups.set_group(s, g.principal, org_id=org_id, group_id=None),
+                             "Org removed from its group.")
+
+
+# The operator's lists, confirmations and the approval queue add their routes to this blueprint.
+from broker.web import admin_lists, confirm  # noqa: E402,F401

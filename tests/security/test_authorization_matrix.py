@@ -32,7 +32,14 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("/", "GET"): "ok ok ok ok ok ok ok",
     ("/.well-known/jwks.json", "GET"): "ok ok ok ok ok ok ok",
     ("/admin", "GET"): "login 403 403 403 403 403 ok",
+    ("/admin/confirm/<action>/<int:target_id>", "GET"): "login 403 403 403 403 403 ok",
     ("/admin/groups", "POST"): "login 403 403 403 403 403 422",
+    ("/admin/invoices", "GET"): "login 403 403 403 403 403 ok",
+    ("/admin/orders", "GET"): "login 403 403 403 403 403 ok",
+    ("/admin/orgs", "GET"): "login 403 403 403 403 403 ok",
+    ("/admin/orgs/<int:org_id>/reinstate", "POST"): "login 403 403 403 403 403 ok",
+    ("/admin/orgs/<int:org_id>/suspend", "POST"): "login 403 403 403 403 403 ok",
+    ("/admin/requests", "GET"): "login 403 403 403 403 403 ok",
     ("/admin/orgs/<int:org_id>/leave-group", "POST"): "login 403 403 403 403 403 ok",
     ("/admin/policy", "POST"): "login 403 403 403 403 403 422",
     ("/admin/providers", "GET"): "login 403 403 403 403 403 ok",
@@ -195,6 +202,9 @@ PARAM_OVERRIDES = {
     ("/admin/reservations/<int:reservation_id>/withdraw", "POST"): {"reservation_id": ("reservation_ids", 1)},
     ("/api/v1/admin/stakes/<int:stake_id>/end", "POST"): {"stake_id": ("stake_ids", 0)},
     ("/admin/stakes/<int:stake_id>/end", "POST"): {"stake_id": ("stake_ids", 1)},
+    # suspending and reinstating act on an org no other call uses
+    ("/admin/orgs/<int:org_id>/suspend", "POST"): {"org_id": ("spare_org_ids", 0)},
+    ("/admin/orgs/<int:org_id>/reinstate", "POST"): {"org_id": ("spare_org_ids", 0)},
     ("/api/v1/orders/<int:order_id>/accept", "POST"): {"order_id": ("order_ids", 1)},
     ("/orders/<int:order_id>/accept", "POST"): {"order_id": ("order_ids", 1)},
     ("/api/v1/payments/allocations/<int:allocation_id>/confirm", "POST"): {"allocation_id": ("allocation_ids", 1)},
@@ -236,7 +246,13 @@ API_BODIES = {
                                                                       "hq_country": "KE"},
 }
 
+CONFIRMED = {"confirmed": "yes"}  # destructive acts: the confirmation page's POST
 WEB_FORMS = {
+    ("/admin/orgs/<int:org_id>/leave-group", "POST"): CONFIRMED,
+    ("/admin/orgs/<int:org_id>/reinstate", "POST"): CONFIRMED,
+    ("/admin/orgs/<int:org_id>/suspend", "POST"): CONFIRMED,
+    ("/admin/reservations/<int:reservation_id>/withdraw", "POST"): CONFIRMED,
+    ("/admin/stakes/<int:stake_id>/end", "POST"): CONFIRMED,
     ("/orders/<int:order_id>/deliveries", "POST"): {"units": "1"},
     ("/requests/<int:request_id>/edit", "POST"): {"task_type": "annotation", "units": "8", "max_unit_price": "20.00",
                                                   "currency": "USD"},

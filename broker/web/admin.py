@@ -2,7 +2,7 @@
 reservations, and run a round now or as a dry run."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -17,7 +17,7 @@ from broker.policy import PARAMETERS, current_params
 from broker.services import groups, operations, queries, rounds, schedule
 from broker.services import policy as policy_svc
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+from broker.web.admin_blueprint import bp
 
 
 class GroupForm(FlaskForm):
@@ -228,6 +228,3 @@ def leave_group(org_id: int):
                              lambda s: groups.set_group(s, g.principal, org_id=org_id, group_id=None),
                              "Org removed from its group.")
 
-
-# The operator's lists, confirmations and the approval queue add their routes to this blueprint.
-from broker.web import admin_lists, confirm  # noqa: E402,F401

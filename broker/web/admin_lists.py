@@ -13,7 +13,7 @@ from broker.clock import now
 from broker.models import OrderStatus, OrgKind, OrgStatus, RequestStatus
 from broker.services import operator_lists as lists
 from broker.web.acting import attempt, form_ok
-from broker.web.admin import bp
+from broker.web.admin_blueprint import bp
 from broker.web.confirm import ask, confirmed
 from broker.web.listing import page_of
 

@@ -20,7 +20,7 @@ from broker.models import CapacityRequest, Org, OrgGroup, Stake
 from broker.models.ledger import Payment
 from broker.models.reservation import Guarantee
 from broker.services.operations import request_label
-from broker.web.admin import bp
+from broker.web.admin_blueprint import bp
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from broker.models.allocation import Allocation, Delivery, Order, OrderStatus
 from broker.models.api_support import IdempotencyRecord, Notification
+from broker.models.application import OrgApplication
 from broker.models.audit import AuditEntry
 from broker.models.catalog_version import CatalogVersion
 from broker.models.base import OrgKind, OrgStatus, SizeClass, size_class_of
@@ -31,7 +32,7 @@ __all__ = [
     "Guarantee", "IdempotencyRecord", "JobRun", "LedgerEntry", "LogCheckpoint", "LogEntry", "Notification",
     "OAuthClient", "OAuthToken",
     "Offering", "OfferingLanguage", "Order", "OrderStatus", "Org", "OrgGroup", "OrgKind",
-    "OrgStatus", "PolicyVersion", "Price", "PriceFile", "ProviderConnection", "ProviderEvent", "Report", "RequestReceipt", "RequestStatus",
+    "OrgApplication", "OrgStatus", "PolicyVersion", "Price", "PriceFile", "ProviderConnection", "ProviderEvent", "Report", "RequestReceipt", "RequestStatus",
     "Round", "SigningKey", "SizeClass", "Stake", "StripeEvent", "User", "VendorProfile",
     "WorkforceDisclosure", "metadata", "size_class_of",
 ]

@@ -12,9 +12,10 @@ NAV: list[tuple[str, str, str | None]] = []
 def register(app: Flask) -> None:
     from broker.web import catalog, home, prices, vendor
     from broker.web import admin, orders, policy, reports, requests
-    from broker.web import admin_lists, confirm  # noqa: F401  (their routes join admin's blueprint)
+    from broker.web import admin_lists, confirm, onboarding  # noqa: F401  (routes join admin's blueprint)
 
     app.register_blueprint(home.bp)
+    app.register_blueprint(onboarding.bp)
     app.register_blueprint(catalog.bp)
     app.register_blueprint(prices.bp)
     app.register_blueprint(vendor.bp)

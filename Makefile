@@ -4,7 +4,7 @@ BIN    := $(VENV)/bin
 PYTHON ?= python3
 export PARITY_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test test-sqlite test-postgres bench check-migrations clean
+.PHONY: run test test-sqlite test-postgres bench check-migrations clean screenshots
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,14 @@ run: $(VENV)/.installed
 ## make test: the whole suite on SQLite, then on PostgreSQL when one answers
 test: $(VENV)/.test-installed
 	@scripts/ensure-chromium
+	@scripts/ensure-axe >/dev/null
 	@scripts/ensure-labelstudio >/dev/null || echo "warning: Label Studio 1.23 could not be installed; its test will be skipped" >&2
 	@scripts/test
+
+## make screenshots: each role's main pages at 390 and 1280 px into screenshots/ (demo market, Chromium)
+screenshots: $(VENV)/.test-installed
+	@scripts/ensure-chromium
+	$(BIN)/python scripts/screenshots.py
 
 ## make bench: every benchmark in bench/ (not part of the test suite; prints numbers and the machine)
 bench: $(VENV)/.test-installed

@@ -16,7 +16,7 @@ from broker.access.principal import Principal
 from broker.access.roles import ROLE_SCOPES
 from broker.clock import now
 from broker.extensions import limiter
-from broker.models import Org, User
+from broker.models import Org, OrgStatus, User
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -67,6 +67,12 @@ def _attempt(email: str, password: str) -> str | None:
         user.failed_logins = 0
         user.locked_until = None
         s.add(user)
+    org = s.get(Org, user.org_id)
+    if org.status == OrgStatus.pending:
+        return ("Your organisation's application is waiting for an operator's decision. "
+                "We will email you when it is decided; then you can sign in.")
+    if org.status != OrgStatus.approved:
+        return "Your organisation is not approved on Parity (suspended or not accepted); you cannot sign in."
     session.clear()
     session["user_id"] = user.id
     session.permanent = True
@@ -92,6 +98,9 @@ def load_session_principal() -> None:
         session.clear()
         return
     org = s.get(Org, user.org_id)
+    if org.status != OrgStatus.approved:  # suspended since signing in: signed out
+        session.clear()
+        return
     g.user = user
     g.org = org
     g.principal = Principal(org_id=org.id, role=user.role, scopes=ROLE_SCOPES[user.role],

@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from broker.models.allocation import RETURNED_ORDER_STATUSES, Allocation, Delivery, Order, OrderStatus
 from broker.models.api_support import IdempotencyRecord, Notification
+from broker.models.application import OrgApplication
 from broker.models.audit import AuditEntry
 from broker.models.catalog_version import CatalogVersion
 from broker.models.base import OrgKind, OrgStatus, SizeClass, size_class_of
@@ -33,8 +34,9 @@ __all__ = [
     "Guarantee", "IdempotencyRecord", "JobRun", "LaborDisclosure", "LedgerEntry", "LogCheckpoint", "LogEntry",
     "Notification", "OutboundMail",
     "OAuthClient", "OAuthToken",
-    "Offering", "OfferingLanguage", "Order", "OrderStatus", "Org", "OrgGroup", "OrgKind", "RETURNED_ORDER_STATUSES",
-    "OrgStatus", "PolicyVersion", "Price", "PriceFile", "ProviderConnection", "ProviderEvent", "Report", "RequestReceipt", "RequestStatus",
+    "Offering", "OfferingLanguage", "Order", "OrderStatus", "Org", "OrgApplication", "OrgGroup", "OrgKind",
+    "OrgStatus", "PolicyVersion", "Price", "PriceFile", "ProviderConnection", "ProviderEvent", "RETURNED_ORDER_STATUSES",
+    "Report", "RequestReceipt", "RequestStatus",
     "Round", "SigningKey", "SizeClass", "Stake", "StripeEvent", "User", "VendorProfile",
     "WorkforceDisclosure", "metadata", "size_class_of",
 ]

@@ -5,20 +5,17 @@ from broker.catalog.iso import COUNTRIES
 from broker.catalog.money import format_money
 from broker.extensions import csrf
 
-# (endpoint, label, role or None for everyone): pages add themselves to the main menu here.
+# (endpoint, label, role or None for everyone): a page may add itself to the main menu here;
+# the menus themselves are in broker/web/menu.py (one per role, grouped).
 NAV: list[tuple[str, str, str | None]] = []
-NAV += [("policy.index", "Policy", None), ("requests.index", "Requests", "developer"),
-        ("orders.index", "Orders", "vendor"), ("admin.index", "Operate", "operator")]
-NAV += [("reports.index", "Reports", None)]
-NAV += [("payments.index", "Payments", "developer"), ("payments.index", "Payouts", "vendor")]
-NAV += [("providers.operator", "Vendor systems", "operator"), ("providers.vendor", "Connection", "vendor")]
-
 
 def register(app: Flask) -> None:
     from broker.web import catalog, home, prices, vendor
     from broker.web import admin, orders, policy, reports, requests
+    from broker.web import admin_lists, confirm, onboarding  # noqa: F401  (routes join admin's blueprint)
 
     app.register_blueprint(home.bp)
+    app.register_blueprint(onboarding.bp)
     app.register_blueprint(catalog.bp)
     app.register_blueprint(prices.bp)
     app.register_blueprint(vendor.bp)
@@ -55,13 +52,13 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _nav():
-        def nav_links():
-            p = g.get("principal")
-            role = p.role.value if p else None
-            return [(e, label) for e, label, r in NAV
-                    if e in app.view_functions and (r is None or r == role or (p and p.is_operator))]
+        from broker.web.menu import menu_for
 
-        return {"nav_links": nav_links}
+        def nav_groups():
+            p = g.get("principal") if g.get("user") else None
+            return menu_for(p.role.value if p else None, app.view_functions, NAV)
+
+        return {"nav_groups": nav_groups}
 
     @app.after_request
     def _security_headers(resp):

@@ -2,7 +2,7 @@
 reservations, and run a round now or as a dry run."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -14,10 +14,10 @@ from broker.clock import now
 from broker.web.acting import attempt, form_ok
 from broker.models import OrgKind
 from broker.policy import PARAMETERS, current_params
-from broker.services import groups, queries, rounds, schedule
+from broker.services import groups, operations, queries, rounds, schedule
 from broker.services import policy as policy_svc
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+from broker.web.admin_blueprint import bp
 
 
 class GroupForm(FlaskForm):
@@ -67,8 +67,8 @@ def _page(s, status=200, **extra):
     base = current_params(s, effective)
     return render_template("admin/index.html", params=PARAMETERS, base=base, effective=effective,
                            groups=groups.list_groups(s), reservations=groups.list_reservations(s),
-                           stakes=groups.list_stakes(s), next_round=schedule.next_round(s, now()),
-                           due=schedule.due_slot(s, now()), **_forms(s), **extra), status
+                           stakes=groups.list_stakes(s), ov=operations.overview(s, now()),
+                           **_forms(s), **extra), status
 
 
 @bp.get("")
@@ -153,46 +153,78 @@ def reserve():
                 "Reservation made.")
 
 
+def _dry_run(s, t) -> dict:
+    slot = operations.preview_slot(s, t)
+    out = rounds.dry_run(s, slot, max(t, slot.at))
+    rows = operations.dry_run_rows(s, out)
+    return {"slot": slot, "rows": rows, "units": sum(r["units"] for r in rows),
+            "due": slot.at <= t}
+
+
+@bp.get("/rounds", endpoint="rounds")
+@login_required("operator")
+def rounds_page():
+    """Rounds: what is due, what ran and when, what "run now" will do; the history, paged."""
+    from broker.web.listing import page_of
+
+    s = db.session()
+    t = now()
+    history, next_cursor = page_of("admin-rounds", lambda before, limit: rounds.recent(s, before_id=before, limit=limit))
+    totals = operations.totals(s, [r.id for r in history])
+    dry = _dry_run(s, t) if request.args.get("dry_run") else None
+    return render_template("admin/rounds.html", ov=operations.overview(s, t), history=history, totals=totals,
+                           next_cursor=next_cursor, dry_run=dry)
+
+
 @bp.post("/rounds")
 @login_required("operator")
 def run_round():
     s = db.session()
+    back = url_for("admin.rounds") if request.form.get("back") == "rounds" else url_for("admin.index")
     if not _posted():
-        return redirect(url_for("admin.index"))
+        return redirect(back)
     t = now()
     if request.form.get("action") == "dry_run":
-        slot = schedule.due_slot(s, t)
-        out = rounds.dry_run(s, slot, t)
-        return _page(s, dry_run={"slot": slot, "result": out.result})
+        return _page(s, dry_run=_dry_run(s, t)) if back.endswith("/admin") else redirect(
+            url_for("admin.rounds", dry_run=1))
     outs = rounds.run_due(s, t, g.principal)
-    flash(" · ".join(rounds.summary(o) for o in outs))
-    return redirect(url_for("admin.index"))
-
-
-def _button(fn, ok: str):
-    """A one-button form (no fields but its CSRF token): check it, then act."""
-    if not _posted():
-        return redirect(url_for("admin.index"))
-    return _act(fn, ok)
+    flash(" ".join(operations.outcome_sentence(o) for o in outs) or "Nothing was due.")
+    return redirect(back)
 
 
 def _posted() -> bool:
     return form_ok(FlaskForm())
 
 
+def _confirmed_button(action: str, target_id: int, fn, ok: str):
+    """A destructive one-button act: only with ``confirmed=yes`` (from the confirmation page)."""
+    from broker.web.confirm import ask, confirmed
+
+    if not _posted():
+        return redirect(url_for("admin.index"))
+    if not confirmed():
+        return ask(action, target_id)
+    return _act(fn, ok)
+
+
 @bp.post("/stakes/<int:stake_id>/end")
 @login_required("operator")
 def end_stake(stake_id: int):
-    return _button(lambda s: groups.end_stake(s, g.principal, stake_id), "Stake marked as ended.")
+    return _confirmed_button("end-stake", stake_id, lambda s: groups.end_stake(s, g.principal, stake_id),
+                             "Stake marked as ended.")
 
 
 @bp.post("/reservations/<int:reservation_id>/withdraw")
 @login_required("operator")
 def withdraw_reservation(reservation_id: int):
-    return _button(lambda s: groups.cancel_reservation(s, g.principal, reservation_id), "Reservation withdrawn.")
+    return _confirmed_button("withdraw-reservation", reservation_id,
+                             lambda s: groups.cancel_reservation(s, g.principal, reservation_id), "Reservation withdrawn.")
 
 
 @bp.post("/orgs/<int:org_id>/leave-group")
 @login_required("operator")
 def leave_group(org_id: int):
-    return _button(lambda s: groups.set_group(s, g.principal, org_id=org_id, group_id=None), "Org removed from its group.")
+    return _confirmed_button("leave-group", org_id,
+                             lambda s: groups.set_group(s, g.principal, org_id=org_id, group_id=None),
+                             "Org removed from its group.")
+

@@ -63,9 +63,10 @@ def test_operator_declares_through_the_pages(client, make, market, app):
     with app.app_context():
         s = db.session()
         gid, sid = s.exec(select(Guarantee.id)).one(), s.exec(select(Stake.id)).one()
-    assert client.post(f"/admin/stakes/{sid}/end", data={"csrf_token": token}).status_code == 302
-    assert client.post(f"/admin/reservations/{gid}/withdraw", data={"csrf_token": token}).status_code == 302
-    assert client.post(f"/admin/orgs/{a.id}/leave-group", data={"csrf_token": token}).status_code == 302
+    yes = {"csrf_token": token, "confirmed": "yes"}  # as the confirmation page posts it
+    assert client.post(f"/admin/stakes/{sid}/end", data=yes).status_code == 302
+    assert client.post(f"/admin/reservations/{gid}/withdraw", data=yes).status_code == 302
+    assert client.post(f"/admin/orgs/{a.id}/leave-group", data=yes).status_code == 302
     assert client.post(f"/admin/orgs/{b.id}/leave-group", data={}).status_code == 400  # no CSRF token: refused
     with app.app_context():
         s = db.session()

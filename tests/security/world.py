@@ -64,6 +64,7 @@ def build(app, make, clock) -> World:
     emails = {role: f"{role}@security.example" for role in o}
     for role, org in o.items():
         make.user(org, email=emails[role])
+    spare = make.org(name="Spare Lab")  # an org only the suspend/reinstate routes act on
     off = _offering(app, o["vendor"], period, clock)
     other_off = _offering(app, o["vendor_w"], period, clock)
     c = app.test_client()
@@ -117,6 +118,7 @@ def build(app, make, clock) -> World:
         "group_id": grp, "stake_ids": stakes, "reservation_ids": reservations,
         "connection_id": conn["id"], "event_id": event_id, "quarter": "2026-Q3", "day": clock().date().isoformat(),
         "series": "access", "filename": "parity.css",
+        "spare_org_ids": [spare.id], "action": "end-stake", "target_id": stakes[0],
     }
     w.ids.update(_report_and_round(app, period))
     w.ids.update(_mail_and_pseudonym(app, o["dev_a"]))

@@ -1,0 +1,111 @@
+"""Every page route × every role that may see it × 390 and 1280 px, in one browser.
+
+For each page (``walk.page_rules``: every GET route of ``app.url_map`` that renders HTML, its
+path parameters filled with real ids of the demo market) and each role (signed out, developer,
+vendor, auditor, operator) that gets it as a 200 HTML page, at 390 and at 1280 px:
+
+- the document is no wider than the window (``scrollWidth <= clientWidth``);
+- no unformatted minor-unit price appears (``walk.MINOR_UNITS_JS`` says precisely what counts);
+- axe-core (npm, ``scripts/ensure-axe``; injected into the page by Playwright) reports no
+  serious or critical violation.
+
+And at 1280 px no table of the catalog or the operator's pages scrolls inside its box (the
+catalog table shows its last column). All failures are collected and reported together. One browser and one server;
+each role has one context and one page, reused for every route and both widths.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.browser import walk
+from tests.browser.conftest import CHROMIUM
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parents[2]
+WIDTHS = (390, 1280)
+# Pages whose tables must show every column at 1280 px without scrolling (elsewhere, a wide
+# data table, such as a report's, may scroll inside its own box).
+FIT_AT_1280 = ("/catalog", "/admin")
+TABLES_FIT_JS = """() => [...document.querySelectorAll('main table')].filter(t => {
+  const box = t.parentElement; return box.scrollWidth > box.clientWidth + 1; }).map(t =>
+  (t.closest('[aria-label]') || t).getAttribute('aria-label') || (t.querySelector('th') || t).innerText.slice(0, 40))"""
+
+
+def _axe_source() -> str:
+    path = ROOT / "tools/axe/node_modules/axe-core/axe.min.js"
+    if not path.exists():
+        subprocess.run([str(ROOT / "scripts/ensure-axe")], check=False, capture_output=True, timeout=300)
+    if not path.exists():
+        pytest.fail("axe-core is not installed and scripts/ensure-axe could not install it (npm)")
+    return path.read_text()
+
+
+@pytest.fixture(scope="module")
+def site(_browser_templates, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("layout")
+    db_path = walk.copy_database(_browser_templates(True), folder / "parity.sqlite3")
+    with walk.serve(db_path, folder / "instance") as (url, app):
+        yield url, app
+
+
+def test_every_page_fits_formats_money_and_passes_axe(site, browser):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("no chromium")
+    started = time.monotonic()
+    base, app = site
+    axe = _axe_source()
+    ids = walk.demo_ids(app)
+    rules = walk.page_rules(app)
+    failures: list[str] = []
+    seen_by: dict[str, list[str]] = {r.rule: [] for r in rules}
+    checked = 0
+    for role in walk.ROLES:
+        context = browser.new_context(base_url=base, viewport={"width": WIDTHS[0], "height": 900})
+        context.set_default_timeout(15_000)
+        context.add_init_script(axe)  # in every page, past its Content-Security-Policy
+        page = context.new_page()
+        if role:
+            walk.login(page, role)
+        urls = []
+        for rule in rules:
+            url = walk.url_of(rule, ids.get(role, {}))
+            if url is not None:
+                urls.append((rule, url))
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            for rule, url in urls:
+                resp = page.goto(url)
+                final = page.url.removeprefix(base)
+                ctype = resp.headers.get("content-type", "") if resp else ""
+                if resp is None or resp.status != 200 or final.split("?")[0] != url or "text/html" not in ctype:
+                    continue  # not this role's page (login redirect, 403, 404)
+                if width == WIDTHS[0]:
+                    seen_by[rule.rule].append(role or "signed out")
+                checked += 1
+                where = f"{url} as {role or 'signed out'} at {width}px"
+                size = page.evaluate(walk.OVERFLOW_JS)
+                if size["width"] > size["window"]:
+                    failures.append(f"{where}: document {size['width']}px wide in a {size['window']}px window "
+                                    f"({', '.join(size['culprits'])})")
+                if width == 1280 and url.startswith(FIT_AT_1280):
+                    scrolled = page.evaluate(TABLES_FIT_JS)
+                    if scrolled:
+                        failures.append(f"{where}: table scrolls sideways at 1280px: {scrolled}")
+                minor = page.evaluate(walk.MINOR_UNITS_JS)
+                if minor:
+                    failures.append(f"{where}: unformatted minor-unit price: {minor}")
+                violations = page.evaluate(walk.AXE_RUN_JS)
+                failures.extend(f"{where}: axe {v}" for v in violations)
+        context.close()
+    unseen = [r for r, roles in seen_by.items() if not roles]
+    missing = [r.rule for r in rules if not any(walk.url_of(r, ids.get(role, {})) for role in walk.ROLES)]
+    elapsed = time.monotonic() - started
+    print(f"\nlayout: {checked} page views ({len(rules)} routes × roles × {len(WIDTHS)} widths) in {elapsed:.1f} s")
+    assert not missing, f"page routes with no demo id to open them (add to walk.demo_ids): {missing}"
+    assert not unseen, f"page routes no role could open (a 200 HTML page): {unseen}"
+    assert not failures, f"{len(failures)} layout failures:\n" + "\n".join(failures)

@@ -1,7 +1,7 @@
 """org applications: developer and vendor orgs apply; an operator approves or rejects
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0016
 Create Date: 2026-12-03 09:00:00
 
 - ``org_application``: one row per applying org (the org itself is created ``pending``), with
@@ -14,7 +14,7 @@ import sqlmodel
 import broker.db
 
 revision = '0018'
-down_revision = '0014'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 people's email choices
 
 Revision ID: 0020
-Revises: 0014
+Revises: 0018
 Create Date: 2026-12-03 08:30:00
 
 - ``outbound_mail``: the outbox (unique per notification and recipient; unique Message-ID).
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 import broker.models.types
 
 revision = '0020'
-down_revision = '0014'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """people: pay by country in workforce disclosures; content classes and exposure on offerings
 
 Revision ID: 0022
-Revises: 0014
+Revises: 0020
 Create Date: 2026-12-03 08:10:00
 
 - ``workforce_disclosure.pay_by_country``: median hourly pay in each country of the
@@ -15,7 +15,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0022'
-down_revision = '0014'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 

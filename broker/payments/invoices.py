@@ -30,7 +30,7 @@ class OrderLine:
     vendor: str
     payment: Payment | None
     amount_minor: int
-    state: str  # paid | due | overdue | released | failed | refunded
+    state: str  # paid | due | overdue | released | declined | failed | refunded
     text: str  # the state in a sentence
     due_at: datetime | None
     can_pay: bool
@@ -68,6 +68,9 @@ def _state(s: Session, order: Order, pay: Payment | None, at: datetime) -> tuple
     if order.status == OrderStatus.released:
         return "released", ("Released: not paid by " + when + ", so the units went back to the pool. "
                             "Nothing is owed."), None, False
+    if order.status == OrderStatus.declined:
+        return "declined", (f"Declined by the vendor ({order.decline_reason}); the units went back to "
+                            "your request for the next spot round. Nothing is owed."), None, False
     if order.payment_status == "paid" or (pay is not None and pay.status == "paid"):
         paid = f" on {pay.paid_at:%Y-%m-%d}" if pay is not None and pay.paid_at else ""
         return "paid", f"Paid{paid}. Thank you.", None, False

@@ -303,7 +303,7 @@ def exposure_of(s: Session, period: str) -> list[dict]:
     """Offerings with a content class that have capacity or allocations in the period: their
     exposure declaration and the units allocated (held) in the period."""
     held = (sa.select(O.c.offering_id, sa.func.sum(O.c.units).label("units"))
-            .where(O.c.period == period, O.c.status != OrderStatus.released.value)
+            .where(O.c.period == period, O.c.status.not_in([st.value for st in RETURNED_ORDER_STATUSES]))
             .group_by(O.c.offering_id).subquery())
     ids = sa.union(sa.select(CAP.c.offering_id).where(CAP.c.period == period),
                    sa.select(A.c.offering_id).where(A.c.period == period)).subquery()

@@ -26,7 +26,7 @@ from broker.catalog import exposure as exposure_rules
 from broker.catalog import payfloor
 from broker.catalog import workforce as wf
 from broker.catalog.wire import iso
-from broker.models import LaborDisclosure, Offering, Order, OrderStatus, Org, WorkforceDisclosure
+from broker.models import RETURNED_ORDER_STATUSES, LaborDisclosure, Offering, Order, Org, WorkforceDisclosure
 from broker.periods import period_of, period_start
 from broker.reports import canonical, keys, metrics, signing
 
@@ -95,14 +95,14 @@ def quarter_bounds(quarter: str) -> tuple[datetime, datetime]:
 def quarters_of(s: Session, org_id: int) -> list[str]:
     """Quarters in which the developer holds orders, newest first."""
     periods = s.exec(select(Order.period).where(Order.developer_org_id == org_id,
-                                                Order.status != OrderStatus.released).distinct()).all()
+                                                Order.status.not_in(RETURNED_ORDER_STATUSES)).distinct()).all()
     return sorted({quarter_of_period(p) for p in periods}, reverse=True)
 
 
 def _orders(s: Session, org_id: int, quarter: str) -> list[tuple]:
     rows = s.exec(sa.select(Order.offering_id, Order.period, sa.func.sum(Order.units),
                             sa.func.sum(Order.units_delivered))
-                  .where(Order.developer_org_id == org_id, Order.status != OrderStatus.released)
+                  .where(Order.developer_org_id == org_id, Order.status.not_in(RETURNED_ORDER_STATUSES))
                   .group_by(Order.offering_id, Order.period)).all()
     return [(int(o), p, int(u), int(d)) for o, p, u, d in rows if quarter_of_period(p) == quarter]
 
@@ -110,7 +110,7 @@ def _orders(s: Session, org_id: int, quarter: str) -> list[tuple]:
 def _held_by_period(s: Session, offering_id: int, periods: list[str]) -> dict[str, int]:
     rows = s.exec(sa.select(Order.period, sa.func.sum(Order.units))
                   .where(Order.offering_id == offering_id, Order.period.in_(periods),
-                         Order.status != OrderStatus.released).group_by(Order.period)).all()
+                         Order.status.not_in(RETURNED_ORDER_STATUSES)).group_by(Order.period)).all()
     return {p: int(u) for p, u in rows}
 
 

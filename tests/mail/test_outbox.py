@@ -55,6 +55,8 @@ def test_notification_becomes_one_email_per_person_with_both_bodies_and_a_link(a
     assert "Hello Ann" in text and "https://parity.example/orders/7" in text
     assert 'href="https://parity.example/orders/7"' in msg.get_body(("html",)).get_content()
     assert msg["From"] == "Parity <no-reply@parity.example>"
+    assert msg["List-Unsubscribe"] == "<https://parity.example/account/email>"
+    assert msg["Auto-Submitted"] == "auto-generated"
     assert all(m.status == "sent" and m.attempts == 1 for m in _mails(app))
 
 

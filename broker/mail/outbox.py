@@ -182,7 +182,7 @@ def expand(s: Session, at: datetime) -> int:
     return queued
 
 
-def message_of(mail: OutboundMail, sender: str) -> EmailMessage:
+def message_of(mail: OutboundMail, sender: str, settings_link: str | None = None) -> EmailMessage:
     msg = EmailMessage()
     msg["Subject"] = mail.subject
     msg["From"] = sender
@@ -190,6 +190,8 @@ def message_of(mail: OutboundMail, sender: str) -> EmailMessage:
     msg["Message-ID"] = mail.message_id
     msg["Date"] = format_datetime(mail.created_at)
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies
+    if settings_link:
+        msg["List-Unsubscribe"] = f"<{settings_link}>"  # RFC 2369: where to stop these emails
     msg.set_content(mail.text_body)
     msg.add_alternative(mail.html_body, subtype="html")
     return msg
@@ -225,7 +227,7 @@ def send_due(s: Session, at: datetime, cfg: transport.MailConfig | None = None, 
         mail = s.get(OutboundMail, mid)
         s.refresh(mail)
         try:
-            transport.send(cfg, message_of(mail, sender), name=f"{mail.created_at:%Y%m%dT%H%M%S}-{mail.id:08d}")
+            transport.send(cfg, message_of(mail, sender, base_url_of(settings).rstrip("/") + "/account/email"), name=f"{mail.created_at:%Y%m%dT%H%M%S}-{mail.id:08d}")
         except transport.MailError as e:
             final = e.permanent or mail.attempts >= MAX_ATTEMPTS
             values = {"status": "failed" if final else "pending", "last_error": str(e)[:2000]}

@@ -55,6 +55,8 @@ def test_notification_becomes_one_email_per_person_with_both_bodies_and_a_link(a
     assert "Hello Ann" in text and "https://parity.example/orders/7" in text
     assert 'href="https://parity.example/orders/7"' in msg.get_body(("html",)).get_content()
     assert msg["From"] == "Parity <no-reply@parity.example>"
+    assert msg["List-Unsubscribe"] == "<https://parity.example/account/email>"
+    assert msg["Auto-Submitted"] == "auto-generated"
     assert all(m.status == "sent" and m.attempts == 1 for m in _mails(app))
 
 
@@ -208,3 +210,40 @@ def test_news_too_old_when_first_seen_is_not_mailed(app, make, clock):
     assert _run(app, clock)[0] == 0
     with app.app_context():
         assert db.session().exec(select(Notification)).one().mailed_at is not None
+
+
+def test_two_senders_at_once_send_each_mail_once(app, make, clock):
+    """Two schedulers' senders racing over the same 30 due mails (threads, each with its own
+    session and connection): the SMTP server receives each exactly once."""
+    import threading
+
+    dev = make.org("developer")
+    make.user(dev, email="ann@lab.example")
+    with app.app_context():
+        s = db.session()
+        with db.transaction(s):
+            for i in range(30):
+                s.add(Notification(org_id=dev.id, kind="delivery.new", message=f"Delivery {i}.", data={"order_id": i + 1}))
+        assert outbox.expand(s, clock()) == 30
+    inbox = Inbox()
+    results = []
+    with SMTPServer(inbox) as srv:
+        cfg = transport.parse(f"smtp://127.0.0.1:{srv.port}", "/tmp", environ={})
+        start = threading.Barrier(2)
+
+        def sender(name):
+            with app.app_context():
+                s = db.session()
+                start.wait()
+                results.append(outbox.send_due(s, clock(), cfg, worker=name))
+                db.close_session()
+
+        threads = [threading.Thread(target=sender, args=(f"host-{i}",)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    assert sum(r["sent"] for r in results) == 30
+    ids = [m["Message-ID"] for m in inbox.messages]
+    assert len(ids) == 30 and len(set(ids)) == 30
+    assert {(m.status, m.attempts) for m in _mails(app)} == {("sent", 1)}

@@ -40,7 +40,7 @@ ID = Field(ge=1, le=2**31 - 1)
 class Money(BaseModel):
     amount_minor: int
     currency: str
-    display: str = Field(description="human-readable, e.g. '12.50 USD'")
+    display: str = Field(description="human-readable, e.g. 'USD 12.50'")
 
 
 class CatalogItem(BaseModel):

@@ -1,6 +1,6 @@
 """One set of Jinja filters for every page: what a person reads, never what the database stores.
 
-- ``{{ amount_minor | money(currency) }}`` → ``2.40 USD`` (exact, from ``catalog.money``);
+- ``{{ amount_minor | money(currency) }}`` → ``USD 2.40`` (exact, from ``catalog.money``);
 - ``{{ n | count }}`` → ``27,000``; ``{{ n | units }}`` → ``27,000 units`` (``1 unit``);
 - ``{{ request.id | request_no }}`` → ``R-212``; ``{{ order.id | order_no }}`` → ``O-187``
   (requests and orders share no number space, so they never share a look);

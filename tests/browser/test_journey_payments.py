@@ -75,8 +75,8 @@ def test_developer_pays_by_invoice_and_the_due_email_is_in_the_outbox(live_serve
 
     login_as(page, "dev@pay.example", PASSWORD)
     page.get_by_role("link", name="Payments").click()
-    assert page.locator('[data-total="due-EUR"]').inner_text() == "15,000.00 EUR"
-    assert page.locator('[data-total="overdue-EUR"]').inner_text() == "0.00 EUR"
+    assert page.locator('[data-total="due-EUR"]').inner_text() == "EUR 15,000.00"
+    assert page.locator('[data-total="overdue-EUR"]').inner_text() == "EUR 0.00"
     row = page.locator(f"#order-{order_id}")
     assert "To pay by" in row.inner_text() and "unpaid" not in row.inner_text().lower()
     assert "Preference pairs" in row.inner_text() and "Deliver Co" in row.inner_text()
@@ -86,7 +86,7 @@ def test_developer_pays_by_invoice_and_the_due_email_is_in_the_outbox(live_serve
     row.get_by_role("button", name=f"Get the invoice for O-{order_id}").click()
     assert page.get_by_role("heading", level=1).inner_text().startswith("Invoice INV-")
     number = page.get_by_role("heading", level=1).inner_text().removeprefix("Invoice ")
-    assert page.locator('[data-total="invoice"]').inner_text() == "15,000.00 EUR"
+    assert page.locator('[data-total="invoice"]').inner_text() == "EUR 15,000.00"
     how = page.locator(".how-to-pay").inner_text()
     assert "DE89370400440532013000" in how and f"Reference: {number}" in how
     _fits(page, "invoice")
@@ -101,7 +101,7 @@ def test_developer_pays_by_invoice_and_the_due_email_is_in_the_outbox(live_serve
         page.get_by_role("link", name="Download PDF").click()
     assert dl.value.suggested_filename == f"{number}.pdf"
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(Path(dl.value.path()).read_bytes())).pages)
-    for needle in (number, "Pay Labs", "1,200", "12.50 EUR", "15,000.00 EUR", "1,500.00 EUR", f"Reference: {number}"):
+    for needle in (number, "Pay Labs", "1,200", "EUR 12.50", "EUR 15,000.00", "EUR 1,500.00", f"Reference: {number}"):
         assert needle in text, needle
 
     # The scheduler's jobs: the invoice is due within three days, so its email goes out.
@@ -126,7 +126,7 @@ def test_developer_pays_by_invoice_and_the_due_email_is_in_the_outbox(live_serve
         _fits(opage, "outbox")
         mail_row.get_by_role("link").first.click()
         body = opage.locator("pre.mail-body").inner_text()
-        assert "Hello Dana" in body and "/payments/invoices/" in body and "15,000.00 EUR" in body
+        assert "Hello Dana" in body and "/payments/invoices/" in body and "EUR 15,000.00" in body
         _fits(opage, "outbox-mail")
     finally:
         ops.close()

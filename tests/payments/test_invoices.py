@@ -26,13 +26,13 @@ def _set_terms(app, org_id, days):
 
 def test_totals_states_and_an_invoice_in_ledger_mode(app, client, make, market, clock):
     app.config["BANK_DETAILS"] = BANK
-    first = market.order(units=8, price=300)     # 24.00 USD, to pay
-    second = market.order(units=1200, price=250)  # 3,000.00 USD, will be invoiced
+    first = market.order(units=8, price=300)     # USD 24.00, to pay
+    second = market.order(units=1200, price=250)  # USD 3,000.00, will be invoiced
     make.user(market.developer, email="dev@example.org")
     login(client, "dev@example.org")
     page = client.get("/payments").get_data(as_text=True)
-    assert 'data-total="due-USD">3,024.00 USD<' in page
-    assert 'data-total="overdue-USD">0.00 USD<' in page and "Nothing is late" in page
+    assert 'data-total="due-USD">USD 3,024.00<' in page
+    assert 'data-total="overdue-USD">USD 0.00<' in page and "Nothing is late" in page
     assert "To pay by" in page and "unpaid" not in page.lower()
     assert "Text labels" in page and "Label Co" in page and f"O-{first.id}" in page
 
@@ -41,7 +41,7 @@ def test_totals_states_and_an_invoice_in_ledger_mode(app, client, make, market, 
     inv_page = client.get(r.location).get_data(as_text=True)
     number = f"INV-{second.period}-{second.id}"
     assert f"Invoice {number}" in inv_page and "Lab One" in inv_page
-    assert 'data-total="invoice">3,000.00 USD<' in inv_page and "1,200" in inv_page and "2.50 USD" in inv_page
+    assert 'data-total="invoice">USD 3,000.00<' in inv_page and "1,200" in inv_page and "USD 2.50" in inv_page
     assert "How to pay" in inv_page and "GB33BUKB20201555555555" in inv_page and f"Reference: {number}" in inv_page
     assert "Download PDF" in inv_page and "Download HTML" in inv_page and 'class="no-print' in inv_page
 
@@ -49,21 +49,21 @@ def test_totals_states_and_an_invoice_in_ledger_mode(app, client, make, market, 
     html = client.get(f"/payments/invoices/{pay_id}.html")
     assert html.headers["Content-Disposition"] == f'attachment; filename="{number}.html"'
     body = html.get_data(as_text=True)
-    assert "<style>" in body and "3,000.00 USD" in body and "stylesheet" not in body
+    assert "<style>" in body and "USD 3,000.00" in body and "stylesheet" not in body
 
     pdf = client.get(f"/payments/invoices/{pay_id}.pdf")
     assert pdf.mimetype == "application/pdf" and pdf.headers["Content-Disposition"].endswith(f'{number}.pdf"')
     reader = PdfReader(io.BytesIO(pdf.data))
     text = "\n".join(p.extract_text() for p in reader.pages)
     assert len(reader.pages) == 1 and reader.metadata.title == f"Invoice {number}"
-    for needle in (number, "Lab One", "Label Co", "1,200", "2.50 USD", "3,000.00 USD", "GB33BUKB20201555555555",
-                   f"Reference: {number}", "300.00 USD"):  # 300.00 USD: the 10 % fee included
+    for needle in (number, "Lab One", "Label Co", "1,200", "USD 2.50", "USD 3,000.00", "GB33BUKB20201555555555",
+                   f"Reference: {number}", "USD 300.00"):  # USD 300.00: the 10 % fee included
         assert needle in text, needle
 
     # the overdue marker: past the due date the invoice and the totals say so
     clock.advance(hours=80)
     page = client.get("/payments").get_data(as_text=True)
-    assert 'class="tag overdue"' in page and 'data-total="overdue-USD">3,024.00 USD<' in page
+    assert 'class="tag overdue"' in page and 'data-total="overdue-USD">USD 3,024.00<' in page
     assert "Overdue" in client.get(f"/payments/invoices/{pay_id}").get_data(as_text=True)
 
 
@@ -112,7 +112,7 @@ def test_invoices_are_private_to_their_developer_and_operators(app, client, make
 
         from broker.models import Notification
         n = db.session().exec(select(Notification).where(Notification.kind == "invoice.paid")).one()
-        assert n.org_id == market.developer.id and "INV-X-1" in n.message and "25.00 USD" in n.message
+        assert n.org_id == market.developer.id and "INV-X-1" in n.message and "USD 25.00" in n.message
 
 
 def test_stripe_mode_invoice_offers_card_payment(stripe_app, client, make, market, fake_stripe):
@@ -126,5 +126,5 @@ def test_stripe_mode_invoice_offers_card_payment(stripe_app, client, make, marke
         from sqlmodel import select
         pay = db.session().exec(select(Payment)).one()
     inv = client.get(f"/payments/invoices/{pay.id}").get_data(as_text=True)
-    assert "Pay 30.00 USD by card" in inv and "Stripe Checkout" in inv and "IBAN" not in inv
+    assert "Pay USD 30.00 by card" in inv and "Stripe Checkout" in inv and "IBAN" not in inv
     _ = timedelta

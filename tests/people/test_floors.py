@@ -150,7 +150,7 @@ def test_policy_page_lists_the_floor_table(app, client):
             s.add(PolicyVersion(version=1, params={**current_params(s).params, "pay_floors": TABLE},
                                 effective_period="2026-W01", reason="test floors"))
     html = client.get("/policy").get_data(as_text=True)
-    assert 'data-floor="US"' in html and "15.00 USD" in html and 'data-pay-floors="2"' in html
+    assert 'data-floor="US"' in html and "USD 15.00" in html and 'data-pay-floors="2"' in html
 
 
 @pytest.mark.parametrize("table,msg", [

@@ -38,6 +38,8 @@ def test_max_units_is_workers_times_hours_over_time_per_unit():
     (["violence"], {**EXPOSURE, "rotation": None}, "exposure.rotation"),
     (["gore"], EXPOSURE, "content_classes"),
     ([], EXPOSURE, "exposure"),
+    (["hate"], {**EXPOSURE, "weekly_hours_per_worker": float("nan")}, "exposure.weekly_hours_per_worker"),
+    (["hate"], {**EXPOSURE, "minutes_per_unit": float("inf")}, "exposure.minutes_per_unit"),
 ])
 def test_declaration_rules(classes, declared, field):
     assert field in [e["field"] for e in exposure.validate(classes, declared, 20)]

@@ -34,10 +34,11 @@ def register(app: Flask) -> None:
     from broker.api import receipts, reports
     from broker.api import payments
     from broker.api import providers
+    from broker.api import labor
 
     app.before_request(check_json_body)
     for module in (identity, orgs, offerings, vendors, requests, policy, rounds, orders, admin, notifications,
-                   payments, reports, providers, receipts):
+                   payments, reports, providers, receipts, labor):
         csrf.exempt(module.api)  # bearer-token API: no browser session, no CSRF
         app.register_api(module.api)
     app.register_blueprint(docs.bp)

@@ -16,6 +16,7 @@ from broker.api import pagination
 from broker.api.pagination import Page, PageQuery
 from broker.api.schemas import CachedSchema, PROBLEM_RESPONSES, StrictInput
 from broker.auth.oauth import bearer
+from broker.catalog import exposure as exposure_rules
 from broker.catalog import money, vocabulary
 from broker.catalog.iso import is_currency
 from broker.catalog.wire import iso
@@ -287,7 +288,7 @@ def _terms(terms) -> object:
 _API_TYPES = {"task_type": _terms(vocabulary.TASK_TYPES), "modality": _terms(vocabulary.MODALITIES),
               "expertise": _terms(vocabulary.EXPERTISE), "unit": _terms(vocabulary.UNITS),
               "content_risk": _terms(vocabulary.CONTENT_RISK), "quality": Quality, "security": Security,
-              "content_classes": list[str], "exposure": Exposure}
+              "content_classes": list[_terms(exposure_rules.CONTENT_CLASSES)], "exposure": Exposure}
 
 
 def _body(name: str, *, partial: bool) -> type[StrictInput]:

@@ -9,6 +9,7 @@ offered. Capacity in a period (an ISO week) may not exceed what that allows:
 """
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 CONTENT_CLASSES = {"violence": "Violence", "sexual": "Sexual content", "self_harm": "Self-harm",
@@ -23,7 +24,7 @@ MAX_MINUTES_PER_UNIT = 10_000
 
 
 def _number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
 def validate(content_classes, exposure, cap_hours: int) -> list[dict]:

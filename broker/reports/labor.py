@@ -283,11 +283,17 @@ def publish_for(s: Session, actor, quarter: str, *, keys_path: str, at: datetime
 
 def sign_log(s: Session, *, keys_path: str) -> None:
     """A checkpoint over the new entry (after the disclosure's transaction), as publishing
-    reports does, so its inclusion proof is served at once."""
+    reports does, so its inclusion proof is served at once. The disclosure and its entry are
+    committed already: a host without the log key leaves the checkpoint to the scheduler."""
+    import logging
+
     from broker.config import settings_of
     from broker.reports import log_signing
 
-    log_signing.update(s, keys_path=keys_path, config=settings_of(s))
+    try:
+        log_signing.update(s, keys_path=keys_path, config=settings_of(s))
+    except (FileNotFoundError, ValueError) as e:
+        logging.getLogger(__name__).warning("labor disclosure logged; checkpoint left to the scheduler: %s", e)
 
 
 def visible(s: Session, actor, disclosure_id: int) -> LaborDisclosure:

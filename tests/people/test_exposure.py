@@ -38,6 +38,8 @@ def test_max_units_is_workers_times_hours_over_time_per_unit():
     (["violence"], {**EXPOSURE, "rotation": None}, "exposure.rotation"),
     (["gore"], EXPOSURE, "content_classes"),
     ([], EXPOSURE, "exposure"),
+    (["hate"], {**EXPOSURE, "weekly_hours_per_worker": float("nan")}, "exposure.weekly_hours_per_worker"),
+    (["hate"], {**EXPOSURE, "minutes_per_unit": float("inf")}, "exposure.minutes_per_unit"),
 ])
 def test_declaration_rules(classes, declared, field):
     assert field in [e["field"] for e in exposure.validate(classes, declared, 20)]
@@ -177,3 +179,22 @@ def test_an_offering_without_content_class_keeps_no_exposure(client, make, marke
     assert r.status_code == 200
     with client.application.app_context():
         assert db.session().exec(select(Offering)).first().exposure == {}
+
+
+def test_the_limit_is_the_largest_capacity_within_the_hours():
+    """For any declaration: max_units keeps each worker within min(declared, cap) hours, and one
+    unit more would not (checked in exact fractions)."""
+    from fractions import Fraction
+
+    from hypothesis import given, settings, strategies as st
+
+    @settings(max_examples=300, deadline=None)
+    @given(workers=st.integers(1, 5000), hours=st.integers(1, 400).map(lambda x: x / 4),
+           minutes=st.integers(1, 2000).map(lambda x: x / 8), cap=st.integers(1, 60))
+    def check(workers, hours, minutes, cap):
+        e = {"workers_assigned": workers, "weekly_hours_per_worker": hours, "minutes_per_unit": minutes}
+        n = exposure.max_units(e, cap)
+        allowed = min(Fraction(str(hours)), Fraction(cap)) * workers * 60
+        assert n * Fraction(str(minutes)) <= allowed < (n + 1) * Fraction(str(minutes))
+
+    check()

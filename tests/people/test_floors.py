@@ -12,7 +12,7 @@ from broker.catalog import workforce as wf
 from broker.models import AuditEntry, LogEntry, PolicyVersion
 from broker.policy import current_params
 from broker.reports import build
-from tests.helpers import auth
+from tests.helpers import auth, login
 
 GLOBAL = payfloor.PayFloor(800, "USD")
 TABLE = {"US": {"amount_minor": 1500, "currency": "USD", "source": "illustrative", "date": "2026-01-01"},
@@ -122,6 +122,10 @@ def test_vendor_disclosure_shows_local_floors_and_the_workforce_report_flags_the
     assert r.status_code == 422 and r.json["errors"][0]["field"] == "pay_by_country.PH"
     page = client.get(f"/vendors/{vendor.id}").get_data(as_text=True)
     assert 'data-local-floors="below"' in page and "60% of the workers are paid below the pay floor" in page
+    own = app.test_client()
+    assert login(own, make.user(vendor, email="ops@acme.example").email).status_code == 302
+    mine = own.get("/vendor").get_data(as_text=True)
+    assert "60% of your workers are paid below their country's floor." in mine
     with app.app_context():
         doc = build.workforce(db.session(), "2026-W48", clock())
     row = next(v for v in doc["vendors"] if v["vendor_id"] == vendor.id)

@@ -192,3 +192,24 @@ def test_only_developers_make_one_and_only_for_a_quarter_that_has_begun(app, bou
 def _rows(app):
     with app.app_context():
         return list(db.session().exec(select(LaborDisclosure)))
+
+
+def test_the_api_makes_lists_and_reads_disclosures_for_their_developer_only(app, make, bought, client):
+    from tests.helpers import auth
+
+    dev, other, _rt = bought
+    token, other_token = make.token(dev), make.token(other)
+    r = client.post("/api/v1/labor-disclosures", json={"quarter": "2026-Q4"}, headers=auth(token))
+    assert r.status_code == 201, r.json
+    assert r.json["document"]["pay"]["share_of_units_by_workers_below_local_floor_percent"] == 70
+    _header, payload = signing.verify(r.json["jws"], client.get("/.well-known/jwks.json").json)
+    assert json.loads(payload) == r.json["document"]
+    assert r.json["links"]["tlog_proof"].endswith(f"/log/proof/labor_disclosure/{r.json['id']}.tlog-proof")
+    assert [x["id"] for x in client.get("/api/v1/labor-disclosures", headers=auth(token)).json["items"]] == [r.json["id"]]
+    assert client.get(f"/api/v1/labor-disclosures/{r.json['id']}", headers=auth(other_token)).status_code == 404
+    assert client.get("/api/v1/labor-disclosures", headers=auth(other_token)).json["items"] == []
+    assert client.post("/api/v1/labor-disclosures", json={"quarter": "2099-Q1"},
+                       headers=auth(token)).status_code == 422
+    vendor_token = make.token(make.org("vendor"))
+    assert client.post("/api/v1/labor-disclosures", json={"quarter": "2026-Q4"},
+                       headers=auth(vendor_token)).status_code == 403

@@ -212,6 +212,9 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("/vendors/<int:vendor_id>", "GET"): "ok ok ok ok ok ok ok",
     # people: a developer's labor disclosure (only its developer and operators read it)
     ("/labor", "GET"): "login ok ok 403 403 403 ok",
+    ("/api/v1/labor-disclosures", "GET"): "401 ok ok ok ok 403 ok",
+    ("/api/v1/labor-disclosures", "POST"): "401 ok ok 403 403 403 403",
+    ("/api/v1/labor-disclosures/<int:disclosure_id>", "GET"): "401 ok 404 404 404 403 ok",
     ("/labor", "POST"): "login ok ok 403 403 403 403",
     ("/labor/<int:disclosure_id>.json", "GET"): "login ok 404 404 404 404 ok",
     ("/labor/<int:disclosure_id>.jws", "GET"): "login ok 404 404 404 404 ok",
@@ -270,6 +273,7 @@ API_BODIES = {
                                                         "currency": "USD"},
     ("/api/v1/rounds/run", "POST"): lambda ids: {"dry_run": True},
     ("/api/v1/vendors/<int:vendor_id>/disclosures/<quarter>", "PUT"): lambda ids: DISCLOSURE,
+    ("/api/v1/labor-disclosures", "POST"): lambda ids: {"quarter": ids["labor_quarter"]},
     ("/api/v1/vendors/<int:vendor_id>/profile", "PUT"): lambda ids: {"legal_name": "Vee Labels Ltd",
                                                                       "vendor_kind": "managed_workforce",
                                                                       "hq_country": "KE"},

@@ -80,11 +80,18 @@ def transaction(s: Session):
 
     On SQLite the request's reads ran in autocommit; the write transaction starts with the
     write lock already held (BEGIN IMMEDIATE), on the connection the session holds (handing
-    it back to the pool and taking it again would cost as much as the writes). On PostgreSQL (READ COMMITTED: every statement sees what is committed when it
-    starts) it is simply continued: ending it would only cost a COMMIT, a pool check-out with
-    its ping, and a BEGIN. Rows staged meanwhile (``broker.insert_at_commit``) are inserted just before
-    the COMMIT, or dropped with a rollback.
+    it back to the pool and taking it again would cost as much as the writes). On PostgreSQL
+    (READ COMMITTED: every statement sees what is committed when it starts) the request's
+    transaction is simply continued: ending it would only cost a COMMIT, a pool check-out
+    with its ping, and a BEGIN. Rows staged meanwhile (``broker.insert_at_commit``) are
+    inserted just before the COMMIT, or dropped with a rollback. A transaction opened inside
+    another joins it.
     """
+    if s.info.get("parity_write", False):
+        # Nested: join the transaction already open; the outermost one commits or rolls
+        # back everything (a nested COMMIT would break the outer unit of work in two).
+        yield s
+        return
     if s.new or s.dirty or s.deleted:
         raise RuntimeError("changes made outside db.transaction(); make them inside it")
     if not s.in_transaction():
@@ -93,7 +100,6 @@ def transaction(s: Session):
         conn = s.connection()  # it has only read, in autocommit (``_sqlite_begin``)
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     s.info.pop(SEEN_CATALOG_VERSION, None)  # this transaction may move it
-    outer = s.info.get("parity_write", False)
     s.info["parity_write"] = True
     try:
         yield s
@@ -104,7 +110,7 @@ def transaction(s: Session):
         s.rollback()
         raise
     finally:
-        s.info["parity_write"] = outer
+        s.info["parity_write"] = False
 
 
 def writing(s: Session) -> bool:

@@ -209,3 +209,24 @@ def test_the_cache_is_per_database(app, client, make, market):
     assert _reason(client, tok)["code"] == "awaiting_round"
     assert len(eligibility._CACHES) >= 1
     assert app.extensions["db_engine"] in eligibility._CACHES
+
+
+def test_a_transaction_inside_another_joins_it(app, make):
+    """The inner block neither commits the outer's work early nor starts a second BEGIN:
+    an error after it leaves nothing of either."""
+    make.org()
+    with app.app_context():
+        s = db.session()
+        with pytest.raises(RuntimeError, match="after the inner block"):
+            with db.transaction(s):
+                audit.record(s, None, "outer.write", "org", 1)
+                with db.transaction(s):
+                    audit.record(s, None, "inner.write", "org", 1)
+                raise RuntimeError("after the inner block")
+        with db.transaction(s):
+            audit.record(s, None, "outer.write", "org", 2)
+            with db.transaction(s):
+                audit.record(s, None, "inner.write", "org", 2)
+            assert db.writing(s)  # still the outer's transaction
+    assert _count(app, AuditEntry, AuditEntry.action == "outer.write") == 1
+    assert _count(app, AuditEntry, AuditEntry.action == "inner.write") == 1

@@ -81,6 +81,8 @@ def test_decline_releases_units_to_the_next_spot_round_and_tells_the_developer(c
         events = [x.event for x in s.exec(select(RequestReceipt).where(RequestReceipt.request_id == rid)
                                            .order_by(RequestReceipt.seq))]
         assert events == ["submitted", "reopened"]
+    expl = client.get(f"/api/v1/requests/{rid}", headers=auth(dtok)).json["explanation"]
+    assert expl["headline"].startswith("No round has considered this request") and expl["change"]
 
     # the next spot round hands the 10 units out again: both developers wait for them, equal shares
     _next_spot(app, clock)

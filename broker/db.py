@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from broker import config, insert_at_commit
+from broker.models.catalog_version import SEEN_KEY as SEEN_CATALOG_VERSION
 from broker.models.types import UTCDateTime  # noqa: F401 — the migrations name it broker.db.UTCDateTime
 
 
@@ -35,11 +36,13 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
             # A write transaction takes SQLite's write lock at BEGIN (see ``transaction``):
-            # upgrading a deferred read transaction can fail at once with "database is
-            # locked" when another writer committed meanwhile. Reads stay deferred so
-            # they run in parallel under WAL.
-            immediate = conn.get_execution_options().get("parity_write", False)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            # upgrading a read transaction can fail at once with "database is locked" when
+            # another writer committed meanwhile. Reads open no transaction at all: each
+            # statement reads its own snapshot (as on PostgreSQL, READ COMMITTED), they run
+            # beside the writer under WAL, and a request that reads and then writes spends
+            # no BEGIN and COMMIT on its reads.
+            if conn.get_execution_options().get("parity_write", False):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         @event.listens_for(engine, "connect")
         def _no_pysqlite_begin(dbapi_conn, _record):
@@ -75,10 +78,9 @@ def close_session(_exc=None) -> None:
 def transaction(s: Session):
     """Run a unit of work: commit at the end, roll back on any error (nothing half-written).
 
-    On SQLite a read transaction the request opened is ended first, so that the write
-    transaction starts with the write lock already held; both happen on the connection the
-    session holds (handing it back to the pool and taking it again would cost as much as the
-    writes). On PostgreSQL (READ COMMITTED: every statement sees what is committed when it
+    On SQLite the request's reads ran in autocommit; the write transaction starts with the
+    write lock already held (BEGIN IMMEDIATE), on the connection the session holds (handing
+    it back to the pool and taking it again would cost as much as the writes). On PostgreSQL (READ COMMITTED: every statement sees what is committed when it
     starts) it is simply continued: ending it would only cost a COMMIT, a pool check-out with
     its ping, and a BEGIN. Rows staged meanwhile (``broker.insert_at_commit``) are inserted just before
     the COMMIT, or dropped with a rollback.
@@ -88,9 +90,9 @@ def transaction(s: Session):
     if not s.in_transaction():
         s.connection(execution_options={"parity_write": True})
     elif s.get_bind().dialect.name == "sqlite":
-        conn = s.connection()
-        conn.exec_driver_sql("COMMIT")  # nothing is pending: only reads end here
+        conn = s.connection()  # it has only read, in autocommit (``_sqlite_begin``)
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+    s.info.pop(SEEN_CATALOG_VERSION, None)  # this transaction may move it
     outer = s.info.get("parity_write", False)
     s.info["parity_write"] = True
     try:

@@ -16,12 +16,16 @@ from broker import db
 from broker.access.principal import OrgFacts
 from broker.clock import now
 from broker.jobs import Jobs
-from broker.models import OAuthToken, Org
+from broker.models import CatalogVersion, OAuthToken, Org
+from broker.models import catalog_version
 from broker.models.oauth import TokenRules, hash_secret
 
-_T, _O = OAuthToken.__table__, Org.__table__
+_T, _O, _V = OAuthToken.__table__, Org.__table__, CatalogVersion.__table__
+# The catalog's version rides along (``catalog_version.seen``): the submission path's
+# eligibility answer is cached per version, and this saves it a query of its own.
 _LOOKUP = (sa.select(_T.c.id, _T.c.client_id, _T.c.scope, _T.c.issued_at, _T.c.expires_in, _T.c.revoked,
-                     _O.c.id, _O.c.name, _O.c.kind, _O.c.status)
+                     _O.c.id, _O.c.name, _O.c.kind, _O.c.status,
+                     sa.select(_V.c.version).where(_V.c.id == 1).scalar_subquery())
            .join_from(_T, _O, _O.c.id == _T.c.org_id)
            .where(_T.c.access_token_hash == sa.bindparam("hash")))
 
@@ -47,7 +51,9 @@ def find(s: Session, token_string: str) -> BearerToken | None:
     row = s.connection().execute(_LOOKUP, {"hash": hash_secret(token_string)}).first()
     if row is None:
         return None
-    tid, client_id, scope, issued_at, expires_in, revoked, org_id, name, kind, status = row
+    tid, client_id, scope, issued_at, expires_in, revoked, org_id, name, kind, status, version = row
+    if not db.writing(s):
+        catalog_version.note_seen(s, version)
     return BearerToken(tid, client_id, scope, issued_at, expires_in, bool(revoked),
                        OrgFacts(org_id, name, kind, status))
 

@@ -20,3 +20,17 @@ class CatalogVersion(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True, sa_column_kwargs={"autoincrement": False})
     version: int = Field(default=0, sa_type=sa.BigInteger)
+
+
+# The version a request's first query read (the bearer-token lookup reads it in the same
+# statement, so the submission path needs no query of its own for it). A write transaction
+# forgets it (``db.transaction``): what the request itself writes may move the version.
+SEEN_KEY = "parity_catalog_version_seen"
+
+
+def seen(s) -> int | None:
+    return s.info.get(SEEN_KEY)
+
+
+def note_seen(s, version: int | None) -> None:
+    s.info[SEEN_KEY] = version or 0

@@ -8,15 +8,19 @@ answers the form (before submission), the reason codes, and the round's snapshot
 """
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
+import sqlalchemy as sa
 from sqlalchemy import bindparam
 from sqlmodel import Session, and_, or_, select
 
 from broker.db import UTCDateTime
 
-from broker.models import Offering, OfferingLanguage, Org, OrgStatus, Price
+from broker.models import Offering, OfferingLanguage, Org, OrgStatus, Price, catalog_version
 
 
 @dataclass(frozen=True)
@@ -136,8 +140,64 @@ def _statement(shape: tuple):
     return stmt
 
 
+class _Cache:
+    """Answers of ``resolve`` per criteria, kept while the catalog's version is the one the
+    request read with its bearer token (``catalog_version.seen``) and until the next price
+    starts or ends; per process, bounded, least recently used first out. A version read
+    before the data can only make an entry stale early, never keep stale data."""
+
+    def __init__(self, max_entries: int = 256):
+        self._data: OrderedDict[Criteria, tuple[int, datetime, datetime, Resolution]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+
+    def get(self, c: Criteria, version: int, at: datetime) -> Resolution | None:
+        with self._lock:
+            e = self._data.get(c)
+            if e is None or e[0] != version or not e[1] <= at < e[2]:
+                return None
+            self._data.move_to_end(c)
+        return Resolution(matches=list(e[3].matches))
+
+    def put(self, c: Criteria, version: int, since: datetime, until: datetime, res: Resolution) -> None:
+        with self._lock:
+            self._data[c] = (version, since, until, Resolution(matches=list(res.matches)))
+            self._data.move_to_end(c)
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+
+
+_CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # one per database engine
+_P = Price.__table__
+_AT = bindparam("at", type_=UTCDateTime())
+_NEXT_CHANGE = (sa.select(sa.func.min(sa.case((_P.c.effective_from > _AT, _P.c.effective_from),
+                                              else_=_P.c.effective_to)))
+                .where(sa.or_(_P.c.effective_from > _AT, _P.c.effective_to > _AT)))
+_FOREVER = datetime.max.replace(tzinfo=timezone.utc)
+
+
 def resolve(s: Session, c: Criteria, at: datetime) -> Resolution:
-    """One query: matching offerings with their vendor and the price in force at ``at``."""
+    """Matching offerings with their vendor and the price in force at ``at``: one query, or
+    none on the submission path while the catalog is unchanged (``_Cache``)."""
+    version = catalog_version.seen(s)
+    if version is None:
+        return _resolve(s, c, at)
+    bind = s.get_bind()
+    cache = _CACHES.get(bind)
+    if cache is None:
+        cache = _CACHES.setdefault(bind, _Cache())
+    hit = cache.get(c, version, at)
+    if hit is not None:
+        return hit
+    res = _resolve(s, c, at)
+    until = s.connection().execute(_NEXT_CHANGE, {"at": at}).scalar()
+    if until is not None and until.tzinfo is None:
+        until = until.replace(tzinfo=timezone.utc)
+    cache.put(c, version, at, until or _FOREVER, res)
+    return res
+
+
+def _resolve(s: Session, c: Criteria, at: datetime) -> Resolution:
     shape = (bool(c.modality), bool(c.expertise), bool(c.language), bool(c.preferred_vendor_ids),
              bool(c.excluded_vendor_ids))
     params = {"at": at, "task_type": c.task_type, "modality": c.modality, "expertise": c.expertise,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Callable
 
+import rfc8785
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -28,8 +29,11 @@ _FIND = sa.select(_T.c.request_hash, _T.c.status, _T.c.body).where(
 def _hash(payload) -> str:
     """The request's fingerprint: hex SHA-256 of its canonical JSON (RFC 8785); dates and
     decimals count by their text."""
-    plain = json.loads(json.dumps(payload, default=str))
-    return canonical.digest(canonical.jcs(plain)).removeprefix(canonical.DIGEST_PREFIX)
+    try:
+        data = canonical.jcs(payload)  # a JSON-mode body (the usual case) as it is
+    except (TypeError, ValueError, rfc8785.CanonicalizationError):
+        data = canonical.jcs(json.loads(json.dumps(payload, default=str)))
+    return canonical.digest(data).removeprefix(canonical.DIGEST_PREFIX)
 
 
 def _find(s: Session, org_id: int, route: str, key: str):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import base64
 import json
 
-from broker.canonical import digest, jcs_integral
+from broker.canonical import digest, jcs
 from broker.catalog.wire import iso
 
 TYPE = "parity.request-receipt"
@@ -49,7 +49,7 @@ def document(req, *, event: str, seq: int, at, salt: bytes, previous: str | None
     status = getattr(req.status, "value", req.status)
     return {"type": TYPE, "version": VERSION, "request": req.id, "org": req.org_id, "event": event,
             "seq": seq, "at": iso(at), "status": status, "units": req.units,
-            "units_allocated": req.units_allocated, "criteria_digest": digest(jcs_integral(criteria_of(req))),
+            "units_allocated": req.units_allocated, "criteria_digest": digest(jcs(criteria_of(req))),
             "max_unit_price": {"amount_minor": req.max_unit_price_minor, "currency": req.currency},
             "deadline": iso(req.deadline), "submitted_at": iso(req.submitted_at),
             "previous": previous, "salt": b64(salt)}
@@ -57,7 +57,7 @@ def document(req, *, event: str, seq: int, at, salt: bytes, previous: str | None
 
 def payload(doc: dict) -> bytes:
     """The exact bytes signed and committed to: RFC 8785 (a receipt holds no float)."""
-    return jcs_integral(doc)
+    return jcs(doc)
 
 
 def commitment(data: bytes) -> str:
@@ -67,7 +67,7 @@ def commitment(data: bytes) -> str:
 
 def manifest(doc: dict, commit: str) -> bytes:
     """The public log entry of a receipt: no org, no request id, no terms but submitted_at."""
-    return jcs_integral({"type": "receipt", "commitment": commit, "previous": doc["previous"], "event": doc["event"],
+    return jcs({"type": "receipt", "commitment": commit, "previous": doc["previous"], "event": doc["event"],
                 "open": doc["status"] in OPEN_STATUSES, "submitted_at": doc["submitted_at"]})
 
 

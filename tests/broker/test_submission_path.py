@@ -47,7 +47,7 @@ def _count(app, model, *where):
         return db.session().exec(select(func.count()).select_from(model).where(*where)).one()
 
 
-def test_a_submission_reads_twice_and_writes_five_rows_in_one_transaction(app, client, make, market):
+def test_a_submission_reads_once_and_writes_five_rows_in_one_transaction(app, client, make, market):
     market.offering(make.org("vendor"))
     tok = make.token(make.org())
     client.post("/api/v1/requests", json=request_body(), headers=auth(tok) | {"Idempotency-Key": "warm"})
@@ -55,9 +55,10 @@ def test_a_submission_reads_twice_and_writes_five_rows_in_one_transaction(app, c
         r = client.post("/api/v1/requests", json=request_body(units=3), headers=auth(tok) | {"Idempotency-Key": "k"})
     assert r.status_code == 201, r.json
     reads = [x for x in seen if x.startswith("SELECT")]
-    # The token with its org, then eligibility: the key's uniqueness needs no lookup.
-    assert len(reads) == 2, reads
-    assert "oauth_token" in reads[0] and "offering" in reads[1]
+    # The token with its org and the catalog's version; eligibility comes from the cache the
+    # warm-up filled (the catalog has not moved); the key's uniqueness needs no lookup.
+    assert len(reads) == 1, reads
+    assert "oauth_token" in reads[0] and "catalog_version" in reads[0]
     writes = [x for x in seen if x.split()[0] in ("INSERT", "UPDATE", "DELETE", "WITH")]
     assert not any(re.search(r"\b(UPDATE|DELETE)\b", w) for w in writes)
     assert [t for w in writes for t in re.findall(r"INSERT INTO (\w+)", w)] == \
@@ -156,3 +157,55 @@ def test_a_write_after_reads_sees_what_others_committed_meanwhile(app, make, mar
             assert s.exec(select(func.count()).select_from(Price)).one() == 2
             audit.record(s, None, "price.seen", "price", 0)
     assert _count(app, AuditEntry, AuditEntry.action == "price.seen") == 1
+
+
+def _reason(client, tok, **kw):
+    r = client.post("/api/v1/requests", json=request_body(**kw), headers=auth(tok))
+    assert r.status_code == 201, r.json
+    return r.json["reason"]
+
+
+def test_eligibility_is_read_again_when_the_catalog_moves(app, client, make, market):
+    vendor = make.org("vendor")
+    off = market.offering(vendor, price=1000)
+    tok = make.token(make.org())
+    assert _reason(client, tok)["code"] == "awaiting_round"
+    with statements(app) as seen:
+        assert _reason(client, tok)["code"] == "awaiting_round"
+    assert not any("FROM offering" in x for x in seen)  # answered from the cache
+    with app.app_context(), db.transaction(db.session()) as s:  # not through the API: the trigger alone
+        o = s.get(type(off), off.id)
+        o.status = "paused"
+        s.add(o)
+    with statements(app) as seen:
+        assert _reason(client, tok) == {"code": "no_matching_offering"}
+    assert any("FROM offering" in x for x in seen)
+
+
+def test_a_cached_answer_ends_when_a_scheduled_price_starts(app, client, make, market, clock):
+    vendor = make.org("vendor")
+    off = market.offering(vendor, price=1000)
+    tok = make.token(make.org())
+    with app.app_context(), db.transaction(db.session()) as s:
+        current = s.exec(select(Price).where(Price.offering_id == off.id)).one()
+        current.effective_to = clock() + timedelta(minutes=10)
+        s.add(current)
+        s.add(Price(offering_id=off.id, amount_minor=3000, currency="USD",
+                    effective_from=clock() + timedelta(minutes=10)))
+    assert _reason(client, tok, max_unit_price_minor=1500)["code"] == "awaiting_round"
+    clock.advance(minutes=9)
+    assert _reason(client, tok, max_unit_price_minor=1500)["code"] == "awaiting_round"
+    clock.advance(minutes=2)  # nothing was written: only time moved past the new price's start
+    assert _reason(client, tok, max_unit_price_minor=1500) == {
+        "code": "over_budget", "matching_offerings": 1, "cheapest_unit_price_minor": 3000}
+
+
+def test_the_cache_is_per_database(app, client, make, market):
+    """Two apps on two databases may have the same catalog version: answers never cross."""
+    from broker.services import eligibility
+
+    market.offering(make.org("vendor"))
+    tok = make.token(make.org())
+    assert _reason(client, tok)["code"] == "awaiting_round"
+    assert len(eligibility._CACHES) >= 1
+    assert app.extensions["db_engine"] in eligibility._CACHES

@@ -122,8 +122,16 @@ class RequestOut(BaseModel):
                    reason=waiting.reason_of(s, r) if live else (r.reason or None))
 
 
+class Explanation(BaseModel):
+    headline: str = Field(description="why it waits, in plain words with units and names")
+    change: str = Field(description="what would change the outcome")
+
+
 class RequestDetail(RequestOut):
-    queue: list[dict] = Field(description="position and units ahead at each eligible offering")
+    explanation: Explanation | None = Field(default=None, description="the reason in plain words (null once "
+                                            "nothing is pending); the engine's terms are in `reason`")
+    queue: list[dict] = Field(description="position and units ahead at each eligible offering, in submission "
+                                          "order; inside a round's window arrival order buys nothing")
     allocations: list[AllocationOut]
     receipt: ReceiptOut | None = Field(description="the latest receipt (signed; its commitment is in the log)")
 
@@ -170,7 +178,9 @@ def detail(s, r: CapacityRequest) -> dict:
     allocs = queries.allocations_of(s, r.id)
     base = RequestOut.of(s, r).model_dump()
     last = receipts.latest(s, r.id)
+    words = waiting.explain(s, r, base["reason"]) if base["reason"] else None
     return RequestDetail(**base, queue=waiting.queue(s, r),
+                         explanation=Explanation(headline=words["headline"], change=words["change"]) if words else None,
                          allocations=[AllocationOut(**a.model_dump()) for a in allocs],
                          receipt=receipt_json(s, receipts.view(last)) if last else None).model_dump(mode="json")
 

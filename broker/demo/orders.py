@@ -83,8 +83,7 @@ def load(s: Session, t: datetime, progress: Callable[[str], None], *, keys_path:
     _work(s, t, period, orgs, users, developers)
     # The round is in the transparency log: sign a checkpoint now, as the scheduler's job would
     # within a minute, so its inclusion proof is there at once.
-    with db.transaction(s):
-        log_signing.update(s, keys_path=keys_path, config=s.info.get(SETTINGS_KEY, {}))
+    log_signing.update(s, keys_path=keys_path, config=s.info.get(SETTINGS_KEY, {}))  # its own transactions
     return True
 
 

@@ -279,3 +279,24 @@ def work_sheet(s: Session, order: Order) -> dict:
             "period_start": period_start(order.period), "period_end": period_end(order.period),
             "start": start, "due": due, "schedule": delivery_schedule(order.units, start, due),
             "offering": s.get(Offering, order.offering_id)}
+
+
+def list_facts(s: Session, rows: list[Order]) -> dict[int, dict]:
+    """For a list of orders, in three queries: order id → {customer, vendor, offering, due}
+    (what ``work_sheet`` gives one order, without the contact and schedule)."""
+    if not rows:
+        return {}
+    orgs = {o.id: o for o in s.exec(select(Org).where(Org.id.in_(
+        {r.developer_org_id for r in rows} | {r.vendor_org_id for r in rows})))}
+    offs = {o.id: o for o in s.exec(select(Offering).where(Offering.id.in_({r.offering_id for r in rows})))}
+    deadlines = dict(s.exec(select(Allocation.id, CapacityRequest.deadline)
+                            .join(CapacityRequest, CapacityRequest.id == Allocation.request_id)
+                            .where(Allocation.id.in_([r.allocation_id for r in rows]))).all())
+    out = {}
+    for r in rows:
+        due = period_end(r.period)
+        if deadlines.get(r.allocation_id) is not None:
+            due = min(due, deadlines[r.allocation_id])
+        out[r.id] = {"customer": orgs.get(r.developer_org_id), "vendor": orgs.get(r.vendor_org_id),
+                     "offering": offs.get(r.offering_id), "due": due}
+    return out

@@ -168,7 +168,7 @@ def plain_words(facts: dict) -> dict:
         cur = facts.get("currency") or "USD"
         m = facts.get("matching")
         cheapest = facts.get("cheapest_minor")
-        headline = (f"{_n(m) if m is not None else 'Some'} offering{'s' if m != 1 else ''} match, but the cheapest "
+        headline = (f"{_n(m) if m is not None else 'Some'} offering{'s match' if m != 1 else ' matches'}, but the cheapest "
                     f"costs {format_money(cheapest, cur) if cheapest is not None else 'more'} a unit, above your "
                     f"maximum of {format_money(facts['max_minor'], cur) if facts.get('max_minor') else 'your price'}.")
         change = (f"What would change it: a maximum price of at least {format_money(cheapest, cur)} a unit."

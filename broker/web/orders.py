@@ -35,7 +35,7 @@ class DeclineForm(FlaskForm):
 def index():
     s = db.session()
     rows = svc.list_for(s, g.principal, limit=200)
-    return render_template("orders/index.html", orders=rows, sheets={o.id: svc.work_sheet(s, o) for o in rows},
+    return render_template("orders/index.html", orders=rows, sheets=svc.list_facts(s, rows),
                            money=format_money)
 
 

@@ -187,8 +187,12 @@ def index():
     offerings = queries.offering_titles_by_request(s, [r.id for r in rows])
     for r in rows:
         reason = waiting.reason_of(s, r)
+        est = estimates.get(r.id)
         items.append({"req": r, "reason": reason, "why": waiting.explain(s, r, reason) if reason else None,
-                      "offerings": offerings.get(r.id, [])})
+                      "offerings": offerings.get(r.id, []),
+                      # a 0-unit estimate always says why and what would change it
+                      "estimate_words": waiting.explain(s, r, reason, estimate=est) if est and not est["units"]
+                      else None})
     return render_template("requests/index.html", items=items, estimates=estimates,
                            label=waiting.ESTIMATE_LABEL, money=format_money)
 

@@ -72,7 +72,7 @@ def test_developer_pays_through_checkout_and_vendor_sees_the_payout(live_server,
     assert "To pay by" in row.inner_text() and "10.00%" in row.inner_text()
     row.get_by_role("button", name=f"Pay O-{order_id} by card").click()
     assert page.get_by_role("heading", name="Fake Stripe Checkout").is_visible()
-    page.get_by_role("button", name="Pay EUR 120.00").click()
+    page.get_by_role("button", name="Pay 120.00 EUR").click()  # the fake Stripe page
     page.wait_for_url(live_server + "/payments")
     assert "Payment received for order" in page.locator("[role=status]").inner_text()
     assert "Paid on" in page.locator(f"#order-{order_id}").inner_text()

@@ -71,3 +71,19 @@ def test_request_this_preselects_the_offering_and_pages_read_like_people(client,
     assert req.preferred_vendor_ids == [v.id] and req.max_unit_price_minor == 240
     listing = client.get("/requests").get_data(as_text=True)
     assert f"R-{req.id}" in listing and "Domain-expert review" in listing and "expert_review" not in listing
+
+
+def test_a_zero_estimate_in_the_list_says_why_and_what_to_do(client, market, make, app):
+    v = make.org("vendor", name="Northstar")
+    market.offer(make.token(v), price=900, title="Clinical note review", task_type="expert_review",
+                 expertise="medicine", languages=["en"])
+    dev = make.org(name="Acme AI")
+    login(client, make.user(dev).email)
+    page = client.get("/requests/new")
+    data = {"csrf_token": csrf_from(page.get_data(as_text=True)), "task_type": "expert_review",
+            "expertise": "medicine", "modality": "", "language": "en", "units": "30", "max_unit_price": "5.00",
+            "currency": "USD", "action": "submit"}
+    assert client.post("/requests/new", data=data).status_code == 302  # below the price: over budget
+    listing = client.get("/requests?estimate=1").get_data(as_text=True)
+    cell = listing.split("<td data-estimate>", 1)[1].split("</td>", 1)[0]
+    assert "0 units. Why:" in cell and "USD 9.00" in cell and "What would change it" in cell

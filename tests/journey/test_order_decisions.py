@@ -3,6 +3,7 @@ pool for the next spot round and to the developer's request, and tells the devel
 Refused decisions answer 4xx with a message, on the API and on the page."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from sqlmodel import select
@@ -80,6 +81,8 @@ def test_decline_releases_units_to_the_next_spot_round_and_tells_the_developer(c
         events = [x.event for x in s.exec(select(RequestReceipt).where(RequestReceipt.request_id == rid)
                                            .order_by(RequestReceipt.seq))]
         assert events == ["submitted", "reopened"]
+    expl = client.get(f"/api/v1/requests/{rid}", headers=auth(dtok)).json["explanation"]
+    assert expl["headline"].startswith("No round has considered this request") and expl["change"]
 
     # the next spot round hands the 10 units out again: both developers wait for them, equal shares
     _next_spot(app, clock)
@@ -120,3 +123,62 @@ def test_delivery_schedule_is_even_and_ends_with_every_unit():
     assert orders.delivery_schedule(7, start, start) == [(start, 7)]
     rows = orders.delivery_schedule(3, start, start + timedelta(days=5, hours=12))
     assert [n for _, n in rows] == sorted(n for _, n in rows) and rows[-1][1] == 3
+
+
+def test_order_pages_show_the_work_and_refuse_bad_decisions_with_4xx(client, make, market, app, clock):
+    from tests.helpers import csrf_from, login
+    vendor = make.org("vendor", name="Northstar Labs")
+    market.offering(vendor, capacity=10)
+    dev = make.org(name="Acme AI")
+    lead = make.user(dev, email="lead@acme.example", name="Ada Lead")
+    with app.app_context(), db.transaction(db.session()) as s:
+        from broker.services import requests as requests_svc
+        from tests.builders import principal_of, request_body
+        p = dataclasses.replace(principal_of(dev), user_id=lead.id)
+        rid = requests_svc.create(s, p, request_body(units=6, instructions_ref="https://docs.acme.example/guide")).id
+    _round(app, clock)
+    with app.app_context():
+        oid = db.session().exec(select(Order)).one().id
+    login(client, make.user(vendor).email)
+    page = client.get(f"/orders/{oid}").get_data(as_text=True)
+    assert f"Order O-{oid}" in page and "Acme AI" in page
+    assert 'href="https://docs.acme.example/guide"' in page and "data-schedule" in page
+    assert "Ada Lead" in page and "mailto:lead@acme.example" in page
+    token = csrf_from(page)
+    # no reason: 422 with the message, nothing written
+    r = client.post(f"/orders/{oid}/decline", data={"csrf_token": token, "reason": ""})
+    assert r.status_code == 422 and "say why you decline" in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session().get(Order, oid).status.value == "offered"
+    r = client.post(f"/orders/{oid}/decline", data={"csrf_token": token, "reason": "No capacity after all"})
+    assert r.status_code == 302
+    again = client.post(f"/orders/{oid}/accept", data={"csrf_token": token})
+    assert again.status_code == 409 and "only an offered order can be accepted" in again.get_data(as_text=True)
+    listing = client.get("/orders").get_data(as_text=True)
+    assert f"O-{oid}" in listing and "declined" in listing and "Acme AI" in listing
+    # the developer sees the reason on the order and cannot decide for the vendor
+    client.get("/logout")
+    login(client, lead.email)
+    mine = client.get(f"/orders/{oid}").get_data(as_text=True)
+    assert "No capacity after all" in mine and f"R-{rid}" in mine
+    assert client.post(f"/orders/{oid}/decline", data={"csrf_token": csrf_from(mine), "reason": "x"}).status_code == 403
+
+
+def test_quota_page_names_the_offering_and_splits_what_the_reservation_covered(client, make, market, app, clock):
+    from broker.services import groups, schedule
+    from tests.builders import OPERATOR
+    from tests.helpers import login
+    vendor = make.org("vendor", name="Northstar Labs")
+    off = market.offering(vendor, capacity=100, title="Clinical note review")
+    dev = make.org(name="Acme AI")
+    with app.app_context(), db.transaction(db.session()) as s:
+        groups.reserve(s, OPERATOR, org_id=dev.id, offering_id=off.id, period=schedule.current_period(s, clock()),
+                       units=5, reason="pilot")
+    submit(app, dev, units=8)
+    _round(app, clock)
+    login(client, make.user(dev).email)
+    page = client.get("/requests/quota").get_data(as_text=True)
+    row = page.split("data-reservations", 1)[1].split("</tr>", 2)[1]
+    assert "Clinical note review" in row and f">{off.id}<" not in row
+    cells = [c.split(">")[-1] for c in row.split("</td>")[:-1]]
+    assert cells[-4:] == ["5", "8", "5", "3"]  # reserved, received there, from the reservation, above it

@@ -87,6 +87,8 @@ def demo_ids(app) -> dict[str | None, dict[str, int]]:
             ids["vendor"]["order_id"] = ven_order.id
         ids["operator"] = dict(public, **({"request_id": request.id} if request else {}),
                                **({"order_id": any_order.id} if any_order else {}))
+        if request is not None:  # the confirmation page before cancelling a request
+            ids["operator"].update(action="cancel-request", target_id=request.id)
         extra = getattr(app, "layout_extra_ids", None)  # other parts of the app may add theirs
         if extra:
             for role, values in extra(s).items():

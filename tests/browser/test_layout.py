@@ -81,7 +81,7 @@ def test_every_page_fits_formats_money_and_passes_axe(site, browser):
             page.set_viewport_size({"width": width, "height": 900})
             for rule, url in urls:
                 t0 = time.monotonic()
-                resp = page.goto(url)
+                resp = page.goto(url, wait_until="domcontentloaded")
                 spent["load"] += time.monotonic() - t0
                 final = page.url.removeprefix(base)
                 ctype = resp.headers.get("content-type", "") if resp else ""
@@ -120,3 +120,21 @@ def test_every_page_fits_formats_money_and_passes_axe(site, browser):
     print(f"time: loading pages {spent['load']:.1f} s, overflow and money checks {spent['checks']:.1f} s, "
           f"axe {spent['axe']:.1f} s")
     assert not failures, f"{len(failures)} layout failures:\n" + "\n".join(failures)
+
+
+def test_the_price_detector_flags_minor_units_and_passes_formatted_money(browser):
+    """The detector used above, on pages made to show the issue's defects and their fixes."""
+    page = browser.new_page()
+    try:
+        page.set_content("""<main><table><thead><tr><th>Offering</th><th>Unit price</th><th>Units</th></tr></thead>
+            <tbody><tr><td>Ranking</td><td>240</td><td>900</td></tr></tbody></table>
+            <dl><dt>Amount due</dt><dd>1200</dd></dl><p>Unit price 240</p></main>""")
+        found = page.evaluate(walk.MINOR_UNITS_JS)
+        assert found == ["Unit price: 240", "Amount due: 1200", "price 240"], found
+        page.set_content("""<main><table><thead><tr><th>Offering</th><th>Unit price</th><th>Units</th></tr></thead>
+            <tbody><tr><td>Ranking</td><td>USD 2.40</td><td>900</td></tr><tr><td>Tokyo</td><td>240 JPY</td><td>3</td></tr>
+            </tbody></table><dl><dt>Amount due</dt><dd>12.00 USD</dd></dl>
+            <p>Unit price 2.40 USD. A price 5 % above the floor; total 3,000 units.</p></main>""")
+        assert page.evaluate(walk.MINOR_UNITS_JS) == []
+    finally:
+        page.close()

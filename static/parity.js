@@ -31,6 +31,7 @@
       }
     }
   }
+  window.parityMarkScroll = mark;
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mark); else mark();
   var t;
   window.addEventListener("resize", function () { clearTimeout(t); t = setTimeout(mark, 150); });

@@ -142,4 +142,5 @@ def outcome_sentence(o: rounds.Outcome) -> str:
     if o.skipped:
         return f"{what}: nothing to allocate (no open request could be served), so nothing was recorded."
     units = sum(a["units"] for a in o.allocations)
-    return (f"{what} ran (round {o.round.id}): {units:,} units in {len(o.allocations)} allocations.")
+    n = len(o.allocations)
+    return f"{what} ran (round {o.round.id}): {units:,} units in {n} allocation{'' if n == 1 else 's'}."

@@ -57,7 +57,7 @@ def test_submit_wait_round_allocation_explained(live_server, browser, page, logi
     op_page = login_as(ops.new_page(), "ops@parity.example", "operator password 1")
     op_page.goto("/admin")
     op_page.get_by_role("button", name="Run the due rounds now").click()
-    assert "allocated 25 units" in op_page.locator("[role=status]").inner_text()
+    assert "25 units in 1 allocation" in op_page.locator("[role=status]").inner_text()
     ops.close()
 
     page.goto(request_url)

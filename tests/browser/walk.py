@@ -87,6 +87,8 @@ def demo_ids(app) -> dict[str | None, dict[str, int]]:
             ids["vendor"]["order_id"] = ven_order.id
         ids["operator"] = dict(public, **({"request_id": request.id} if request else {}),
                                **({"order_id": any_order.id} if any_order else {}))
+        if request is not None:  # the confirmation page before cancelling a request
+            ids["operator"].update(action="cancel-request", target_id=request.id)
         extra = getattr(app, "layout_extra_ids", None)  # other parts of the app may add theirs
         if extra:
             for role, values in extra(s).items():
@@ -184,8 +186,8 @@ OVERFLOW_JS = """() => {
 
 # Unformatted minor-unit prices. A price is "unformatted" when a number that names money is a
 # bare integer: (1) a table cell under a column whose header names money (price, amount,
-# total, fee, cost, paid, owed, payout, revenue, spend, value) holding only an integer, such as
-# "240"; (2) a <dd> after a <dt> naming money holding only an integer; (3) running text
+# total, fee, cost, paid, owed, payout, revenue, spend, value; not a count such as "Units",
+# "Fee (%)", "Days …", "Number of …") holding only an integer, such as "240"; (2) a <dd> after a <dt> naming money holding only an integer; (3) running text
 # "price 240" / "amount: 240" (the words price, amount, total, cost or fee followed by an
 # integer that is not followed by a decimal part, a currency code, "%", "units" or "days").
 # Money is written by format_money ("2.40 USD", "USD 2.40", "240 JPY" for zero-decimal currencies),
@@ -193,6 +195,8 @@ OVERFLOW_JS = """() => {
 MINOR_UNITS_JS = r"""() => {
   const MONEY = /\b(price|prices|amount|total|fee|fees|cost|paid|owed|payout|revenue|spend|value)\b/i;
   const BARE = /^-?\d[\d,]*$/;
+  // counts that merely mention money ("Units", "Fee (%)", "Days paid late", "Number of payouts")
+  const NOT_MONEY = /%|\bdays?\b|\bcount\b|\bnumber\b|#|\(units\)|^\s*units?\b(?!\s*price)/i;
   const bad = [];
   for (const table of document.querySelectorAll('table')) {
     const heads = [...table.querySelectorAll('thead tr:last-child th')].map(th => th.innerText.trim());
@@ -200,14 +204,14 @@ MINOR_UNITS_JS = r"""() => {
     for (const tr of table.querySelectorAll('tbody tr')) {
       [...tr.children].forEach((td, i) => {
         const t = td.innerText.trim();
-        if (heads[i] && MONEY.test(heads[i]) && !/\bunits?\b|%|\bdays?\b|\bcount\b|\bnumber\b|#/i.test(heads[i]) && BARE.test(t))
+        if (heads[i] && MONEY.test(heads[i]) && !NOT_MONEY.test(heads[i]) && BARE.test(t))
           bad.push(heads[i] + ': ' + t);
       });
     }
   }
   for (const dt of document.querySelectorAll('dt')) {
     const dd = dt.nextElementSibling;
-    if (dd && dd.tagName === 'DD' && MONEY.test(dt.innerText) && !/\bunits?\b|%/i.test(dt.innerText) && BARE.test(dd.innerText.trim()))
+    if (dd && dd.tagName === 'DD' && MONEY.test(dt.innerText) && !NOT_MONEY.test(dt.innerText) && BARE.test(dd.innerText.trim()))
       bad.push(dt.innerText.trim() + ': ' + dd.innerText.trim());
   }
   const text = document.querySelector('main') ? document.querySelector('main').innerText : '';

@@ -43,7 +43,7 @@ def test_panel_says_what_run_now_does_and_then_it_does_it(client, make, market, 
 
     done = client.post("/admin/rounds", data={"csrf_token": token, "action": "run"}, follow_redirects=True)
     text = done.get_data(as_text=True)
-    assert f"Main round of {p} ran" in text and "8 units in 1 allocations" in text
+    assert f"Main round of {p} ran" in text and "8 units in 1 allocation." in text
     # Afterwards the panel says the main round ran and will be skipped, and offers no run when
     # nothing is due: never "due" for a round that "run now" would skip.
     with app.app_context():

@@ -10,27 +10,30 @@ from __future__ import annotations
 Group = tuple[str, list[tuple[str, str]]]
 
 PUBLIC: Group = ("Market", [("catalog.index", "Catalog"), ("catalog.vendor_directory", "Vendors"),
-                            ("policy.index", "Policy"), ("reports.index", "Reports")])
+                            ("policy.index", "Policy"), ("reports.index", "Reports"), ("audit.landing", "Audit")])
 
 MENUS: dict[str | None, list[Group]] = {
     None: [PUBLIC, ("Join", [("onboarding.apply", "Apply"), ("api_docs.docs", "API")])],
     "developer": [("Your work", [("web.dashboard", "Dashboard"), ("requests.index", "Requests"),
-                                 ("orders.index", "Orders"), ("payments.index", "Payments")]),
+                                 ("orders.index", "Orders"), ("payments.index", "Payments"),
+                                 ("labor.index", "Labor disclosure"), ("mail.email_choices", "Email")]),
                   ("Market", [("catalog.index", "Catalog"), ("policy.index", "Policy"),
                               ("reports.index", "Reports")])],
     "vendor": [("Your work", [("web.dashboard", "Dashboard"), ("vendor.home", "Listings"),
                               ("orders.index", "Orders"), ("payments.index", "Payouts"),
-                              ("providers.vendor", "Connection")]),
+                              ("providers.vendor", "Connection"), ("mail.email_choices", "Email")]),
                ("Market", [("catalog.index", "Catalog"), ("policy.index", "Policy"),
                            ("reports.index", "Reports")])],
-    "auditor": [("Audit", [("web.dashboard", "Dashboard"), ("reports.index", "Reports"),
-                           ("tlog.index", "Transparency log")]),
+    "auditor": [("Audit", [("audit.landing", "Start here"), ("web.dashboard", "Dashboard"),
+                           ("reports.index", "Reports"), ("audit.developers", "Developer records"),
+                           ("tlog.index", "Transparency log"), ("mail.email_choices", "Email alerts")]),
                 ("Market", [("catalog.index", "Catalog"), ("catalog.vendor_directory", "Vendors"),
                             ("policy.index", "Policy")])],
     "operator": [("Operate", [("admin.index", "Overview"), ("admin.rounds", "Rounds"),
                               ("admin.applications", "Applications"), ("admin.requests", "Requests"),
                               ("admin.orders", "Orders"), ("admin.orgs", "Orgs"),
-                              ("payments.index", "Payments"), ("providers.operator", "Vendor systems")]),
+                              ("payments.index", "Payments"), ("providers.operator", "Vendor systems"),
+                              ("mail.outbox_index", "Outbox")]),
                  ("Public", [("catalog.index", "Catalog"), ("policy.index", "Policy"),
                              ("reports.index", "Reports")])],
 }

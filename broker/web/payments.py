@@ -174,6 +174,9 @@ def invoice_paid(payment_id: int):
     form = ActionForm()
     if not form.validate_on_submit():
         raise ApiError("The form expired; try again.", status=400)
+    if request.form.get("confirmed") != "yes":  # destructive: the confirmation page first
+        return redirect(url_for("admin.confirm", action="mark-paid", target_id=payment_id,
+                                back=url_for("payments.invoice_page", payment_id=payment_id)))
     s = db.session()
     with db.transaction(s):
         pay = get_owned(s, Payment, payment_id, g.principal, what="invoice")

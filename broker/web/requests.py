@@ -233,8 +233,21 @@ def receipt_file(request_id: int, seq: int, kind: str):
 @bp.post("/<int:request_id>/cancel")
 @login_required("developer")
 def cancel(request_id: int):
-    if form_ok(FlaskForm()):
-        attempt(lambda s: svc.cancel(s, g.principal, request_id), f"Request R-{request_id} cancelled.")
+    if not form_ok(FlaskForm()):
+        return redirect(url_for("requests.detail", request_id=request_id))
+    if request.form.get("confirmed") != "yes":
+        # Destructive: a page that says what will happen, whose button POSTs again with
+        # confirmed=yes (no JavaScript needed).
+        req = svc.get(db.session(), g.principal, request_id)
+        left = req.units - req.units_allocated
+        return render_template(
+            "admin/confirm.html", button="Cancel the request",
+            text=(f"Cancel request R-{req.id}: the {left:,} units still asked for will no longer be considered by "
+                  f"any round. Units already allocated ({req.units_allocated:,}) stay allocated. You get a signed "
+                  "receipt of the cancellation. This cannot be undone."),
+            action=url_for("requests.cancel", request_id=request_id),
+            back=url_for("requests.detail", request_id=request_id))
+    attempt(lambda s: svc.cancel(s, g.principal, request_id), f"Request R-{request_id} cancelled.")
     return redirect(url_for("requests.detail", request_id=request_id))
 
 

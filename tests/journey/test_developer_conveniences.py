@@ -87,3 +87,24 @@ def test_a_zero_estimate_in_the_list_says_why_and_what_to_do(client, market, mak
     listing = client.get("/requests?estimate=1").get_data(as_text=True)
     cell = listing.split("<td data-estimate>", 1)[1].split("</td>", 1)[0]
     assert "0 units. Why:" in cell and "USD 9.00" in cell and "What would change it" in cell
+
+
+def test_cancelling_a_request_asks_first_and_acts_only_when_confirmed(client, market, make):
+    from broker.models import RequestStatus
+    from tests.builders import request_body
+    from tests.helpers import auth
+
+    market.offering(make.org("vendor"))
+    dev = make.org(name="Lab One")
+    make.user(dev, email="dev@example.org")
+    rid = client.post("/api/v1/requests", json=request_body(units=7), headers=auth(make.token(dev))).json["id"]
+    login(client, "dev@example.org")
+    token = csrf_from(client.get(f"/requests/{rid}").get_data(as_text=True))
+    page = client.post(f"/requests/{rid}/cancel", data={"csrf_token": token})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Please confirm" in html and f"R-{rid}" in html and "7 units" in html
+    assert 'name="confirmed" value="yes"' in html
+    assert market.get(CapacityRequest, rid).status != RequestStatus.cancelled  # nothing happened yet
+    r = client.post(f"/requests/{rid}/cancel", data={"csrf_token": token, "confirmed": "yes"})
+    assert r.status_code == 302
+    assert market.get(CapacityRequest, rid).status == RequestStatus.cancelled

@@ -36,7 +36,12 @@ def test_embedded_invoice_settled_by_an_operator_then_delivery_and_refund(app, c
     login(client, "ops@example.org")
     page = client.get("/payments")
     assert pay.number in page.get_data(as_text=True)
-    r = client.post(f"/payments/invoices/{pay.id}/paid", data={"csrf_token": csrf_from(page.get_data(as_text=True))})
+    token = csrf_from(page.get_data(as_text=True))
+    # Without confirmed=yes nothing is booked: the operator is sent to the confirmation page.
+    r = client.post(f"/payments/invoices/{pay.id}/paid", data={"csrf_token": token})
+    assert r.status_code == 302 and "/admin/confirm/mark-paid/" in r.headers["Location"]
+    assert market.get(Order, order.id).payment_status != "paid"
+    r = client.post(f"/payments/invoices/{pay.id}/paid", data={"csrf_token": token, "confirmed": "yes"})
     assert r.status_code == 302
     assert market.get(Order, order.id).payment_status == "paid"
     assert money(app, order.id).charged == 2400

@@ -106,7 +106,7 @@ def test_invoices_are_private_to_their_developer_and_operators(app, client, make
     ops_page = client.get("/payments").get_data(as_text=True)
     assert "Lab One" in ops_page and "Org " not in ops_page
     # marking it paid tells the developer (a notification, hence an email)
-    client.post(f"/payments/invoices/{pay.id}/paid", data={"csrf_token": csrf_from(inv)})
+    client.post(f"/payments/invoices/{pay.id}/paid", data={"csrf_token": csrf_from(inv), "confirmed": "yes"})
     with app.app_context():
         from sqlmodel import select
 

@@ -71,7 +71,10 @@ def build(app, make, clock) -> World:
     body = {"task_type": "annotation", "units": 10, "max_unit_price_minor": 2000, "currency": "USD",
             "language": "en", "modality": "text"}
     ta, tb = make.token(o["dev_a"]), make.token(o["dev_b"])
-    reqs = [_ok(c.post("/api/v1/requests", json=body, headers=auth(ta)), 201).json["id"] for _ in range(4)]
+    # Alpha Lab asks the world's vendor only: every order of Alpha Lab is then Vee Labels' (which
+    # vendor a round would serve first otherwise depends on the ids a backend hands out).
+    reqs = [_ok(c.post("/api/v1/requests", json=body | {"preferred_vendor_ids": [o["vendor"].id]}, headers=auth(ta)),
+                201).json["id"] for _ in range(4)]
     _ok(c.post("/api/v1/requests", json=body, headers=auth(tb)), 201)
     op = make.token(o["operator"])
     grp = _ok(c.post("/api/v1/admin/groups", headers=auth(op), json={

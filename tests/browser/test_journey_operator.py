@@ -36,7 +36,7 @@ def test_operator_runs_rounds_pages_requests_confirms_and_approves(live_server, 
         first = table.locator("tbody tr").first.inner_text()
         assert re.search(r"R-\d+", first), first
         with live_server.transaction() as s:
-            names = {n for (n,) in s.exec(select(Org.name))}
+            names = set(s.exec(select(Org.name)))
         assert any(n in first for n in names), first
 
     if page.get_by_role("button", name="Run the due rounds now").count():

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import os
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,8 @@ from pypdf import PdfReader
 
 from broker import db
 from broker.clock import now
-from broker.models import Allocation, CapacityRequest, Offering, Order, OrgKind, Price, Round
-from broker.periods import period_of
+from broker.models import OrgKind
+from tests.browser import seed
 
 pytestmark = pytest.mark.browser
 
@@ -44,27 +43,7 @@ def _setup(live_server) -> int:
         ops = accounts.create_org(s, None, name="Parity Operations", kind=OrgKind.operator)
         accounts.create_user(s, None, org=dev, email="dev@pay.example", password=PASSWORD, name="Dana")
         accounts.create_user(s, None, org=ops, email="ops@pay.example", password=PASSWORD)
-        off = Offering(vendor_org_id=ven.id, title="Preference pairs", task_type="preference_ranking",
-                       modality="text", unit="comparison", turnaround_days=2)
-        s.add(off)
-        s.flush()
-        s.add(Price(offering_id=off.id, amount_minor=1250, currency="EUR", effective_from=now()))
-        period = period_of(now())
-        rnd = Round(run_key=f"browser-{period}", period=period, kind="main", policy_version=0, input_json="{}",
-                    output_json="{}", input_digest="sha256:x", output_digest="sha256:x")
-        req = CapacityRequest(org_id=dev.id, task_type="preference_ranking", units=1200, max_unit_price_minor=2000,
-                              currency="EUR", submitted_at=now())
-        s.add_all([rnd, req])
-        s.flush()
-        alloc = Allocation(round_id=rnd.id, request_id=req.id, offering_id=off.id, org_id=dev.id, period=period,
-                           units=1200, unit_price_minor=1250, currency="EUR", explanation={})
-        s.add(alloc)
-        s.flush()
-        order = Order(allocation_id=alloc.id, vendor_org_id=ven.id, developer_org_id=dev.id, offering_id=off.id,
-                      period=period, units=1200, unit_price_minor=1250, currency="EUR", fee_rate=Decimal("0.10"),
-                      payment_due_at=now() + timedelta(hours=48), created_at=now() - timedelta(minutes=1))
-        s.add(order)
-        s.flush()
+        order = seed.order_for(s, dev, ven, units=1200, price_minor=1250, due_in=timedelta(hours=48))
         return order.id
 
 

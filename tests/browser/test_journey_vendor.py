@@ -90,7 +90,7 @@ def test_vendor_accepts_declines_and_the_units_return_to_the_pool(live_server, b
     op_page = login_as(ops.new_page(), demo_logins["operator"].email, demo_logins["operator"].password)
     op_page.goto("/admin")
     op_page.get_by_role("button", name="Run the due rounds now").click()
-    assert "spot" in op_page.locator("[role=status]").inner_text()
+    assert "spot round" in op_page.locator("[role=status]").inner_text().lower()
     ops.close()
     with live_server.transaction() as s:
         req = s.get(CapacityRequest, request_id)

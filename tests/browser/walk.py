@@ -41,6 +41,13 @@ NOT_PAGES: dict[str, str] = {
     "sso.start": "redirects to the identity provider",
     "sso.callback": "the identity provider comes back here; redirects",
     "api_docs.openapi_json": "OpenAPI document (JSON)",
+    "labor.document": "labor disclosure download (JSON)",
+    "labor.jws": "labor disclosure download (JWS)",
+    "labor.text": "labor disclosure download (plain text)",
+    "labor.croissant": "labor disclosure download (Croissant JSON-LD)",
+    "payments.invoice_html": "invoice download (a self-contained HTML file, sent as an attachment)",
+    "payments.invoice_pdf_download": "invoice download (PDF)",
+    "mail.outbox_html": "an email's own HTML body, as the recipient's mail program shows it",
 }
 API_PAGES = {"api_docs.docs"}  # under /api/ but a page
 
@@ -89,11 +96,44 @@ def demo_ids(app) -> dict[str | None, dict[str, int]]:
                                **({"order_id": any_order.id} if any_order else {}))
         if request is not None:  # the confirmation page before cancelling a request
             ids["operator"].update(action="cancel-request", target_id=request.id)
+        _made_ids(s, app, dev, ids)
         extra = getattr(app, "layout_extra_ids", None)  # other parts of the app may add theirs
         if extra:
             for role, values in extra(s).items():
                 ids.setdefault(role, {}).update(values)
         return ids
+
+
+def _made_ids(s, app, dev, ids: dict) -> None:
+    """Ids the demo does not hold, made the way a person would make them: an invoice the demo
+    developer asks for, an email the outbox queues, a pseudonym the access reports publish."""
+    from broker.access.principal import Principal
+    from broker.clock import now
+    from broker.mail import outbox
+    from broker.models import Notification, Order, OrderStatus, OutboundMail
+    from broker.payments import charges
+    from broker.reports import auditing
+
+    order = s.exec(select(Order).where(Order.developer_org_id == dev.id, Order.payment_status == "unpaid",
+                                       Order.status.not_in([OrderStatus.released, OrderStatus.declined]))
+                   .order_by(Order.id)).first()
+    if order is not None:
+        with db.transaction(s):
+            pay = charges.start(s, order, Principal(org_id=dev.id, role=dev.kind, scopes=frozenset(), name=dev.name),
+                                success_url="/payments", cancel_url="/payments")
+        ids["developer"]["payment_id"] = pay.id
+        ids["operator"]["payment_id"] = pay.id
+    with db.transaction(s):
+        s.add(Notification(org_id=dev.id, kind="order.accepted", message="An order was accepted.", data={},
+                           created_at=now()))
+    outbox.expand(s, now())
+    mail = s.exec(select(OutboundMail).order_by(OutboundMail.id.desc())).first()
+    if mail is not None:
+        ids["operator"]["mail_id"] = mail.id
+    rows = [d for p in auditing.developer_rows(s) for d in p["developers"]]
+    if rows:
+        for role in (None, "developer", "vendor", "auditor", "operator"):
+            ids.setdefault(role, {})["pseudonym"] = rows[0]["group"]
 
 
 def url_of(rule, ids: dict[str, int]) -> str | None:

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from broker import db
 from broker.auth.session_login import login_required
 from broker.clock import now
+from broker.web import policy_labels
 from broker.web.acting import attempt, form_ok
 from broker.models import OrgKind
 from broker.policy import PARAMETERS, current_params
@@ -66,6 +67,7 @@ def _page(s, status=200, **extra):
     effective = policy_svc.effective_period_for_change(s)
     base = current_params(s, effective)
     return render_template("admin/index.html", params=PARAMETERS, base=base, effective=effective,
+                           param_label=policy_labels.label, param_value=policy_labels.value,
                            groups=groups.list_groups(s), reservations=groups.list_reservations(s),
                            stakes=groups.list_stakes(s), ov=operations.overview(s, now()),
                            **_forms(s), **extra), status

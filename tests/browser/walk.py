@@ -180,7 +180,11 @@ def build_demo_database(path: Path, instance: Path, progress=lambda _line: None)
 @contextmanager
 def serve(db_path: Path, instance: Path):
     """A threaded werkzeug server over ``db_path``; yields (base_url, app)."""
+    import logging
+
     from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request would bury the progress lines
 
     app = app_for(db_path, instance)
     server = make_server("127.0.0.1", 0, app, threaded=True)

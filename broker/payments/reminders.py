@@ -42,27 +42,26 @@ def remind(s: Session, at: datetime) -> tuple[int, int]:
                                          Payment.due_at > at).order_by(Payment.id)).all()
     over_ids = s.exec(open_invoices.where(Payment.overdue_notice_at.is_(None), Payment.due_at <= at)
                       .order_by(Payment.id)).all()
-    n_due = n_over = 0
-    for pid in due_ids:
-        with db.transaction(s):
-            if not _claim(s, pid, Payment.due_notice_at, at):
-                continue
-            pay = s.get(Payment, pid)
-            s.add(Notification(org_id=pay.org_id, kind="invoice.due", created_at=at,
-                               message=f"Invoice {pay.number} for {money(pay.amount_minor, pay.currency)} "
-                                       f"({_what(s, pay)}) is due by {pay.due_at:%Y-%m-%d %H:%M} UTC.",
-                               data={"payment_id": pay.id, "order_id": pay.order_id, "number": pay.number,
-                                     "due_at": pay.due_at.isoformat()}))
-            n_due += 1
-    for pid in over_ids:
-        with db.transaction(s):
-            if not _claim(s, pid, Payment.overdue_notice_at, at):
-                continue
-            pay = s.get(Payment, pid)
-            s.add(Notification(org_id=pay.org_id, kind="invoice.overdue", created_at=at,
-                               message=f"Invoice {pay.number} for {money(pay.amount_minor, pay.currency)} "
-                                       f"({_what(s, pay)}) was due on {pay.due_at:%Y-%m-%d %H:%M} UTC and is not paid yet.",
-                               data={"payment_id": pay.id, "order_id": pay.order_id, "number": pay.number,
-                                     "due_at": pay.due_at.isoformat()}))
-            n_over += 1
+    n_due = _notify(s, due_ids, Payment.due_notice_at, at, "invoice.due",
+                    lambda pay: f"is due by {pay.due_at:%Y-%m-%d %H:%M} UTC.")
+    n_over = _notify(s, over_ids, Payment.overdue_notice_at, at, "invoice.overdue",
+                     lambda pay: f"was due on {pay.due_at:%Y-%m-%d %H:%M} UTC and is not paid yet.")
     return n_due, n_over
+
+
+def _notify(s: Session, ids, column, at: datetime, kind: str, when) -> int:
+    """One notification per invoice whose ``column`` this run claims (each in its own
+    transaction, so two schedulers never notify twice); how many were written."""
+    n = 0
+    for pid in ids:
+        with db.transaction(s):
+            if not _claim(s, pid, column, at):
+                continue
+            pay = s.get(Payment, pid)
+            s.add(Notification(org_id=pay.org_id, kind=kind, created_at=at,
+                               message=f"Invoice {pay.number} for {money(pay.amount_minor, pay.currency)} "
+                                       f"({_what(s, pay)}) {when(pay)}",
+                               data={"payment_id": pay.id, "order_id": pay.order_id, "number": pay.number,
+                                     "due_at": pay.due_at.isoformat()}))
+            n += 1
+    return n

@@ -14,6 +14,9 @@ SHOTS = os.environ.get("PARITY_SCREENSHOTS")  # a folder: keep a screenshot of e
 
 
 def _fits(page, name: str) -> None:
+    # Measured once the page and its stylesheets have loaded: right after a click the narrow
+    # layout's CSS may not apply yet, and the unstyled table is wider than the window.
+    page.wait_for_load_state("load")
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         wide = page.evaluate("document.documentElement.scrollWidth")

@@ -24,6 +24,7 @@ SHOTS = os.environ.get("PARITY_SCREENSHOTS")
 
 
 def _fits(page, name: str) -> None:
+    page.wait_for_load_state("load")  # the narrow layout's CSS applies only once it has loaded
     for width in (390, 1280):
         page.set_viewport_size({"width": width, "height": 900})
         wide = page.evaluate("document.documentElement.scrollWidth")

@@ -66,7 +66,15 @@ COLUMNS = {
     "orders": "Orders", "order_value_minor": "Order value (minor units)", "fee_minor": "Fee (minor units)",
     "share_percent": "Annotator share (%)", "annotator_share_percent": "Annotator share (%)",
     "hourly_pay_minor": "Hourly pay (minor units)",
+    "counts.rivals_ordered_units": "Ordered here (units)", "counts.rivals_delivered_units": "Delivered here (units)",
+    "counts.market_ordered_units": "Ordered in the market (units)",
+    "counts.market_delivered_units": "Delivered in the market (units)",
+    "counts.rivals_priced_units_by_currency": "Priced here, by currency (units)",
+    "counts.rivals_priced_units": "Priced here (units)", "counts.rivals_value_minor": "Their value here (minor units)",
+    "counts.market_priced_units": "Priced in the market (units)",
+    "counts.market_value_minor": "Their value in the market (minor units)",
 }
+BY_CURRENCY = "counts.rivals_priced_units_by_currency."
 
 
 def humanise(key: str) -> str:
@@ -80,4 +88,6 @@ def table_title(name: str) -> str:
 
 
 def column(key: str) -> str:
+    if key.startswith(BY_CURRENCY):  # one column per currency the rivals were priced in
+        return f"Priced here in {key.removeprefix(BY_CURRENCY)} (units)"
     return COLUMNS.get(key) or humanise(key)

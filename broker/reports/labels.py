@@ -1,8 +1,13 @@
 """Human names for the report pages: table titles and column headings instead of JSON keys
 (``allocation.markets`` is "Allocation by market", ``affiliated.preference_ratio_delivered``
-is "Investors' preference ratio, delivered"). Pure. The JSON and CSV keep their keys.
+is "Investors' preference ratio, delivered"), and cells in words and rounded numbers
+(``preference_ranking`` is "Preference ranking (RLHF)", ``tl`` "Tagalog", 1.6219587 "1.62").
+Pure. The JSON and CSV keep their keys, codes and exact values.
 """
 from __future__ import annotations
+
+from broker.catalog.vocabulary import TASK_TYPES, language_name
+from broker.reports.structure import ANY_LANGUAGE
 
 TABLES = {
     "allocation.markets": "Allocation by task type",
@@ -91,3 +96,30 @@ def column(key: str) -> str:
     if key.startswith(BY_CURRENCY):  # one column per currency the rivals were priced in
         return f"Priced here in {key.removeprefix(BY_CURRENCY)} (units)"
     return COLUMNS.get(key) or humanise(key)
+
+
+def number(v: float) -> str:
+    """A figure for people: two decimals (1.6219587 → "1.62", 3811.5 → "3,811.50"); a value
+    too small to show in two decimals keeps two significant digits (0.0042 → "0.0042"). The
+    page keeps the exact value in the cell's title; the JSON has it in full."""
+    if v != 0 and abs(v) < 0.005:
+        return f"{v:.2g}"
+    return f"{v:,.2f}"
+
+
+def cell_text(key: str, value) -> str:
+    """A cell as a person reads it: a code as its name — task types from the catalog
+    vocabulary, languages from the ISO tables (a ``languages`` cell is a ``;``-joined list, as
+    the CSV has it) — and a count with thousands separators."""
+    last = key.rsplit(".", 1)[-1]
+    if isinstance(value, int) and not isinstance(value, bool) and last != "id" and not last.endswith("_id"):
+        return f"{value:,}"  # units and counts: 27,000; ids stay as they are
+    if not isinstance(value, str):
+        return str(value)
+    if last == "task_type":
+        return TASK_TYPES.get(value, value)
+    if last == "language":
+        return "Any language" if value == ANY_LANGUAGE else language_name(value)
+    if last == "languages":
+        return ", ".join(language_name(x) for x in value.split(";") if x)
+    return value

@@ -22,12 +22,7 @@ from broker.reports import build_structure, entitlement, findings, metrics, stru
 Mismatch = tuple[str, object, object] | None
 
 
-def schema_at_least(doc: dict, version: tuple[int, int]) -> bool:
-    try:
-        major, minor = (int(x) for x in str(doc.get("schema_version", "0.0")).split(".")[:2])
-    except ValueError:
-        return False
-    return (major, minor) >= version
+schema_at_least = findings.schema_at_least
 
 
 def declares_findings(doc: dict) -> bool:

@@ -41,7 +41,7 @@ def vendor(vendor_id: int):
         abort(404)
     columns = [(c, labels.column(c)) for c in VENDOR_COLUMNS]
     return render_template("audit/vendor.html", name=name, vendor_id=vendor_id, record=record,
-                           columns=columns, SUPPRESSED=metrics.SUPPRESSED)
+                           columns=columns, SUPPRESSED=metrics.SUPPRESSED, number=labels.number)
 
 
 @bp.get("/developers")

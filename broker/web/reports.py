@@ -51,7 +51,8 @@ def show(report_id: int):
     shown = [(c, Markup(c.svg)) for c in _charts(s, doc)]
     return render_template("reports/show.html", r=r, doc=doc, charts=shown,
                            tables=page_tables(doc), superseded_by=superseded_by,
-                           SUPPRESSED=metrics.SUPPRESSED, short=short_digest)
+                           SUPPRESSED=metrics.SUPPRESSED, short=short_digest, number=labels.number,
+                           cell_text=labels.cell_text)
 
 
 def short_digest(d: str | None) -> str:

@@ -15,6 +15,7 @@ from typing import Callable
 
 from broker.catalog.vocabulary import TASK_TYPES, language_name
 from broker.reports import metrics, structure
+from broker.reports.labels import SIZE_NAMES
 
 PREFERENCE_THRESHOLD = 1.2  # an investor's share of a vendor's units ÷ its share of demand
 WAIT_RATIO_THRESHOLD = 1.5  # a size class's median wait ÷ the shortest class median
@@ -23,7 +24,6 @@ FILL_GAP_THRESHOLD = -0.10  # rivals' fill rate at an invested vendor minus the 
 ORDER = ("affiliate_preference", "stake_holder_allocation", "rivals_fill_gap", "foreclosure_share",
          "concentration", "mhhi_delta", "entitlement", "unexplained_entitlement", "wait_time",
          "pay_floor", "workforce_pay_floor")
-SIZE_NAMES = {"small": "Small", "medium": "Medium-sized", "large": "Large", "unknown": "Unclassified"}
 # Schema 2.2 words findings with names ("Data collection in Tagalog", "set-aside"); the text is
 # signed, so a report of 2.1 keeps — and verify recomputes — the words it was published with.
 NAMED_FROM = (2, 2)

@@ -81,6 +81,18 @@ COLUMNS = {
 }
 BY_CURRENCY = "counts.rivals_priced_units_by_currency."
 
+SIZE_NAMES = {"small": "Small", "medium": "Medium-sized", "large": "Large", "unknown": "Unclassified"}
+# Why units went unserved (the round's reason codes, in words).
+REASONS = {"fair_share_reached": "Fair share reached", "capacity_exhausted": "Capacity exhausted",
+           "over_budget": "Price limit below the offers", "deadline_unreachable": "Deadline out of reach",
+           "no_matching_offering": "No matching offering", "invalid": "Invalid request",
+           "awaiting_round": "Awaiting a round"}
+# An entitlement gap's causes (``entitlement``), as the report page and the access records say them.
+CAUSES = {"demand": "asked for less than its share", "reservation": "a reservation",
+          "set_aside": "the small-developer set-aside", "eligibility": "offerings it could not use",
+          "usage_decay": "past usage", "unexplained": "no named cause",
+          "deadline": "deadline out of reach", "price": "price limit below the offers", "request": "request not usable"}
+
 
 def humanise(key: str) -> str:
     """A readable heading for any key the tables above do not name."""
@@ -122,4 +134,31 @@ def cell_text(key: str, value) -> str:
         return "Any language" if value == ANY_LANGUAGE else language_name(value)
     if last == "languages":
         return ", ".join(language_name(x) for x in value.split(";") if x)
+    if last == "size_class":
+        return SIZE_NAMES.get(value, value)
+    if last == "reason":
+        return REASONS.get(value, value)
+    return value
+
+
+def causes_text(causes: list[dict]) -> str:
+    """An entitlement row's causes in words: "asked for less than its share: 2,982 units"."""
+    return "; ".join(f"{CAUSES.get(c.get('cause'), c.get('cause'))}: {number_of_units(c.get('units'))}" for c in causes)
+
+
+def number_of_units(v) -> str:
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return str(v)
+    return f"{v:,.0f} units" if float(v).is_integer() else f"{v:,.2f} units"
+
+
+def worded(value):
+    """A document (or part) with every list of causes turned into one sentence, so the page's
+    tables, flattened like the CSV, show words instead of objects."""
+    if isinstance(value, list):
+        if value and all(isinstance(x, dict) and "cause" in x for x in value):
+            return causes_text(value)
+        return [worded(x) for x in value]
+    if isinstance(value, dict):
+        return {k: worded(v) for k, v in value.items()}
     return value

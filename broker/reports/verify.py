@@ -5,7 +5,9 @@ canonical form, its JWS signature against the JWKS (current and retired keys), a
 (each ``previous_digest`` is the digest of the series' previous report). For every access
 report: each listed round's input/output digests, its replay through the engine (the output
 must be what ``python -m broker.fairness`` gives for the input), that a final report lists
-every round of its period, and that its ``allocation`` section follows from the round data.
+every round of its period, and that its ``allocation`` section follows from the round data
+(schema 2.1 on, also market structure, entitlement and findings; 2.2 on, the rivals' gaps at
+invested vendors from the counts published beside them — ``verify_figures``).
 Then the transparency log (``broker.tlog.audit``): the checkpoint's signature, that the tiles
 hash to its root, that every report and round is in the log (and nothing else is), each
 served ``.tlog-proof``; with ``--since CHECKPOINT_FILE``, that the log only grew since that

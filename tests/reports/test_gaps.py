@@ -11,7 +11,8 @@ import pytest
 from broker import db
 from broker.reports import build, build_structure, canonical, keys, signing, verify, verify_figures
 from broker.reports.verify import _first_difference
-from tests.reports.helpers import client_source, publish_all, run_verify
+from tests.reports.conftest import PERIOD
+from tests.reports.helpers import client_source, publish_all, publish_period, run_verify
 
 # Two vendors in one market (task type "t"): A (id 1), in which H (principal 100) holds 40 %,
 # and B (id 2). Five customers without a stake (principals 1..5) order 20 units at each; A
@@ -156,10 +157,11 @@ def test_changed_gap_or_count_in_a_signed_copy_is_named(app, client, scenario, t
     assert "but the published data give" in message
 
 
-def test_report_of_schema_2_1_verifies_and_says_its_gaps_are_not_recomputed(app, client, scenario, monkeypatch,
-                                                                             tmp_path, capsys):
+def test_report_of_schema_2_1_verifies_and_says_its_gaps_are_not_recomputed(app, client, scenario, market,
+                                                                             monkeypatch, tmp_path, capsys):
     """A report signed under 2.1 (no counts, the old wording) keeps verifying; the command
-    says plainly that its gaps were not recomputed."""
+    says plainly that its gaps were not recomputed. A 2.2 correction chained after it is
+    recomputed in full."""
     honest = build.BUILDERS["access"]
 
     def as_in_2_1(s, period, at):
@@ -181,6 +183,20 @@ def test_report_of_schema_2_1_verifies_and_says_its_gaps_are_not_recomputed(app,
     assert (f"note access report {rid} (2026-W46): schema 2.1 publishes no counts behind foreclosure.vendors, "
             "so its rivals' fill and price gaps are not recomputed") in out
     assert "rivals' gaps (not recomputed in 1 report(s) of schema 2.1, which publish no counts)" in out
+    # Publishing moves to 2.2: the correction's gaps are recomputed, and a changed one is named.
+    monkeypatch.undo()
+    publish_period(app, PERIOD, correction="recount")
+    folder = tmp_path / "series-2"
+    verify.download(client_source(client), folder)
+    latest, path = _access_path(client, folder)
+    doc = json.loads(path.read_bytes())
+    assert latest != rid and doc["schema_version"] == "2.2" and "counts" in doc["foreclosure"]["vendors"][0]
+    assert verify.main([str(folder), "-q"]) == 0
+    assert "not recomputed in 1 report(s) of schema 2.1" in capsys.readouterr().out
+    doc["foreclosure"]["vendors"][0]["counts"]["rivals_ordered_units"] += 10
+    _resign(app, folder, latest, doc)
+    code, message = run_verify(verify.FolderSource(folder))
+    assert code == 1 and message.startswith(f"access report {latest} (2026-W46): figure foreclosure.vendors[0].")
 
 
 def test_rows_follow_the_published_json_schema():

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from broker.catalog.iso import COUNTRIES, LANGUAGES
+
 TASK_TYPES = {
     "annotation": "Annotation",
     "labeling": "Labeling / classification",
@@ -51,6 +53,18 @@ FAIRWORK_PRINCIPLES = {"pay": "Fair pay", "conditions": "Fair conditions", "cont
 ATTESTATIONS = {"self": "Self-declared", "third_party": "Third-party attested", "audit": "Independent audit"}
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8}){0,3}$")
+
+
+def language_name(tag: str) -> str:
+    """A language tag as a person reads it: ``tl`` → "Tagalog", ``pt-BR`` → "Portuguese
+    (Brazil)", from the ISO 639 and 3166 tables. A language the table does not know keeps its
+    tag ("yue"), and a subtag other than a region is shown as written ("Chinese (Hant)")."""
+    parts = (tag or "").split("-")
+    name = LANGUAGES.get(parts[0].lower())
+    if name is None:
+        return tag
+    rest = [COUNTRIES.get(p.upper(), p) if len(p) == 2 and p.isalpha() else p for p in parts[1:]]
+    return f"{name} ({', '.join(rest)})" if rest else name
 
 
 def normalise_language(tag: str) -> str | None:

@@ -25,7 +25,9 @@ from broker.services.round_input import Pseudonyms
 # 2.0: RFC 8785 canonical form, declared in the document ("canonicalization").
 # 2.1: ``findings`` in every report; the access report adds offering languages, ``stakes``,
 # ``market_structure``, ``foreclosure`` and ``entitlement`` (docs/reports.md).
-SCHEMA_VERSION = "2.1"
+# 2.2: ``foreclosure.vendors[].counts`` (the units and values behind the rivals' fill and price
+# gaps, so ``verify`` recomputes them); findings and tables name languages and task types.
+SCHEMA_VERSION = "2.2"
 CANONICALIZATION = "RFC8785"
 SERIES = ("access", "pricing", "workforce")
 

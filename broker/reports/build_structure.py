@@ -1,13 +1,14 @@
-"""The access report's market-structure sections (schema 2.1): ``stakes``,
-``market_structure`` (concentration per task type and language, on capacity and on delivered
-units) and ``foreclosure`` (per stake holder and per invested vendor). The measures are the
-pure functions of ``structure``; this module gathers their inputs from the period's figures.
+"""The access report's market-structure sections (schema 2.1): ``stakes``, ``market_structure``
+(concentration per task type and language, on capacity and on delivered units) and
+``foreclosure`` (per stake holder and per invested vendor; schema 2.2 adds the counts behind
+each vendor's row). The measures are the pure functions of ``structure``; this module gathers
+their inputs from the period's figures.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 
-from broker.reports import metrics, structure
+from broker.reports import structure
 
 
 def stakes_section(stakes: list[dict]) -> list[dict]:
@@ -50,7 +51,8 @@ def foreclosure_section(offerings: list[dict], units: list[tuple], values: list[
                         stakes: list[dict], k: int) -> dict:
     """Per holder and market: its foreclosure share. Per invested vendor: the fill rate
     (delivered ÷ ordered) and units-weighted price its customers without a stake got there,
-    against what the same customers got across the vendor's task types."""
+    against what the same customers got across the vendor's task types — with the counts
+    behind them (schema 2.2), from which ``verify`` derives every figure again."""
     holders_of: dict[int, set[int]] = defaultdict(set)
     for st in stakes:
         holders_of[st["vendor_id"]].add(st["principal"])
@@ -59,44 +61,38 @@ def foreclosure_section(offerings: list[dict], units: list[tuple], values: list[
     names = {st["vendor_id"]: st["vendor"] for st in stakes}
     rows = []
     for v in sorted(holders_of):
-        holders = holders_of[v]
-        tasks = {off_task[o] for o, vv in off_vendor.items() if vv == v}
-        at = [0, 0]
-        market = [0, 0]
-        rivals: set[int] = set()
-        for p, _sc, off, a, d in units:
-            if p in holders or off_task.get(off) not in tasks:
-                continue
-            market[0] += a
-            market[1] += d
-            if off_vendor[off] == v:
-                at[0] += a
-                at[1] += d
-                rivals.add(p)
-        price_at: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        price_mkt: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for p, off, currency, n, value in values:
-            if p in holders or off_task.get(off) not in tasks:
-                continue
-            price_mkt[currency][0] += n
-            price_mkt[currency][1] += value
-            if off_vendor[off] == v:
-                price_at[currency][0] += n
-                price_at[currency][1] += value
-        n = len(rivals)
-        fill_at, fill_mkt = metrics.ratio(at[1], at[0]), metrics.ratio(market[1], market[0])
-        row = {"vendor_id": v, "vendor": names[v], "holders": sorted(st["holder"] for st in stakes if st["vendor_id"] == v),
-               "rivals": n, "rivals_fill_rate": fill_at, "market_fill_rate": fill_mkt,
-               "fill_gap": fill_at - fill_mkt if fill_at is not None and fill_mkt is not None else None,
-               "currency": None, "rivals_price_minor": None, "market_price_minor": None, "price_gap_percent": None}
-        if price_at:  # the currency most of the vendor's rival units were priced in
-            cur = max(sorted(price_at), key=lambda c: price_at[c][0])
-            p_at = metrics.ratio(price_at[cur][1], price_at[cur][0])
-            p_mkt = metrics.ratio(price_mkt[cur][1], price_mkt[cur][0])
-            row.update(currency=cur, rivals_price_minor=p_at, market_price_minor=p_mkt,
-                       price_gap_percent=(100 * (p_at - p_mkt) / p_mkt) if p_at is not None and p_mkt else None)
-        for key in ("rivals_fill_rate", "market_fill_rate", "fill_gap", "rivals_price_minor",
-                    "market_price_minor", "price_gap_percent"):
-            row[key] = metrics.suppress(row[key], n, k)
-        rows.append(row)
+        rivals, counts = gap_counts(v, holders_of[v], off_vendor, off_task, units, values)
+        rows.append(structure.gap_row(v, names[v], [st["holder"] for st in stakes if st["vendor_id"] == v],
+                                      rivals, counts, k))
     return {"holders": structure.foreclosure_rows(offerings, stakes), "vendors": rows}
+
+
+def gap_counts(vendor: int, holders: set[int], off_vendor: dict[int, int], off_task: dict[int, str],
+               units: list[tuple], values: list[tuple]) -> tuple[int, dict]:
+    """(rivals, counts for ``structure.gap_row``) of one invested vendor: its customers without
+    a stake, their units ordered and delivered and their priced units and value, at the vendor
+    and across its task types (its markets, the vendor included)."""
+    tasks = {off_task[o] for o, vv in off_vendor.items() if vv == vendor}
+    at, market = [0, 0], [0, 0]
+    rivals: set[int] = set()
+    for p, _sc, off, a, d in units:
+        if p in holders or off_task.get(off) not in tasks:
+            continue
+        market[0] += a
+        market[1] += d
+        if off_vendor[off] == vendor:
+            at[0] += a
+            at[1] += d
+            rivals.add(p)
+    price_at: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    price_mkt: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for p, off, currency, n, value in values:
+        if p in holders or off_task.get(off) not in tasks:
+            continue
+        price_mkt[currency][0] += n
+        price_mkt[currency][1] += value
+        if off_vendor[off] == vendor:
+            price_at[currency][0] += n
+            price_at[currency][1] += value
+    priced = {c: (price_at[c][0], price_at[c][1], price_mkt[c][0], price_mkt[c][1]) for c in sorted(price_at)}
+    return len(rivals), {"ordered": (at[0], market[0]), "delivered": (at[1], market[1]), "priced": priced}

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-from broker.catalog.vocabulary import TASK_TYPES
+from broker.catalog.vocabulary import TASK_TYPES, language_name
 from broker.reports import metrics, structure
+from broker.reports.labels import SIZE_NAMES
 
 PREFERENCE_THRESHOLD = 1.2  # an investor's share of a vendor's units ÷ its share of demand
 WAIT_RATIO_THRESHOLD = 1.5  # a size class's median wait ÷ the shortest class median
@@ -23,16 +24,31 @@ FILL_GAP_THRESHOLD = -0.10  # rivals' fill rate at an invested vendor minus the 
 ORDER = ("affiliate_preference", "stake_holder_allocation", "rivals_fill_gap", "foreclosure_share",
          "concentration", "mhhi_delta", "entitlement", "unexplained_entitlement", "wait_time",
          "pay_floor", "workforce_pay_floor")
-SIZE_NAMES = {"small": "Small", "medium": "Medium-sized", "large": "Large", "unknown": "Unclassified"}
+# Schema 2.2 words findings with names ("Data collection in Tagalog", "set-aside"); the text is
+# signed, so a report of 2.1 keeps — and verify recomputes — the words it was published with.
+NAMED_FROM = (2, 2)
+CAUSE_WORDS = {"set_aside": "set-aside", "usage_decay": "usage decay"}
 
 
 def _num(v) -> float | None:
     return None if v is None or metrics.is_suppressed(v) or isinstance(v, bool) else float(v)
 
 
-def market_name(task: str, language: str) -> str:
+def schema_at_least(doc: dict, version: tuple[int, int]) -> bool:
+    try:
+        major, minor = (int(x) for x in str(doc.get("schema_version", "0.0")).split(".")[:2])
+    except ValueError:
+        return False
+    return (major, minor) >= version
+
+
+def market_name(task: str, language: str, named: bool = True) -> str:
+    """The market as findings name it: with ``named`` (schema 2.2 on) "Data collection in
+    Tagalog", before it "Data collection in tl"."""
     label = TASK_TYPES.get(task, task.replace("_", " ").capitalize())
-    return label if language == structure.ANY_LANGUAGE else f"{label} in {language}"
+    if language == structure.ANY_LANGUAGE:
+        return label
+    return f"{label} in {language_name(language) if named else language}"
 
 
 def money(minor, currency: str) -> str:
@@ -145,7 +161,7 @@ def _trend_text(code: str, value, previous, trend: str, previous_period: str | N
     return f"{word} {fmt(previous)} in {previous_period}" if trend != "same" else f"as in {previous_period}"
 
 
-def _sentence(code: str, value, threshold, ctx: dict, trend: str) -> tuple[str, Callable]:
+def _sentence(code: str, value, threshold, ctx: dict, trend: str, named: bool) -> tuple[str, Callable]:
     if code == "affiliate_preference":
         return (f"{ctx['vendor']} delivered to {ctx['who']} {_x(value)} its share of the demand at "
                 f"{ctx['vendor']} (threshold {threshold:g}", _x)
@@ -159,7 +175,7 @@ def _sentence(code: str, value, threshold, ctx: dict, trend: str) -> tuple[str, 
                 lambda v: f"{v * 100:+.0f} points")
     if code == "foreclosure_share":
         return (f"{ctx['holder']} holds stakes in vendors with {value * 100:.0f} % of "
-                f"{market_name(ctx['task_type'], ctx['language'])} capacity (threshold {threshold * 100:.0f} %",
+                f"{market_name(ctx['task_type'], ctx['language'], named)} capacity (threshold {threshold * 100:.0f} %",
                 lambda v: f"{v * 100:.0f} %")
     if code == "concentration":
         m = ctx
@@ -169,13 +185,14 @@ def _sentence(code: str, value, threshold, ctx: dict, trend: str) -> tuple[str, 
             extra = f"; {m['top_vendor']} holds {m['top_share'] * 100:.0f} % (flagged above 30 %)"
         if m.get("significant_change"):
             extra += f"; a change of {m['hhi_change']:+,.0f} points (significant above 100)"
-        return (f"{market_name(m['task_type'], m['language'])} is highly concentrated on {basis}: "
+        return (f"{market_name(m['task_type'], m['language'], named)} is highly concentrated on {basis}: "
                 f"HHI {value:,.0f}{extra} (threshold {threshold:,}", lambda v: f"{v:,.0f}")
     if code == "mhhi_delta":
-        return (f"Declared stakes raise the modified HHI of {market_name(ctx['task_type'], ctx['language'])} "
+        return (f"Declared stakes raise the modified HHI of {market_name(ctx['task_type'], ctx['language'], named)} "
                 f"by {value:,.0f} points (threshold {threshold:,}", lambda v: f"{v:,.0f}")
     if code == "entitlement":
-        causes = ", ".join([f"{c['cause']} {c['units']:,.0f} units" for c in ctx["causes"]
+        words = CAUSE_WORDS if named else {}
+        causes = ", ".join([f"{words.get(c['cause'], c['cause'])} {c['units']:,.0f} units" for c in ctx["causes"]
                             if c["cause"] != "demand"][:3]) or "no named cause"
         return (f"{SIZE_NAMES.get(ctx['size_class'], ctx['size_class'])} developers got {value:.2f} of the fair "
                 f"share the policy promised them for what they asked (causes: {causes}; threshold {threshold:g}",
@@ -206,6 +223,7 @@ def findings(doc: dict, previous: dict | None) -> list[dict]:
     """The findings of ``doc``; ``previous`` is the same series' report of the latest earlier
     period (None for the first)."""
     measure = MEASURES[doc["series"]]
+    named = schema_at_least(doc, NAMED_FROM)
     now = measure(doc)
     then = measure(previous) if previous else {}
     prev_period = previous.get("period") if previous else None
@@ -221,7 +239,7 @@ def findings(doc: dict, previous: dict | None) -> list[dict]:
             trend = "new"
         else:
             trend = "up" if value > prev_value else "down" if value < prev_value else "same"
-        text, fmt = _sentence(code, value, threshold, ctx, trend)
+        text, fmt = _sentence(code, value, threshold, ctx, trend, named)
         text += f"; {_trend_text(code, value, prev_value, trend, prev_period, fmt)})."
         out.append({"code": code, "key": key, "value": value, "threshold": threshold,
                     "previous": prev_value, "previous_period": prev_period, "trend": trend, "text": text})

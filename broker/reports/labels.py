@@ -1,8 +1,13 @@
 """Human names for the report pages: table titles and column headings instead of JSON keys
 (``allocation.markets`` is "Allocation by market", ``affiliated.preference_ratio_delivered``
-is "Investors' preference ratio, delivered"). Pure. The JSON and CSV keep their keys.
+is "Investors' preference ratio, delivered"), and cells in words and rounded numbers
+(``preference_ranking`` is "Preference ranking (RLHF)", ``tl`` "Tagalog", 1.6219587 "1.62").
+Pure. The JSON and CSV keep their keys, codes and exact values.
 """
 from __future__ import annotations
+
+from broker.catalog.vocabulary import TASK_TYPES, language_name
+from broker.reports.structure import ANY_LANGUAGE
 
 TABLES = {
     "allocation.markets": "Allocation by task type",
@@ -66,7 +71,27 @@ COLUMNS = {
     "orders": "Orders", "order_value_minor": "Order value (minor units)", "fee_minor": "Fee (minor units)",
     "share_percent": "Annotator share (%)", "annotator_share_percent": "Annotator share (%)",
     "hourly_pay_minor": "Hourly pay (minor units)",
+    "counts.rivals_ordered_units": "Ordered here (units)", "counts.rivals_delivered_units": "Delivered here (units)",
+    "counts.market_ordered_units": "Ordered in the market (units)",
+    "counts.market_delivered_units": "Delivered in the market (units)",
+    "counts.rivals_priced_units_by_currency": "Priced here, by currency (units)",
+    "counts.rivals_priced_units": "Priced here (units)", "counts.rivals_value_minor": "Their value here (minor units)",
+    "counts.market_priced_units": "Priced in the market (units)",
+    "counts.market_value_minor": "Their value in the market (minor units)",
 }
+BY_CURRENCY = "counts.rivals_priced_units_by_currency."
+
+SIZE_NAMES = {"small": "Small", "medium": "Medium-sized", "large": "Large", "unknown": "Unclassified"}
+# Why units went unserved (the round's reason codes, in words).
+REASONS = {"fair_share_reached": "Fair share reached", "capacity_exhausted": "Capacity exhausted",
+           "over_budget": "Price limit below the offers", "deadline_unreachable": "Deadline out of reach",
+           "no_matching_offering": "No matching offering", "invalid": "Invalid request",
+           "awaiting_round": "Awaiting a round"}
+# An entitlement gap's causes (``entitlement``), as the report page and the access records say them.
+CAUSES = {"demand": "asked for less than its share", "reservation": "a reservation",
+          "set_aside": "the small-developer set-aside", "eligibility": "offerings it could not use",
+          "usage_decay": "past usage", "unexplained": "no named cause",
+          "deadline": "deadline out of reach", "price": "price limit below the offers", "request": "request not usable"}
 
 
 def humanise(key: str) -> str:
@@ -80,4 +105,60 @@ def table_title(name: str) -> str:
 
 
 def column(key: str) -> str:
+    if key.startswith(BY_CURRENCY):  # one column per currency the rivals were priced in
+        return f"Priced here in {key.removeprefix(BY_CURRENCY)} (units)"
     return COLUMNS.get(key) or humanise(key)
+
+
+def number(v: float) -> str:
+    """A figure for people: two decimals (1.6219587 → "1.62", 3811.5 → "3,811.50"); a value
+    too small to show in two decimals keeps two significant digits (0.0042 → "0.0042"). The
+    page keeps the exact value in the cell's title; the JSON has it in full."""
+    if v != 0 and abs(v) < 0.005:
+        return f"{v:.2g}"
+    return f"{v:,.2f}"
+
+
+def cell_text(key: str, value) -> str:
+    """A cell as a person reads it: a code as its name — task types from the catalog
+    vocabulary, languages from the ISO tables (a ``languages`` cell is a ``;``-joined list, as
+    the CSV has it) — and a count with thousands separators."""
+    last = key.rsplit(".", 1)[-1]
+    if isinstance(value, int) and not isinstance(value, bool) and last != "id" and not last.endswith("_id"):
+        return f"{value:,}"  # units and counts: 27,000; ids stay as they are
+    if not isinstance(value, str):
+        return str(value)
+    if last == "task_type":
+        return TASK_TYPES.get(value, value)
+    if last == "language":
+        return "Any language" if value == ANY_LANGUAGE else language_name(value)
+    if last == "languages":
+        return ", ".join(language_name(x) for x in value.split(";") if x)
+    if last == "size_class":
+        return SIZE_NAMES.get(value, value)
+    if last == "reason":
+        return REASONS.get(value, value)
+    return value
+
+
+def causes_text(causes: list[dict]) -> str:
+    """An entitlement row's causes in words: "asked for less than its share: 2,982 units"."""
+    return "; ".join(f"{CAUSES.get(c.get('cause'), c.get('cause'))}: {number_of_units(c.get('units'))}" for c in causes)
+
+
+def number_of_units(v) -> str:
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return str(v)
+    return f"{v:,.0f} units" if float(v).is_integer() else f"{v:,.2f} units"
+
+
+def worded(value):
+    """A document (or part) with every list of causes turned into one sentence, so the page's
+    tables, flattened like the CSV, show words instead of objects."""
+    if isinstance(value, list):
+        if value and all(isinstance(x, dict) and "cause" in x for x in value):
+            return causes_text(value)
+        return [worded(x) for x in value]
+    if isinstance(value, dict):
+        return {k: worded(v) for k, v in value.items()}
+    return value

@@ -144,3 +144,46 @@ def foreclosure_rows(offerings: list[Mapping], stakes: list[Mapping]) -> list[di
                 rows.append({"holder": holder, "task_type": task, "language": lang, "vendors": held,
                              "foreclosure_share": foreclosure_share(cap, held)})
     return rows
+
+
+# --- rivals at invested vendors (foreclosure.vendors) ---------------------------------------
+
+GAP_FIGURES = ("rivals_fill_rate", "market_fill_rate", "fill_gap", "rivals_price_minor", "market_price_minor",
+               "price_gap_percent")
+
+
+def gap_row(vendor_id: int, vendor: str, holders: list[str], rivals: int, counts: Mapping, k: int) -> dict:
+    """One invested vendor's row of ``foreclosure.vendors`` from the counts behind it.
+
+    ``counts``: ``ordered`` and ``delivered`` — (at the vendor, in its markets) units of its
+    customers without a stake (``rivals`` principals); ``priced`` — currency -> (units priced
+    at the vendor, their value, units priced in its markets, their value), minor units; a
+    currency's market pair may be None when only the choice of currency is known. The price
+    compared is in the currency most of the rivals' units at the vendor were priced in (the
+    first such currency in code order on a tie). Every figure and count is suppressed below k
+    rivals. (Schema 2.1 published the same row without ``counts``.)
+    """
+    (ord_at, ord_mkt), (del_at, del_mkt) = counts["ordered"], counts["delivered"]
+    priced = counts["priced"]
+    fill_at, fill_mkt = metrics.ratio(del_at, ord_at), metrics.ratio(del_mkt, ord_mkt)
+    row = {"vendor_id": vendor_id, "vendor": vendor, "holders": sorted(holders), "rivals": rivals,
+           "rivals_fill_rate": fill_at, "market_fill_rate": fill_mkt,
+           "fill_gap": fill_at - fill_mkt if fill_at is not None and fill_mkt is not None else None,
+           "currency": None, "rivals_price_minor": None, "market_price_minor": None, "price_gap_percent": None}
+    shown = {"rivals_ordered_units": ord_at, "rivals_delivered_units": del_at,
+             "market_ordered_units": ord_mkt, "market_delivered_units": del_mkt,
+             "rivals_priced_units_by_currency": {c: priced[c][0] for c in sorted(priced)},
+             "rivals_priced_units": None, "rivals_value_minor": None,
+             "market_priced_units": None, "market_value_minor": None}
+    if priced:
+        cur = max(sorted(priced), key=lambda c: priced[c][0])
+        n_at, v_at, n_mkt, v_mkt = priced[cur]
+        p_at, p_mkt = metrics.ratio(v_at, n_at), metrics.ratio(v_mkt, n_mkt)
+        row.update(currency=cur, rivals_price_minor=p_at, market_price_minor=p_mkt,
+                   price_gap_percent=(100 * (p_at - p_mkt) / p_mkt) if p_at is not None and p_mkt else None)
+        shown.update(rivals_priced_units=n_at, rivals_value_minor=v_at, market_priced_units=n_mkt,
+                     market_value_minor=v_mkt)
+    for key in GAP_FIGURES:
+        row[key] = metrics.suppress(row[key], rivals, k)
+    row["counts"] = {key: metrics.suppress(v, rivals, k) for key, v in shown.items()}
+    return row

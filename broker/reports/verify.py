@@ -5,7 +5,9 @@ canonical form, its JWS signature against the JWKS (current and retired keys), a
 (each ``previous_digest`` is the digest of the series' previous report). For every access
 report: each listed round's input/output digests, its replay through the engine (the output
 must be what ``python -m broker.fairness`` gives for the input), that a final report lists
-every round of its period, and that its ``allocation`` section follows from the round data.
+every round of its period, and that its ``allocation`` section follows from the round data
+(schema 2.1 on, also market structure, entitlement and findings; 2.2 on, the rivals' gaps at
+invested vendors from the counts published beside them — ``verify_figures``).
 Then the transparency log (``broker.tlog.audit``): the checkpoint's signature, that the tiles
 hash to its root, that every report and round is in the log (and nothing else is), each
 served ``.tlog-proof``; with ``--since CHECKPOINT_FILE``, that the log only grew since that
@@ -76,6 +78,7 @@ class Verifier:
         self.replay = True  # --no-replay: skip re-running rounds (no engine installed)
         self.log_summary = ""
         self.documents: dict[str, dict[str, dict]] = {}  # series -> period -> latest document
+        self.not_recomputed: list[str] = []  # 2.1 access reports: rivals' gaps without their counts
 
     def run(self) -> int:
         jwks = self.jwks = self.src.jwks()
@@ -239,7 +242,7 @@ class Verifier:
         self.check_structure(doc, rounds, label)
 
 
-    # --- schema 2.1: market structure, entitlement and findings (broker.reports.verify_figures) ---
+    # --- schema 2.1 on: market structure, entitlement, findings; 2.2: the rivals' gaps ---------
 
     def previous_document(self, doc: dict) -> dict | None:
         """The series' latest report, published before this one, of the latest earlier period."""
@@ -256,6 +259,14 @@ class Verifier:
             return
         self._raise_on(verify_figures.entitlement_mismatch(doc, rounds, _first_difference), label)
         self._raise_on(verify_figures.structure_mismatch(doc, self.previous_document(doc), _first_difference), label)
+        if verify_figures.declares_gap_counts(doc):
+            self._raise_on(verify_figures.gaps_mismatch(doc, _first_difference), label)
+        elif doc.get("foreclosure", {}).get("vendors"):
+            # Schema 2.1 published the rivals' gaps without the counts behind them: nothing to
+            # recompute them from. Said, not failed: the report is what it was when signed.
+            self.not_recomputed.append(label)
+            self.log(f"note {label}: schema {doc.get('schema_version')} publishes no counts behind "
+                     f"foreclosure.vendors, so its rivals' fill and price gaps are not recomputed")
 
     @staticmethod
     def _raise_on(mismatch, label: str) -> None:
@@ -336,7 +347,10 @@ def main(argv=None) -> int:
         print(f"ERROR: cannot read the series: {e.__class__.__name__}: {e}", file=sys.stderr)
         return 2
     replays = "round replays" if verifier.replay else "round replays SKIPPED"
-    print(f"OK: {n} reports verified (signatures, chain, {replays}, access figures, market structure, entitlement, findings); {verifier.log_summary}")
+    gaps = "rivals' gaps" + (f" (not recomputed in {len(verifier.not_recomputed)} report(s) of schema 2.1, which "
+                             f"publish no counts)" if verifier.not_recomputed else "")
+    print(f"OK: {n} reports verified (signatures, chain, {replays}, access figures, market structure, {gaps}, "
+          f"entitlement, findings); {verifier.log_summary}")
     return 0
 
 

@@ -19,10 +19,7 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 VENDOR_COLUMNS = ("principals", "allocated_units", "delivered_units", "delivery_ratio", "delivery_fairness",
                   "affiliated.preference_ratio_allocated", "affiliated.preference_ratio_delivered")
-CAUSE_WORDS = {"demand": "asked for less than its share", "reservation": "a reservation",
-               "set_aside": "the small-developer set-aside", "eligibility": "offerings it could not use",
-               "usage_decay": "past usage", "unexplained": "no named cause",
-               "deadline": "deadline out of reach", "price": "price limit below the offers", "request": "request not usable"}
+CAUSE_WORDS = labels.CAUSES
 
 
 @bp.get("")
@@ -41,7 +38,7 @@ def vendor(vendor_id: int):
         abort(404)
     columns = [(c, labels.column(c)) for c in VENDOR_COLUMNS]
     return render_template("audit/vendor.html", name=name, vendor_id=vendor_id, record=record,
-                           columns=columns, SUPPRESSED=metrics.SUPPRESSED)
+                           columns=columns, SUPPRESSED=metrics.SUPPRESSED, number=labels.number)
 
 
 @bp.get("/developers")

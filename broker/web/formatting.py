@@ -7,7 +7,8 @@
 - ``{{ org_id | org_name }}``, ``{{ offering_id | offering_name }}``: names, read once per
   page (an id that names nothing reads "organisation 18", never a bare number);
 - ``{{ key | task_label }}`` (and ``modality_label``, ``expertise_label``, ``unit_label``):
-  the catalog vocabulary's words for the codes the API stores;
+  the catalog vocabulary's words for the codes the API stores; ``{{ tag | language_label }}``
+  → ``Tagalog`` (ISO 639 names, ``vocabulary.language_name``);
 - ``{{ dt | utc }}`` → ``2026-12-05 14:00 UTC``.
 
 The pure helpers below are what the filters call, so services and tests use the same words.
@@ -71,6 +72,10 @@ expertise_label = _label(vocabulary.EXPERTISE)
 unit_label = _label(vocabulary.UNITS)
 
 
+def language_label(tag: str | None) -> str:
+    return vocabulary.language_name(tag) if tag else "—"
+
+
 def _cached_name(kind: str, key: int | None, load) -> str:
     if key is None:
         return "—"
@@ -98,7 +103,8 @@ def offering_name(offering_id: int | None) -> str:
 
 FILTERS = {"money": money, "count": count, "units": units, "request_no": request_no, "order_no": order_no,
            "utc": utc, "org_name": org_name, "offering_name": offering_name, "task_label": task_label,
-           "modality_label": modality_label, "expertise_label": expertise_label, "unit_label": unit_label}
+           "modality_label": modality_label, "expertise_label": expertise_label, "unit_label": unit_label,
+           "language_label": language_label}
 
 
 def register(app: Flask) -> None:

@@ -51,7 +51,8 @@ def show(report_id: int):
     shown = [(c, Markup(c.svg)) for c in _charts(s, doc)]
     return render_template("reports/show.html", r=r, doc=doc, charts=shown,
                            tables=page_tables(doc), superseded_by=superseded_by,
-                           SUPPRESSED=metrics.SUPPRESSED, short=short_digest)
+                           SUPPRESSED=metrics.SUPPRESSED, short=short_digest, number=labels.number,
+                           cell_text=labels.cell_text)
 
 
 def short_digest(d: str | None) -> str:
@@ -68,21 +69,28 @@ def page_tables(doc: dict) -> list[dict]:
     left out (they open the page), nested groups of columns (``affiliated.*``) as a table of
     their own beside the row's name, and long tables cut at 50 rows (the CSV has them all)."""
     out = []
-    for name, rows in csvexport.tables(doc).items():
+    for name, rows in csvexport.tables(labels.worded(doc)).items():
         if name == "findings":
             continue
         cols: list[str] = []
         for row in rows:
             cols += [c for c in row if c not in cols]
+        # A column holding any fraction shows all its numbers with decimals (the canonical
+        # form writes 1.0 as 1, which would otherwise read "1" beside "0.97").
+        decimals = {c for c in cols if any(isinstance(r.get(c), float) for r in rows)}
         groups: dict[str, list[str]] = {}
         for c in cols:
             groups.setdefault(c.split(".", 1)[0] + "." if "." in c else "", []).append(c)
-        ident = [c for c in groups.get("", []) if c in _IDENTIFYING][:2] or groups.get("", [])[:1]
-        for prefix, members in groups.items():
+        # What a row is about reads first (vendor, task type, ...), then its figures; the
+        # table of the row's own figures before the tables of its nested groups.
+        plain = groups.get("", [])
+        named = sorted((c for c in plain if c in _IDENTIFYING), key=_IDENTIFYING.index)
+        ident = named[:2] or plain[:1]
+        for prefix, members in sorted(groups.items(), key=lambda g: g[0] != ""):
             title = labels.table_title(name) if not prefix else (
                 f"{labels.table_title(name)}: {labels.humanise(prefix.rstrip('.')).lower()}")
-            shown = members if not prefix else ident + members
-            out.append({"name": name, "title": title, "total": len(rows),
+            shown = named + [c for c in members if c not in named] if not prefix else ident + members
+            out.append({"name": name, "title": title, "total": len(rows), "decimals": decimals,
                         "columns": [(c, labels.column(c)) for c in shown], "rows": rows[:50]})
     return out
 
@@ -94,14 +102,18 @@ def _charts(s, doc: dict) -> list[charts.Chart]:
     series = doc["series"]
     if series == "access":
         sc = doc["allocation"]["size_classes"]
-        out = [charts.grouped_bars("Allocation vs demand by size class (units)", [r["size_class"] for r in sc],
+
+        def size(r):
+            return labels.SIZE_NAMES.get(r["size_class"], r["size_class"])
+
+        out = [charts.grouped_bars("Allocation vs demand by size class (units)", [size(r) for r in sc],
                                    [("demand", [r["demand_units"] for r in sc]),
                                     ("allocated", [r["allocated_units"] for r in sc])],
                                    category_heading="Size class")]
         w = doc["wait_times"]
         for key, label in (("submission_to_allocation", "Wait from submission to allocation (hours)"),
                            ("allocation_to_delivery", "Wait from allocation to delivery (hours)")):
-            out.append(charts.grouped_bars(label, [r["size_class"] for r in w],
+            out.append(charts.grouped_bars(label, [size(r) for r in w],
                                            [("median", [r[key]["median"] for r in w]),
                                             ("p90", [r[key]["p90"] for r in w])], " h", category_heading="Size class"))
         hist = store.history(s, "access", doc["period"])

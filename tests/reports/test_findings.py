@@ -18,7 +18,7 @@ def _access(client) -> dict:
 def test_access_report_opens_with_the_investor_preference(app, client, scenario):
     publish_all(app)
     doc = _access(client)
-    assert doc["schema_version"] == "2.1"
+    assert doc["schema_version"] == build.SCHEMA_VERSION
     first = doc["findings"][0]
     ratio = doc["vendors"][0]["affiliated"]["preference_ratio_delivered"]
     assert first["code"] == "affiliate_preference" and first["value"] == ratio and first["threshold"] == 1.2

@@ -47,6 +47,9 @@ def test_vendor_lists_changes_price_and_capacity_through_pages(vendor_client, cl
     assert "USD 19.25" in page and "USD 18.00" in page and "<svg" in page
     public = client.get(f"/catalog/offerings/{o.id}").get_data(as_text=True)
     assert "Current price: <strong>USD 19.25</strong>" in public and "USD 18.00" in public
+    assert "English, Swahili" in public  # languages by name, not by code
+    idx = client.get("/catalog?q=Swahili").get_data(as_text=True)
+    assert "English, Swahili" in idx
     dash = vendor_client.get("/dashboard").get_data(as_text=True)
     assert "Swahili transcription" in dash and "USD 19.25" in dash
 

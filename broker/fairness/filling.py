@@ -34,15 +34,20 @@ compiled solvers off); the caller then runs the exact loop.
 """
 from __future__ import annotations
 
+import os
+
 from fractions import Fraction
 from math import lcm
 
 import numpy as np
 
-from . import native
+from . import breakpoints, native
 from .waterfill import level_int
 
 _CACHE = 8          # cuts kept from earlier levels
+# all principals leaving one node (the group stage): every level at once (``breakpoints``);
+# PARITY_ENGINE_BREAKPOINTS=0 keeps the level-by-level filling below (tests compare both)
+BREAKPOINTS = os.environ.get("PARITY_ENGINE_BREAKPOINTS", "1") != "0"
 
 
 class _Abort(Exception):
@@ -60,6 +65,12 @@ def fill(n: int, columns, principals):
     s0 = principals[0].tail
     if any(p.demand.denominator != 1 or p.floor.denominator != 1 for p in principals):
         return None
+    if BREAKPOINTS and all(p.tail == s0 for p in principals):
+        try:
+            return breakpoints.fill(n, s0, np.array(tails, dtype=np.int64), np.array(heads, dtype=np.int64),
+                                    flo, fhi, unbounded, principals)
+        except breakpoints.Abort:
+            pass
     try:
         return _Filling(n, np.array(tails, dtype=np.int64), np.array(heads, dtype=np.int64), flo, fhi,
                         unbounded, principals, s0).run()

@@ -93,11 +93,16 @@ class _Breakpoints:
 
     def _tau(self, idx, P, Q) -> Fraction:
         t = self._scaled_targets(idx, P, Q)
-        return Fraction(sum(t.tolist()), Q * self.Bl)
+        total = int(t.sum()) if len(t) * (Q * self.Bl) * (int(self.D[idx].max(initial=0)) + 1) < native.LIMIT \
+            else sum(t.tolist())
+        return Fraction(total, Q * self.Bl)
 
     def _least_level(self, idx, need: Fraction, La: Fraction, Lb: Fraction) -> Fraction:
         """The least L in (La, Lb) with sum_{P in idx} T_P(L) >= need (it exists)."""
         act = idx[self.active[idx]]
+        fast = self._least_level_float(act, idx, need, La, Lb)
+        if fast is not None:
+            return fast
         # kinks F/w and D/w inside the interval, as exact fractions, sorted
         kinks = set()
         for d, f, a in zip(self.D[act].tolist(), self.F[act].tolist(), self.WA[act].tolist()):
@@ -105,7 +110,12 @@ class _Breakpoints:
                 if La < v < Lb:
                     kinks.add(v)
         pts = [La] + sorted(kinks) + [Lb]
-        lo_i, hi_i = 0, len(pts) - 1     # tau(pts[lo_i]) < need <= tau(pts[hi_i]) (Lb: just below)
+        return self._crossing(idx, need, pts)
+
+    def _crossing(self, idx, need, pts):
+        """The crossing of ``need`` by tau on sorted points pts, tau(pts[0]) < need <=
+        tau(pts[-1]), taken as linear between neighbours."""
+        lo_i, hi_i = 0, len(pts) - 1
         while hi_i - lo_i > 1:
             mid = (lo_i + hi_i) // 2
             if self._tau(idx, pts[mid].numerator, pts[mid].denominator) >= need:
@@ -116,6 +126,50 @@ class _Breakpoints:
         ta, tb = self._tau(idx, a.numerator, a.denominator), self._tau(idx, b.numerator, b.denominator)
         assert ta < need <= tb, "no crossing inside the interval"
         return a + (need - ta) * (b - a) / (tb - ta)
+
+    def _least_level_float(self, act, idx, need, La, Lb):
+        """The same, with the kinks ordered as floats and only the probed ones made exact;
+        the answer is checked exactly (tau meets ``need`` there and rises just below it, so
+        nothing smaller does), else None."""
+        bl = self.Bl
+        num = np.concatenate([self.F[act], self.D[act]]) * bl
+        den = np.concatenate([self.WA[act], self.WA[act]])
+        kf = num / den
+        sel = np.flatnonzero((kf > float(La)) & (kf < float(Lb)))
+        sel = sel[np.argsort(kf[sel], kind="stable")]
+
+        def point(i):
+            if i == 0:
+                return La
+            if i == len(sel) + 1:
+                return Lb
+            j = sel[i - 1]
+            return min(max(Fraction(int(num[j]), int(den[j])), La), Lb)
+
+        lo_i, hi_i = 0, len(sel) + 1
+        while hi_i - lo_i > 1:
+            mid = (lo_i + hi_i) // 2
+            v = point(mid)
+            if self._tau(idx, v.numerator, v.denominator) >= need:
+                hi_i = mid
+            else:
+                lo_i = mid
+        a, b = point(lo_i), point(hi_i)
+        if not a < b:
+            return None
+        ta, tb = self._tau(idx, a.numerator, a.denominator), self._tau(idx, b.numerator, b.denominator)
+        if not ta < need <= tb:
+            return None
+        x = a + (need - ta) * (b - a) / (tb - ta)
+        if self._tau(idx, x.numerator, x.denominator) != need:
+            return None
+        P, Q = x.numerator, x.denominator
+        d, f, w = self.D[act], self.F[act], self.WA[act]
+        if P * int(w.max(initial=0)) >= native.LIMIT or Q * bl * int(d.max(initial=0)) >= native.LIMIT:
+            return None
+        if not ((f * (Q * bl) < w * P) & (w * P <= d * (Q * bl))).any():
+            return None     # flat just below: the least crossing may be further left
+        return x
 
     # -- one max-flow: M(L) and M-(L) between A and B -----------------------------------
     def _cut(self, L: Fraction, mid, arcs, tcode, hcode, prin):
@@ -150,22 +204,27 @@ class _Breakpoints:
         net.add_arcs_with_capacity(at, ah, acap)
         if net.solve(ss, tt) != net.OPTIMAL:
             raise Abort
-        flows = net.flows(np.arange(len(at), dtype=np.int64))
-        fwd, bwd = flows < acap, flows > 0
-        # residual u -> v, and its reverse for searches towards a set
-        ru = np.concatenate([at[fwd], ah[bwd]])
-        rv = np.concatenate([ah[fwd], at[bwd]])
-        from_ss = _reach(k + 2, ru, rv, [ss])
-        to_tt = _reach(k + 2, rv, ru, [tt])
+        from_ss = np.zeros(k + 2, dtype=bool)
+        from_ss[net.get_source_side_min_cut()] = True
+        to_tt = np.zeros(k + 2, dtype=bool)
+        to_tt[net.get_sink_side_min_cut()] = True
         in_m = ~to_tt[:k]
-        # heads rising into L from below, outside the smallest minimiser
+        # heads rising into L from below, outside the smallest minimiser: M-(L) is what
+        # reaches neither them nor the sink
         pl = self.loc[self.PH[prin]]
         wa, d, f = self.WA[prin], self.D[prin], self.F[prin]
         rising = (f * den < wa * P) & (wa * P <= d * den) & (d > f)
-        ph = np.unique(pl[rising])
-        ph = ph[~from_ss[ph]]
-        to_g = _reach(k + 2, rv, ru, [tt] + ph.tolist())
-        in_minus = ~to_g[:k]
+        g = np.unique(pl[rising])
+        g = g[~from_ss[g] & ~to_tt[g]]
+        if not len(g):
+            return in_m, in_m
+        flows = net.flows(np.arange(len(at), dtype=np.int64))
+        fwd, bwd = flows < acap, flows > 0
+        # residual arcs reversed: v -> u for each residual u -> v
+        ru = np.concatenate([ah[fwd], at[bwd]])
+        rv = np.concatenate([at[fwd], ah[bwd]])
+        to_g = _reach(k + 2, ru, rv, g)
+        in_minus = in_m & ~to_g[:k]
         return in_m, in_minus
 
     # -- the walk --------------------------------------------------------------------------
@@ -288,8 +347,8 @@ def _reach(n, ru, rv, starts):
     _, _, csr_matrix, _ = native._solvers()
     z = n       # a virtual node with an arc to every start
     rows = np.concatenate([ru, np.full(len(starts), z, dtype=np.int64)])
-    cols = np.concatenate([rv, np.array(starts, dtype=np.int64)])
-    graph = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n + 1, n + 1))
+    cols = np.concatenate([rv, np.asarray(starts, dtype=np.int64)])
+    graph = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n + 1, n + 1))
     seen = np.zeros(n + 1, dtype=bool)
     seen[breadth_first_order(graph, z, directed=True, return_predecessors=False)] = True
     return seen[:n]

@@ -231,9 +231,12 @@ class _Breakpoints:
     def run(self):
         principals = self.principals
         n, s = self.n, self.s
-        top = max((Fraction(int(d) * self.Bl, int(a))
-                   for d, a, act in zip(self.D.tolist(), self.WA.tolist(), self.active.tolist()) if act),
-                  default=None)
+        top = None
+        if self.active.any():
+            act = np.flatnonzero(self.active)
+            ratio = self.D[act] * self.Bl / self.WA[act]
+            near = act[ratio >= ratio.max() * (1 - 1e-9)]
+            top = max(Fraction(int(self.D[i]) * self.Bl, int(self.WA[i])) for i in near.tolist())
         totals: dict[int, Fraction] = {}
         levels: dict[int, Fraction | None] = {}
         if top is None:
@@ -290,44 +293,90 @@ class _Breakpoints:
         return Fraction(gap)
 
     def _levels(self, mu, totals, levels):
-        """The exact loop's levels and every principal's freeze, from mu (module docstring)."""
+        """The exact loop's levels and every principal's freeze, from mu (module docstring).
+        Per principal in arrays: mu as a rank among the few distinct values, its kinks F/w and
+        D/w compared with levels by cross-multiplication (Python ints where int64 may not do)."""
         principals = self.principals
         vals = self.values
-        cand_a, cand_b = set(), []
-        for i, p in enumerate(principals):
-            if not self.active[i]:
-                continue
-            m = mu[p.head]
-            if m < 0:
-                continue
-            mv = vals[m]
-            lf, ld = p.floor / p.weight, p.demand / p.weight
-            if lf <= mv < ld:
-                cand_a.add(mv)
-            elif mv < lf:
-                cand_b.append((lf, mv))
-        found = sorted(cand_a)
-        for lf, mv in sorted(cand_b):
-            # a level in [mv, lf)?
-            j = _first_at_or_after(found, mv)
-            if j < len(found) and found[j] < lf:
-                continue
-            if j >= len(found) or found[j] != lf:
-                found.insert(_first_at_or_after(found, lf), lf)
-        for i, p in enumerate(principals):
-            if not self.active[i]:
-                totals[i], levels[i] = p.demand, None
-                continue
-            m = mu[p.head]
-            at = p.demand / p.weight
-            if m >= 0:
-                at = min(at, vals[m])
-            j = _first_at_or_after(found, at)
+        order = sorted(range(len(vals)), key=vals.__getitem__)
+        rank = np.empty(len(vals) + 1, dtype=np.int64)
+        rank[order] = np.arange(len(vals))
+        rank[len(vals)] = -1
+        sorted_vals = [vals[i] for i in order]
+        m_idx = mu[self.PH]                               # -1: never in a tight set
+        m_rank = rank[np.where(m_idx < 0, len(vals), m_idx)]
+        act = self.active
+        bl = self.Bl
+        fnum, dnum, wden = self.F * bl, self.D * bl, self.WA   # F/w = fnum/wden, D/w = dnum/wden
+        vnum = _big([v.numerator for v in sorted_vals])
+        vden = _big([v.denominator for v in sorted_vals])
+        has = act & (m_rank >= 0)
+        r = np.maximum(m_rank, 0)
+        mv_num, mv_den = vnum[r], vden[r]
+        # F/w <= mu and mu < D/w ; mu < F/w
+        f_le = _le(fnum, wden, mv_num, mv_den)
+        mu_lt_d = ~_le(dnum, wden, mv_num, mv_den)
+        cand_a = np.unique(m_rank[has & f_le & mu_lt_d])
+        found = sorted({sorted_vals[j] for j in cand_a.tolist()})
+        b = np.flatnonzero(has & ~f_le)                    # mu < F/w < D/w
+        if len(b):
+            g = np.gcd(fnum[b], wden[b])
+            keys = np.unique(np.stack([fnum[b] // g, wden[b] // g, m_rank[b]], axis=1), axis=0)
+            pairs = sorted((Fraction(int(a), int(c)), sorted_vals[int(k)]) for a, c, k in keys.tolist())
+            for lf, mv in pairs:
+                j = _first_at_or_after(found, mv)
+                if j < len(found) and found[j] < lf:
+                    continue                                # frozen before its floor gives way
+                if j >= len(found) or found[j] != lf:
+                    found.insert(_first_at_or_after(found, lf), lf)
+        # each principal: the first level at or after min(mu, D/w)
+        count = len(principals)
+        first = np.full(count, len(found), dtype=np.int64)
+        if found:
+            fnum_l = _big([v.numerator for v in found])
+            fden_l = _big([v.denominator for v in found])
+            j_mu = np.array([_first_at_or_after(found, v) for v in sorted_vals] + [len(found)], dtype=np.int64)
+            first = np.where(m_rank >= 0, j_mu[np.where(m_rank >= 0, m_rank, len(sorted_vals))], len(found))
+            fl = np.array([float(v) for v in found])
+            j_d = np.searchsorted(fl, dnum / wden, side="left")
+            for _ in range(len(found) + 1):       # exact: found[j-1] < D/w <= found[j]
+                lower = j_d > 0
+                jm = np.maximum(j_d - 1, 0)
+                back = lower & _le(dnum, wden, fnum_l[jm], fden_l[jm])
+                jj = np.minimum(j_d, len(found) - 1)
+                fwd = (j_d < len(found)) & ~_le(dnum, wden, fnum_l[jj], fden_l[jj])
+                if not back.any() and not fwd.any():
+                    break
+                j_d = j_d - back + fwd
+            first = np.minimum(first, j_d)
+        for i, j in enumerate(np.where(act, first, len(found)).tolist()):
+            p = principals[i]
             if j < len(found):
                 totals[i], levels[i] = p.target(found[j]), found[j]
             else:
                 totals[i], levels[i] = p.demand, None
         return totals, levels
+
+
+def _big(values) -> np.ndarray:
+    """int64 array, or an array of Python ints when a value does not fit."""
+    arr = native.ints(values, len(values))
+    return arr if arr is not None else np.array(values, dtype=object)
+
+
+def _le(a, b, c, d) -> np.ndarray:
+    """a/b <= c/d elementwise for positive b, d: exact (Python ints when products may not
+    fit int64)."""
+    if any(x.dtype == object for x in (a, b, c, d)) or _too_big(a, d) or _too_big(c, b):
+        a, b, c, d = (np.asarray(x, dtype=object) for x in (a, b, c, d))
+        return np.asarray(a * d <= c * b, dtype=bool)
+    return a * d <= c * b
+
+
+def _too_big(x, y) -> bool:
+    mx = int(np.abs(x).max(initial=0)) if len(x) else 0
+    my = int(np.abs(y).max(initial=0)) if len(y) else 0
+    return mx * my >= 1 << 62
 
 
 def _first_at_or_after(sorted_list, x) -> int:

@@ -110,3 +110,53 @@ def test_many_levels(seed):
         pytest.skip("floors infeasible")
     exact = _exact(n, fixed, principals)
     assert _breakpoints(n, fixed, principals) == exact
+
+
+@st.composite
+def org_networks(draw):
+    """The org stage's shape: s = 0 -> group g fixed at its whole units, g -> org (the
+    principals: different tails), org -> offerings -> t = 1 -> s; some groups of one org
+    route their units straight to offerings. Units are drawn below what the orgs ask for."""
+    n_off = draw(st.integers(1, 5))
+    s, t = 0, 1
+    offs = list(range(2, 2 + n_off))
+    nxt = 2 + n_off
+    fixed = [(o, t, 0, draw(st.integers(5, 40))) for o in offs]
+    principals = []
+    for _ in range(draw(st.integers(1, 4))):
+        g = nxt
+        nxt += 1
+        if draw(st.integers(0, 3)) == 0:       # a group of one org: its arcs are fixed
+            units = draw(st.integers(0, 10))
+            fixed.append((s, g, units, units))
+            for o in draw(st.lists(st.sampled_from(offs), min_size=1, max_size=2, unique=True)):
+                fixed.append((g, o, 0, None))
+            continue
+        asked = 0
+        for _ in range(draw(st.integers(1, 4))):
+            org = nxt
+            nxt += 1
+            for o in draw(st.lists(st.sampled_from(offs), min_size=1, max_size=3, unique=True)):
+                fixed.append((org, o, 0, draw(st.sampled_from([None, None, draw(st.integers(3, 15))]))))
+            w = draw(st.sampled_from([Fraction(1), Fraction(2), Fraction(3), Fraction(1, 2), Fraction(2, 3)]))
+            d = draw(st.integers(0, 20))
+            asked += d
+            principals.append(maxmin.Principal(g, org, Fraction(d), Fraction(0), w))
+        units = draw(st.integers(0, min(asked, 25)))
+        fixed.append((s, g, units, units))
+    assume(principals)
+    fixed.append((t, s, 0, None))
+    net = maxmin._Network(nxt, maxmin.Fixed(fixed), principals)
+    assume(net.feasible([Fraction(0)] * len(principals))[0])
+    return nxt, fixed, principals
+
+
+@FAIRNESS
+@given(org_networks())
+def test_org_stage_filling_gives_the_exact_loops_totals_and_levels(net):
+    """Principals under their groups (the org stage): the array filling, which now takes out
+    what cannot reach an active principal's tail, against the exact loop."""
+    n, fixed, principals = net
+    fast = filling.fill(n, maxmin.Fixed(fixed).columns(), principals)
+    assume(fast is not None)
+    assert fast == _exact(n, fixed, principals)

@@ -27,10 +27,15 @@ The level of each outer step is the largest feasible one, whichever cut led to i
 which principals can still grow there does not depend on the flow found, so the totals and
 levels are exactly those of the exact loop (the golden corpus runs both). When the
 principals have different tails (orgs under their groups), "can still grow" is a strong
-component test and the network is not reduced (a set that cannot reach one tail may reach
-another); frozen fractions then stay in it, their level denominators in the scale. ``fill``
-returns None when it does not apply (fractional demands or floors, numbers beyond int64,
-compiled solvers off); the caller then runs the exact loop.
+component test, and what is removed is the set U of nodes that cannot reach the tail of any
+principal still active: no residual arc leaves it (so it is tight), and no active principal
+crosses it (an active one's head reaches its own tail), so its bound stays the same at every
+higher level and its crossing flows are fixed. Frozen fractions that leave with it become
+fractional supplies, kept as integers in units of 1/E (E = the weights' denominators times
+the frozen levels' denominators); those that stay keep their denominators in the scale.
+When every principal shares its tail, ``breakpoints`` computes every level at once instead
+(``BREAKPOINTS``). ``fill`` returns None when it does not apply (fractional demands or
+floors, numbers beyond int64, compiled solvers off); the caller then runs the exact loop.
 """
 from __future__ import annotations
 

@@ -27,22 +27,32 @@ The level of each outer step is the largest feasible one, whichever cut led to i
 which principals can still grow there does not depend on the flow found, so the totals and
 levels are exactly those of the exact loop (the golden corpus runs both). When the
 principals have different tails (orgs under their groups), "can still grow" is a strong
-component test and the network is not reduced (a set that cannot reach one tail may reach
-another); frozen fractions then stay in it, their level denominators in the scale. ``fill``
-returns None when it does not apply (fractional demands or floors, numbers beyond int64,
-compiled solvers off); the caller then runs the exact loop.
+component test, and what is removed is the set U of nodes that cannot reach the tail of any
+principal still active: no residual arc leaves it (so it is tight), and no active principal
+crosses it (an active one's head reaches its own tail), so its bound stays the same at every
+higher level and its crossing flows are fixed. Frozen fractions that leave with it become
+fractional supplies, kept as integers in units of 1/E (E = the weights' denominators times
+the frozen levels' denominators); those that stay keep their denominators in the scale.
+When every principal shares its tail, ``breakpoints`` computes every level at once instead
+(``BREAKPOINTS``). ``fill`` returns None when it does not apply (fractional demands or
+floors, numbers beyond int64, compiled solvers off); the caller then runs the exact loop.
 """
 from __future__ import annotations
+
+import os
 
 from fractions import Fraction
 from math import lcm
 
 import numpy as np
 
-from . import native
+from . import breakpoints, native
 from .waterfill import level_int
 
 _CACHE = 8          # cuts kept from earlier levels
+# all principals leaving one node (the group stage): every level at once (``breakpoints``);
+# PARITY_ENGINE_BREAKPOINTS=0 keeps the level-by-level filling below (tests compare both)
+BREAKPOINTS = os.environ.get("PARITY_ENGINE_BREAKPOINTS", "1") != "0"
 
 
 class _Abort(Exception):
@@ -60,6 +70,12 @@ def fill(n: int, columns, principals):
     s0 = principals[0].tail
     if any(p.demand.denominator != 1 or p.floor.denominator != 1 for p in principals):
         return None
+    if BREAKPOINTS and all(p.tail == s0 for p in principals):
+        try:
+            return breakpoints.fill(n, s0, np.array(tails, dtype=np.int64), np.array(heads, dtype=np.int64),
+                                    flo, fhi, unbounded, principals)
+        except breakpoints.Abort:
+            pass
     try:
         return _Filling(n, np.array(tails, dtype=np.int64), np.array(heads, dtype=np.int64), flo, fhi,
                         unbounded, principals, s0).run()
@@ -93,7 +109,19 @@ class _Filling:
         self.single = s0 == 0 and bool((self.tails_of == 0).all())       # node 0 is the source
         self.frac: dict[int, Fraction] = {}           # frozen, fractional, still in the network
         self.qlcm = 1
+        # supplies are kept in units of 1/E: frozen fractions that leave the network with a
+        # removed set (orgs' totals w L) leave fractional supplies at their groups' nodes
+        self.E = 1 if self.single else self.Bl
         self.max_d, self.max_wa = max(self.D), int(self.WA.max())
+
+    def _unit(self, E: int):
+        """Keep the supplies in units of 1/E (E only grows, by a whole factor)."""
+        if E != self.E:
+            factor = E // self.E
+            if len(self.excess) and int(np.abs(self.excess).max()) * factor >= native.LIMIT:
+                raise _Abort
+            self.excess = self.excess * factor
+            self.E = E
 
     # -- one feasibility check ---------------------------------------------------------
     def _bounds(self, P: int, Q: int, frozen):
@@ -114,14 +142,15 @@ class _Filling:
         ex = self.excess
         pos = np.flatnonzero(ex)
         sup = ex[pos]
-        big = 1 + (int(self.LO.sum()) + int(self.HI.sum()) + int(np.abs(sup).sum())) * den \
+        per = den // self.E
+        big = 1 + (int(self.LO.sum()) + int(self.HI.sum())) * den + int(np.abs(sup).sum()) * per \
             + int(phi.sum()) + int(plo.sum())
         if big >= native.LIMIT:
             raise _Abort
         x = self.n
         st = np.where(sup > 0, x, pos).astype(np.int64)
         sh = np.where(sup > 0, pos, x).astype(np.int64)
-        sv = np.abs(sup) * den
+        sv = np.abs(sup) * per
         tails = np.concatenate([self.T, st, self.tails_of[pres]])
         heads = np.concatenate([self.H, sh, self.heads_of[pres]])
         lo = np.concatenate([self.LO * den, sv, plo])
@@ -149,7 +178,8 @@ class _Filling:
         e = self.excess
         cross = (e != 0) & (side[:self.n] != x_in)
         leaving = cross & ((e > 0) == x_in)            # X -> v with X inside, or v -> X with v inside
-        budget += int(np.abs(e[leaving]).sum()) - int(np.abs(e[cross & ~leaving]).sum())
+        supplied = int(np.abs(e[leaving]).sum()) - int(np.abs(e[cross & ~leaving]).sum())
+        budget += supplied if self.E == 1 else Fraction(supplied, self.E)
         pres = self.present
         h_in, t_in = side[self.heads_of[pres]], side[self.tails_of[pres]]
         leaving, entering = pres[t_in & ~h_in], pres[h_in & ~t_in]
@@ -243,7 +273,14 @@ class _Filling:
             frozen[blocked] = True
             at = act[at_demand]
             self.cur_hi[at] = self.Dn[at]
-            if self.single and not frozen.all():
+            if not self.single:
+                self._unit(self.Bl * self.qlcm)
+            if not frozen.all():
+                if not self.single:
+                    # what cannot reach an active principal's tail is closed, and no active
+                    # principal crosses it, so it stays tight at every higher level
+                    left = np.flatnonzero(~frozen)
+                    reach = _reaching_any(self.n + 1, *net, flows, np.unique(self.tails_of[left]))
                 self._remove(reach, flows, net, totals, frozen)
                 cache = [np.append(c[:self.n_old][self.keep], False) for c in cache]
         return totals, levels
@@ -255,7 +292,7 @@ class _Filling:
         self.n_old, self.keep = n, keep
         if keep.all():
             return
-        if not keep[self.s0]:
+        if self.single and not keep[self.s0]:
             raise _Abort
         m = len(self.T)
         tk, hk = keep[self.T], keep[self.H]
@@ -263,17 +300,28 @@ class _Filling:
         lo, hi = net[2][:m], net[3][:m]
         assert not (out & self.UNB).any() and (flows[:m][into] == lo[into]).all() \
             and (flows[:m][out] == hi[out]).all(), "the removed set is not closed"
+        E = self.E
+        if int(self.LO.max(initial=0)) * E >= native.LIMIT or int(self.HI.max(initial=0)) * E >= native.LIMIT:
+            raise _Abort
         excess = self.excess.copy()
-        np.subtract.at(excess, self.T[into], self.LO[into])
-        np.add.at(excess, self.H[out], self.HI[out])
+        np.subtract.at(excess, self.T[into], self.LO[into] * E)
+        np.add.at(excess, self.H[out], self.HI[out] * E)
         pres = self.present
-        stays = keep[self.heads_of[pres]]
+        t_keep, h_keep = keep[self.tails_of[pres]], keep[self.heads_of[pres]]
+        stays = t_keep & h_keep
         leaving = pres[~stays]
         assert frozen[leaving].all(), "an active principal would leave the network"
-        gone = sum((totals[i] for i in leaving.tolist()), Fraction(0))
-        if gone.denominator != 1:
+        for i, tk_, hk_ in zip(leaving.tolist(), t_keep[~stays].tolist(), h_keep[~stays].tolist()):
+            scaled = totals[i] * E
+            if scaled.denominator != 1:
+                raise _Abort
+            if tk_:         # its flow leaves its tail for the removed set
+                excess[self.tails_of[i]] -= int(scaled)
+            elif hk_:
+                excess[self.heads_of[i]] += int(scaled)
+            self.frac.pop(i, None)
+        if len(excess) and int(np.abs(excess).max()) >= native.LIMIT:
             raise _Abort
-        excess[self.s0] -= int(gone)
         both = tk & hk
         new = np.cumsum(keep) - 1
         self.T, self.H = new[self.T[both]], new[self.H[both]]
@@ -282,8 +330,25 @@ class _Filling:
         assert int(self.excess.sum()) == 0, "supplies out of balance"
         self.present = pres[stays]
         self.heads_of[self.present] = new[self.heads_of[self.present]]
-        self.s0 = int(new[self.s0])
+        self.tails_of[self.present] = new[self.tails_of[self.present]]
+        self.s0 = int(new[self.s0]) if keep[self.s0] else -1
         self.n = int(keep.sum())
+
+
+def _reaching_any(n, tails, heads, lo, hi, flows, targets) -> np.ndarray:
+    """Mask of the nodes from which some node of ``targets`` can be reached in the residual
+    graph of ``flows`` (one search over the reversed residual arcs from a virtual node)."""
+    from scipy.sparse.csgraph import breadth_first_order
+    _, _, csr_matrix, _ = native._solvers()
+    t, h = np.asarray(tails, dtype=np.int64), np.asarray(heads, dtype=np.int64)
+    fwd, bwd = flows < hi, flows > lo
+    z = n
+    rows = np.concatenate([h[fwd], t[bwd], np.full(len(targets), z, dtype=np.int64)])
+    cols = np.concatenate([t[fwd], h[bwd], np.asarray(targets, dtype=np.int64)])
+    graph = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n + 1, n + 1))
+    seen = np.zeros(n + 1, dtype=bool)
+    seen[breadth_first_order(graph, z, directed=True, return_predecessors=False)] = True
+    return seen[:n]
 
 
 def _total(f: _Filling, idx) -> int | Fraction:

@@ -74,21 +74,28 @@ def test_compiled_and_pure_python_solvers_agree(data):
     assert determined(data, fast) == determined(data, slow)
 
 
-@FAIRNESS
-@given(rounds(max_offerings=4, max_requests=14))
-def test_array_filling_gives_the_exact_loops_levels(data):
-    """``filling.fill`` (array speed, shrinking network) and ``maxmin``'s exact loop give the
-    same totals and levels: the whole version-1 result of every round agrees byte for byte
-    (both run the same compiled solvers for everything else)."""
+@pytest.mark.parametrize("every_level_at_once", [True, False])
+def test_array_filling_gives_the_exact_loops_levels(every_level_at_once, monkeypatch):
+    """``filling.fill`` (array speed, shrinking network; with the group stage's levels all at
+    once by ``breakpoints``, or level by level) and ``maxmin``'s exact loop give the same
+    totals and levels: the whole version-1 result of every round agrees byte for byte (both
+    run the same compiled solvers for everything else)."""
     from broker.fairness import filling
-    real = filling.fill
-    try:
-        fast = dumps_result(allocate(data, version=1))
-        filling.fill = lambda *a: None
-        exact = dumps_result(allocate(data, version=1))
-    finally:
-        filling.fill = real
-    assert fast == exact
+    monkeypatch.setattr(filling, "BREAKPOINTS", every_level_at_once)
+
+    @FAIRNESS
+    @given(rounds(max_offerings=4, max_requests=14))
+    def check(data):
+        real = filling.fill
+        try:
+            fast = dumps_result(allocate(data, version=1))
+            filling.fill = lambda *a: None
+            exact = dumps_result(allocate(data, version=1))
+        finally:
+            filling.fill = real
+        assert fast == exact
+
+    check()
 
 
 def test_compiled_solver_gives_way_to_python_when_numbers_overflow(monkeypatch):

@@ -1,0 +1,162 @@
+"""Every level at once (``breakpoints``) against the exact loop (``maxmin.lexmaxmin`` with
+``Fraction``s): random networks built to have many levels — offerings oversubscribed by
+different factors, floors (some exactly at a capacity, so tight while flat), demands, weights,
+positive lower bounds on fixed arcs."""
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from broker.fairness import breakpoints, filling, maxmin, native
+
+FAIRNESS = settings.get_profile("fairness")
+
+
+@st.composite
+def networks(draw):
+    """(n, fixed, principals): s = 0 -> group g (principal) -> offerings -> t = 1 -> s."""
+    n_off = draw(st.integers(1, 6))
+    n_grp = draw(st.integers(1, 9))
+    s, t = 0, 1
+    groups = list(range(2, 2 + n_grp))
+    offs = list(range(2 + n_grp, 2 + n_grp + n_off))
+    fixed = []
+    for o in offs:
+        cap = draw(st.integers(0, 30))
+        low = draw(st.sampled_from([0, 0, 0, min(cap, draw(st.integers(0, 6)))]))
+        fixed.append((o, t, low, cap))
+    principals = []
+    for g in groups:
+        reach = draw(st.lists(st.sampled_from(offs), min_size=1, max_size=3, unique=True))
+        for o in reach:
+            hi = draw(st.sampled_from([None, None, draw(st.integers(0, 20))]))
+            lo = draw(st.sampled_from([0, 0, 0, draw(st.integers(0, 4))]))
+            if hi is not None:
+                lo = min(lo, hi)
+            fixed.append((g, o, lo, hi))
+        d = draw(st.integers(0, 40))
+        f = draw(st.sampled_from([0, draw(st.integers(0, d)), draw(st.integers(0, min(d, 12)))]))
+        w = draw(st.sampled_from([Fraction(1), Fraction(1), Fraction(2), Fraction(3), Fraction(1, 2),
+                                  Fraction(2, 3), Fraction(5, 7)]))
+        principals.append(maxmin.Principal(s, g, Fraction(d), Fraction(f), w))
+    fixed.append((t, s, 0, None))
+    n = 2 + n_grp + n_off
+    # the exact loop needs the floors (and the fixed lower bounds) feasible
+    net = maxmin._Network(n, maxmin.Fixed(fixed), principals)
+    ok = net.feasible([min(p.demand, p.floor) for p in principals])[0]
+    assume(ok)
+    return n, fixed, principals
+
+
+def _exact(n, fixed, principals):
+    real = filling.fill
+    try:
+        filling.fill = lambda *a: None
+        return maxmin.lexmaxmin(n, maxmin.Fixed(fixed), principals)
+    finally:
+        filling.fill = real
+
+
+def _breakpoints(n, fixed, principals):
+    tails, heads, _, _, lo, hi, unb = maxmin.Fixed(fixed).columns()
+    return breakpoints.fill(n, 0, np.array(tails, dtype=np.int64), np.array(heads, dtype=np.int64),
+                            lo, hi, unb, principals)
+
+
+@FAIRNESS
+@given(networks())
+def test_breakpoints_give_the_exact_loops_totals_and_levels(net):
+    assert native.ENABLED
+    assert _breakpoints(*net) == _exact(*net)
+
+
+def test_tight_while_flat_and_a_floor_that_gives_way():
+    """A group whose floor equals its only offering's capacity is tight from the start but
+    freezes at the first level that binds; another whose floor holds it flat joins a tight
+    set below its floor ÷ weight and makes a level where it starts to rise."""
+    s, t, g1, g2, g3, a, b = range(7)
+    fixed = [(a, t, 0, 10), (b, t, 0, 12), (g1, a, 0, None), (g2, b, 0, None), (g3, b, 0, None), (t, s, 0, None)]
+    principals = [maxmin.Principal(s, g1, Fraction(20), Fraction(10), Fraction(1)),
+                  maxmin.Principal(s, g2, Fraction(20), Fraction(8), Fraction(1)),
+                  maxmin.Principal(s, g3, Fraction(9), Fraction(0), Fraction(1))]
+    exact = _exact(7, fixed, principals)
+    assert _breakpoints(7, fixed, principals) == exact
+    assert len({v for v in exact[1].values() if v is not None}) >= 1
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_many_levels(seed):
+    """Dozens of offerings oversubscribed by factors 1/4 to 8, one level each or so."""
+    rng = np.random.default_rng(seed)
+    n_off, n_grp = 25, 40
+    s, t = 0, 1
+    groups = list(range(2, 2 + n_grp))
+    offs = list(range(2 + n_grp, 2 + n_grp + n_off))
+    fixed = [(o, t, 0, int(rng.integers(1, 60))) for o in offs]
+    principals = []
+    for g in groups:
+        for o in rng.choice(offs, size=int(rng.integers(1, 3)), replace=False).tolist():
+            fixed.append((g, o, 0, None))
+        d = int(rng.integers(1, 120))
+        f = int(rng.integers(0, 3)) if rng.random() < 0.3 else 0
+        w = Fraction(int(rng.integers(1, 4)), int(rng.integers(1, 3)))
+        principals.append(maxmin.Principal(s, g, Fraction(d), Fraction(min(f, d)), w))
+    fixed.append((t, s, 0, None))
+    n = 2 + n_grp + n_off
+    net = maxmin._Network(n, maxmin.Fixed(fixed), principals)
+    if not net.feasible([min(p.demand, p.floor) for p in principals])[0]:
+        pytest.skip("floors infeasible")
+    exact = _exact(n, fixed, principals)
+    assert _breakpoints(n, fixed, principals) == exact
+
+
+@st.composite
+def org_networks(draw):
+    """The org stage's shape: s = 0 -> group g fixed at its whole units, g -> org (the
+    principals: different tails), org -> offerings -> t = 1 -> s; some groups of one org
+    route their units straight to offerings. Units are drawn below what the orgs ask for."""
+    n_off = draw(st.integers(1, 5))
+    s, t = 0, 1
+    offs = list(range(2, 2 + n_off))
+    nxt = 2 + n_off
+    fixed = [(o, t, 0, draw(st.integers(5, 40))) for o in offs]
+    principals = []
+    for _ in range(draw(st.integers(1, 4))):
+        g = nxt
+        nxt += 1
+        if draw(st.integers(0, 3)) == 0:       # a group of one org: its arcs are fixed
+            units = draw(st.integers(0, 10))
+            fixed.append((s, g, units, units))
+            for o in draw(st.lists(st.sampled_from(offs), min_size=1, max_size=2, unique=True)):
+                fixed.append((g, o, 0, None))
+            continue
+        asked = 0
+        for _ in range(draw(st.integers(1, 4))):
+            org = nxt
+            nxt += 1
+            for o in draw(st.lists(st.sampled_from(offs), min_size=1, max_size=3, unique=True)):
+                fixed.append((org, o, 0, draw(st.sampled_from([None, None, draw(st.integers(3, 15))]))))
+            w = draw(st.sampled_from([Fraction(1), Fraction(2), Fraction(3), Fraction(1, 2), Fraction(2, 3)]))
+            d = draw(st.integers(0, 20))
+            asked += d
+            principals.append(maxmin.Principal(g, org, Fraction(d), Fraction(0), w))
+        units = draw(st.integers(0, min(asked, 25)))
+        fixed.append((s, g, units, units))
+    assume(principals)
+    fixed.append((t, s, 0, None))
+    net = maxmin._Network(nxt, maxmin.Fixed(fixed), principals)
+    assume(net.feasible([Fraction(0)] * len(principals))[0])
+    return nxt, fixed, principals
+
+
+@FAIRNESS
+@given(org_networks())
+def test_org_stage_filling_gives_the_exact_loops_totals_and_levels(net):
+    """Principals under their groups (the org stage): the array filling, which now takes out
+    what cannot reach an active principal's tail, against the exact loop."""
+    n, fixed, principals = net
+    fast = filling.fill(n, maxmin.Fixed(fixed).columns(), principals)
+    assume(fast is not None)
+    assert fast == _exact(n, fixed, principals)

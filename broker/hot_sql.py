@@ -31,6 +31,7 @@ class _Shape:
     defaults: dict[str, Any]  # values fixed in the statement itself
     binds: dict[str, Processor]
     results: tuple[Processor, ...] | None  # None: no rows come back
+    ordered: tuple[tuple[str, Processor], ...]  # positional: (name, processor) in order
 
 
 class Prepared:
@@ -55,27 +56,24 @@ class Prepared:
         returns = list(self.stmt.exported_columns)  # a SELECT's columns, an INSERT's RETURNING
         results = None if not returns else tuple(
             c.type.dialect_impl(dialect).result_processor(dialect, None) for c in returns)
-        got = _Shape(str(compiled), tuple(names) if names is not None else None, defaults, binds, results)
+        got = _Shape(str(compiled), tuple(names) if names is not None else None, defaults, binds, results,
+                     tuple((k, binds[k]) for k in names or ()))
         return self._shapes.setdefault(key, got)
 
     def _values(self, shape: _Shape, params: dict):
-        binds = shape.binds
+        # Every value through its processor, None too (a JSON column writes JSON null for it,
+        # as Core does).
         if shape.positional is None:
             out = dict(shape.defaults)
-            for k, v in params.items():
-                p = binds.get(k)
-                out[k] = p(v) if p is not None and v is not None else v
-            for k in shape.defaults:
-                p = binds.get(k)
-                if k not in params and p is not None and out[k] is not None:
+            out.update(params)
+            for k, p in shape.binds.items():
+                if p is not None and k in out:
                     out[k] = p(out[k])
             return out
-        values = []
-        for k in shape.positional:
-            v = params[k] if k in params else shape.defaults[k]
-            p = binds[k]
-            values.append(p(v) if p is not None and v is not None else v)
-        return tuple(values)
+        defaults = shape.defaults
+        return tuple((p(v) if p is not None else v)
+                     for k, p in shape.ordered
+                     for v in (params[k] if k in params else defaults[k],))
 
     def run(self, conn: sa.Connection, params: dict | list[dict]) -> list[tuple]:
         """Execute with ``params`` (a list: one row each, for an INSERT without RETURNING);

@@ -9,7 +9,8 @@ bind and result processors of its columns' types, the ones SQLAlchemy applies â€
 on the DBAPI cursor of the SQLAlchemy connection, inside that connection's transaction.
 
 What stays the same: the SQL sent, the conversion of every value both ways, and errors
-(wrapped as SQLAlchemy's: ``IntegrityError`` still tells a retried Idempotency-Key). When
+(wrapped as SQLAlchemy's: ``IntegrityError`` still tells a retried Idempotency-Key; a lost
+connection is invalidated, as Core would). When
 anything listens to the engine's statements (``before_cursor_execute``: the tests that
 watch what a submission sends), the statement goes through ``exec_driver_sql`` instead, so
 they see it.
@@ -88,14 +89,19 @@ class Prepared:
             rows = result.fetchall() if shape.results is not None else []
         else:
             dbapi = conn.dialect.loaded_dbapi
-            cursor = conn.connection.dbapi_connection.cursor()
+            raw = conn.connection.dbapi_connection
+            cursor = None
             try:
+                cursor = raw.cursor()
                 (cursor.executemany if many else cursor.execute)(shape.sql, values)
                 rows = cursor.fetchall() if shape.results is not None else []
-            except dbapi.Error as e:
-                raise sa.exc.DBAPIError.instance(shape.sql, values, e, dbapi.Error, dialect=conn.dialect) from e
-            finally:
                 cursor.close()
+            except dbapi.Error as e:
+                lost = conn.dialect.is_disconnect(e, raw, cursor)
+                if lost:  # as Core does: the pool drops the connection instead of handing it out again
+                    conn.invalidate(e)
+                raise sa.exc.DBAPIError.instance(shape.sql, values, e, dbapi.Error, dialect=conn.dialect,
+                                                 connection_invalidated=lost) from e
         procs = shape.results
         if not rows or not procs or not any(procs):
             return [tuple(r) for r in rows]

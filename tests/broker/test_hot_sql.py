@@ -108,3 +108,12 @@ def test_statements_are_seen_by_whoever_listens(app, make):
         with db.engine().connect() as conn:
             assert stmt.run(conn, {"org": dev.id}) == []
     assert len(seen) == 1 and "idempotency_record" in seen[0]
+
+
+def test_a_lost_connection_is_invalidated_as_core_does(app):
+    stmt = hot_sql.Prepared(sa.select(_IDEM.c.id).where(_IDEM.c.org_id == sa.bindparam("org")))
+    with app.app_context(), db.engine().connect() as conn:
+        conn.connection.dbapi_connection.close()  # the server went away
+        with pytest.raises(sa.exc.DBAPIError) as err:
+            stmt.run(conn, {"org": 1})
+        assert err.value.connection_invalidated and conn.invalidated

@@ -44,6 +44,7 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/catalog.py
 	$(BIN)/python bench/submit.py
+	$(BIN)/python bench/submit_cpu.py --postgres
 	$(BIN)/python bench/reports.py --backend both
 
 clean:

@@ -96,7 +96,7 @@ def serve(env: dict) -> tuple[subprocess.Popen, int]:
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--worker-class", "sync",
                              "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "3", "--log-level", "warning",
-                             "bench.submit_app:app"], cwd=ROOT, env=env, start_new_session=True)
+                             "bench.submit_app:make()"], cwd=ROOT, env=env, start_new_session=True)
     for _ in range(300):
         try:
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)

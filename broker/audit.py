@@ -27,7 +27,12 @@ def snapshot(row: SQLModel | Mapping[str, Any] | None) -> dict | None:
     return {k: _jsonable(v) for k, v in values.items()}
 
 
+_PLAIN = frozenset({str, int, bool, float, type(None)})
+
+
 def _jsonable(v: Any) -> Any:
+    if type(v) in _PLAIN:  # most columns: no isinstance chain (every submission snapshots a row)
+        return v
     if isinstance(v, (datetime, date)):
         return v.isoformat()
     if isinstance(v, Decimal):

@@ -14,9 +14,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from broker import hot_sql
+
 _KEY = "parity_insert_at_commit"
 MAX_COMBINED = 4  # tables in one statement; keeps the statement shapes few
-_COMBINED: dict[tuple, sa.Insert] = {}
+_COMBINED: dict[tuple, hot_sql.Prepared] = {}
 
 
 def add(s: Session, table: sa.Table, values: dict) -> None:
@@ -36,8 +38,8 @@ def flush(s: Session) -> None:
     conn = s.connection()
     tables = [table for table, _ in rows]
     if conn.dialect.name == "postgresql" and 1 < len(rows) <= MAX_COMBINED and len(set(tables)) == len(rows):
-        conn.execute(_combined(rows), {f"r{i}_{k}": v for i, (_, values) in enumerate(rows)
-                                       for k, v in values.items() if not isinstance(v, sa.ClauseElement)})
+        _combined(rows).run(conn, {f"r{i}_{k}": v for i, (_, values) in enumerate(rows)
+                                   for k, v in values.items() if not isinstance(v, sa.ClauseElement)})
         return
     by_table: dict[sa.Table, list[dict]] = {}
     for table, values in rows:
@@ -50,42 +52,24 @@ def flush(s: Session) -> None:
             _execute(conn, table, many)
 
 
-_SINGLE: dict[tuple, tuple] = {}
+_SINGLE: dict[tuple, hot_sql.Prepared] = {}
 
 
 def _execute(conn, table: sa.Table, many: list[dict]) -> None:
-    """INSERT the rows (same columns) of one table. The statement is built and compiled once
-    per shape; SQLite then gets the SQL text and its parameters directly (``exec_driver_sql``),
-    which costs a fifth of a Core execution — several staged rows go with every submission."""
+    """INSERT the rows (same columns) of one table, with the statement built and compiled once
+    per shape and sent to the driver directly (``hot_sql``): several staged rows go with every
+    submission."""
     values = many[0]
-    shape = (conn.dialect.name, table.name, tuple(values))
-    got = _SINGLE.get(shape)
-    if got is None:
-        stmt = sa.insert(table).values({k: v if isinstance(v, sa.ClauseElement)
-                                        else sa.bindparam(k, type_=table.c[k].type) for k, v in values.items()})
-        if conn.dialect.name == "sqlite":
-            compiled = stmt.compile(dialect=conn.dialect)
-            names = tuple(compiled.positiontup)
-            procs = {k: compiled.binds[k].type.bind_processor(conn.dialect) for k in names}
-            fixed = {k: v for k, v in compiled.params.items() if k not in values}  # a computed column's own
-            got = _SINGLE.setdefault(shape, (str(compiled), names, (procs, fixed)))
-        else:
-            got = _SINGLE.setdefault(shape, (stmt, None, None))
-    sql, names, procs = got
-    if names is None:
-        conn.execute(sql, [{k: v for k, v in row.items() if not isinstance(v, sa.ClauseElement)} for row in many])
-        return
-    procs, fixed = procs
-
-    def bound(k, row):
-        v = row[k] if k in row else fixed[k]
-        return procs[k](v) if procs[k] else v
-
-    params = [tuple(bound(k, row) for k in names) for row in many]
-    conn.exec_driver_sql(sql, params if len(params) > 1 else params[0])
+    shape = (table.name, tuple(values))
+    stmt = _SINGLE.get(shape)
+    if stmt is None:
+        stmt = _SINGLE.setdefault(shape, hot_sql.Prepared(sa.insert(table).values(
+            {k: v if isinstance(v, sa.ClauseElement) else sa.bindparam(k, type_=table.c[k].type)
+             for k, v in values.items()})))
+    stmt.run(conn, [{k: v for k, v in row.items() if not isinstance(v, sa.ClauseElement)} for row in many])
 
 
-def _combined(rows: list[tuple[sa.Table, dict]]) -> sa.Insert:
+def _combined(rows: list[tuple[sa.Table, dict]]) -> hot_sql.Prepared:
     shape = tuple((table.name, tuple(values)) for table, values in rows)
     stmt = _COMBINED.get(shape)
     if stmt is None:
@@ -93,8 +77,8 @@ def _combined(rows: list[tuple[sa.Table, dict]]) -> sa.Insert:
                                             else sa.bindparam(f"r{i}_{k}", type_=table.c[k].type)
                                             for k, v in values.items()})
                    for i, (table, values) in enumerate(rows)]
-        stmt = inserts[-1]
+        combined = inserts[-1]
         for i, first in enumerate(inserts[:-1]):
-            stmt = stmt.add_cte(first.cte(f"staged_{i}"))
-        stmt = _COMBINED.setdefault(shape, stmt)
+            combined = combined.add_cte(first.cte(f"staged_{i}"))
+        stmt = _COMBINED.setdefault(shape, hot_sql.Prepared(combined))
     return stmt

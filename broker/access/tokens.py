@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, delete, select
 
-from broker import db
+from broker import db, hot_sql
 from broker.access.principal import OrgFacts
 from broker.clock import now
 from broker.jobs import Jobs
@@ -28,6 +28,7 @@ _LOOKUP = (sa.select(_T.c.id, _T.c.client_id, _T.c.scope, _T.c.issued_at, _T.c.e
                      sa.select(_V.c.version).where(_V.c.id == 1).scalar_subquery())
            .join_from(_T, _O, _O.c.id == _T.c.org_id)
            .where(_T.c.access_token_hash == sa.bindparam("hash")))
+_FIND = hot_sql.Prepared(_LOOKUP)  # every authenticated call sends it
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,10 @@ class BearerToken(TokenRules):
 
 
 def find(s: Session, token_string: str) -> BearerToken | None:
-    row = s.connection().execute(_LOOKUP, {"hash": hash_secret(token_string)}).first()
-    if row is None:
+    rows = _FIND.run(s.connection(), {"hash": hash_secret(token_string)})
+    if not rows:
         return None
+    row = rows[0]
     tid, client_id, scope, issued_at, expires_in, revoked, org_id, name, kind, status, version = row
     if not db.writing(s):
         catalog_version.note_seen(s, version)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Callable
 
+import orjson
 import rfc8785
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +35,18 @@ def _hash(payload) -> str:
     except (TypeError, ValueError, rfc8785.CanonicalizationError):
         data = canonical.jcs(json.loads(json.dumps(payload, default=str)))
     return canonical.digest(data).removeprefix(canonical.DIGEST_PREFIX)
+
+
+_AS_JSON_DUMPS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def _stored(body) -> str:
+    """The body to replay, as ``json.dumps(body, default=str)`` reads back (orjson: a fifth of
+    the time for a submission's answer; whitespace differs, the value does not)."""
+    try:
+        return orjson.dumps(body, default=str, option=_AS_JSON_DUMPS).decode()
+    except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits
+        return json.dumps(body, default=str)
 
 
 def _find(s: Session, org_id: int, route: str, key: str):
@@ -70,7 +83,7 @@ def run(s: Session, principal: Principal, route: str, key: str | None, payload,
         with db.transaction(s):
             body, status = create(s)
             insert_at_commit.add(s, _T, {"org_id": principal.org_id, "route": route, "key": key, "request_hash": digest,
-                               "status": status, "body": json.dumps(body, default=str), "created_at": now()})
+                               "status": status, "body": _stored(body), "created_at": now()})
         return body, status
     except IntegrityError:
         rec = _find(s, principal.org_id, route, key)

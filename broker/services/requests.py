@@ -17,7 +17,7 @@ from broker.catalog.vocabulary import EXPERTISE, MODALITIES, TASK_TYPES, normali
 from broker.clock import now
 from broker.errors import ApiError
 from broker.models import OPEN_REQUEST_STATUSES, CapacityRequest, Org, OrgKind, OrgStatus, RequestStatus
-from broker import audit
+from broker import audit, hot_sql
 from broker.services import reasons, receipts
 from broker.tlog import service as tlog
 
@@ -27,15 +27,16 @@ EDITABLE = ("task_type", "language", "expertise", "modality", "units", "max_unit
             "currency", "deadline", "earliest_start", "preferred_vendor_ids",
             "excluded_vendor_ids", "instructions_ref")
 _TABLE = CapacityRequest.__table__
-_INSERT = sa.insert(_TABLE).returning(_TABLE.c.id)
 _COLUMNS = tuple(c.name for c in _TABLE.columns if c.name != "id")
+_INSERT = hot_sql.Prepared(sa.insert(_TABLE).values({c: sa.bindparam(c, type_=_TABLE.c[c].type) for c in _COLUMNS})
+                           .returning(_TABLE.c.id))
 # PostgreSQL: the same INSERT, taking the transparency log's lock first (its CTE is read
 # before the row is built), so the submission's receipt is logged at COMMIT without a round
 # trip of its own. SQLite's write lock already serialises the log.
 _LOG_LOCK = sa.select(sa.func.pg_advisory_xact_lock(tlog.LOG_LOCK_KEY).label("locked")).cte("log_lock")
-_INSERT_LOCKING = sa.insert(_TABLE).from_select(
+_INSERT_LOCKING = hot_sql.Prepared(sa.insert(_TABLE).from_select(
     _COLUMNS, sa.select(*[sa.bindparam(c, type_=_TABLE.c[c].type) for c in _COLUMNS]).select_from(_LOG_LOCK)
-).returning(_TABLE.c.id)
+).returning(_TABLE.c.id))
 
 
 def _bad(field: str, message: str) -> ApiError:
@@ -131,7 +132,7 @@ def insert(s: Session, p: Principal, req: SimpleNamespace) -> SimpleNamespace:
     req.submitted_at = req.updated_at = now()
     row = {c: getattr(req, c) for c in _COLUMNS}
     conn = s.connection()
-    req.id = conn.execute(_INSERT_LOCKING if conn.dialect.name == "postgresql" else _INSERT, row).scalar_one()
+    [(req.id,)] = (_INSERT_LOCKING if conn.dialect.name == "postgresql" else _INSERT).run(conn, row)
     audit.record(s, p, "request.create", "capacity_request", req.id, after=audit.snapshot({"id": req.id, **row}))
     req.receipt = receipts.stage_submitted(s, req)
     return req

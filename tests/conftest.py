@@ -75,6 +75,33 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "pure" in item.keywords or "browser" in item.keywords:
                 item.add_marker(skip)
+    # Under pytest-xdist (scripts/test runs the browser and PostgreSQL passes on two workers,
+    # ``--dist loadgroup``), tests that share something costly or global run in one worker:
+    # the demo market's one load, and the scale-out tests (Redis database 12, flushed by them).
+    for item in items:
+        group = _XDIST_GROUPS.get(item.nodeid.split("::", 1)[0])
+        if item.get_closest_marker("demo_market"):
+            group = "demo-market"
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+# Test files whose tests must share one worker (by file: a module-scoped server or build).
+_XDIST_GROUPS = {
+    "tests/scale/test_scale_out.py": "scale",
+    "tests/scale/test_scheduler_takeover.py": "scale",
+    "tests/scale/test_ratelimit_storage.py": "scale",
+    "tests/tlog/test_go_interop.py": "go-interop",
+}
+
+
+def _create_pg_database(conn, name: str, template: str | None = None) -> None:
+    """CREATE DATABASE on the test server, committing without waiting for the WAL flush: a
+    test commits hundreds of times and the PostgreSQL pass spent most of its time waiting on
+    fsync. What a transaction sees, its locks and its isolation are unchanged; only a crash of
+    the server could lose the last commits of a throw-away database."""
+    conn.exec_driver_sql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    conn.exec_driver_sql(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
 
 
 def _pg_url(admin_url: str, name: str) -> str:
@@ -88,7 +115,7 @@ def database_template(tmp_path_factory):
         name = f"parity_test_{uuid.uuid4().hex[:10]}"
         admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            _create_pg_database(conn, name)
         url = _pg_url(PG_ADMIN_URL, name)
         migrate.upgrade(url)
         yield {"backend": "postgresql", "url": url}
@@ -145,7 +172,7 @@ def demo_template(database_template, tmp_path_factory):
         name = f"parity_demo_{uuid.uuid4().hex[:10]}"
         admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            _create_pg_database(conn, name)
         url = _pg_url(PG_ADMIN_URL, name)
         migrate.upgrade(url)
     else:
@@ -189,7 +216,7 @@ def _demo_copy(demo, tmp_path: Path):
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as c:
-            c.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            _create_pg_database(c, name, template)
         yield _pg_url(PG_ADMIN_URL, name)
     finally:
         with admin.connect() as c:
@@ -213,7 +240,7 @@ def new_pg_database(prefix: str):
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
-        c.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        _create_pg_database(c, name)
     try:
         yield _pg_url(PG_ADMIN_URL, name)
     finally:

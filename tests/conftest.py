@@ -65,6 +65,7 @@ if hasattr(Rule, "_compile_builder"):  # werkzeug 3.x; without it, apps are only
 passwords.METHOD = "scrypt:1024:8:1"
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the xdist_group marks
 def pytest_collection_modifyitems(config, items):
     # A test that never touches the database is pure: it runs once, on the SQLite pass.
     for item in items:

@@ -97,12 +97,9 @@ _XDIST_GROUPS = {
 
 
 def _create_pg_database(conn, name: str, template: str | None = None) -> None:
-    """CREATE DATABASE on the test server, committing without waiting for the WAL flush: a
-    test commits hundreds of times and the PostgreSQL pass spent most of its time waiting on
-    fsync. What a transaction sees, its locks and its isolation are unchanged; only a crash of
-    the server could lose the last commits of a throw-away database."""
+    """CREATE DATABASE on the test server, empty or as a copy of ``template`` (which nobody may
+    be connected to)."""
     conn.exec_driver_sql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
-    conn.exec_driver_sql(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
 
 
 def _pg_url(admin_url: str, name: str) -> str:

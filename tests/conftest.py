@@ -7,10 +7,10 @@ and dropped at the end.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -65,6 +65,7 @@ if hasattr(Rule, "_compile_builder"):  # werkzeug 3.x; without it, apps are only
 passwords.METHOD = "scrypt:1024:8:1"
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the xdist_group marks
 def pytest_collection_modifyitems(config, items):
     # A test that never touches the database is pure: it runs once, on the SQLite pass.
     for item in items:
@@ -75,6 +76,30 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "pure" in item.keywords or "browser" in item.keywords:
                 item.add_marker(skip)
+    # Under pytest-xdist (scripts/test runs the browser and PostgreSQL passes on two workers,
+    # ``--dist loadgroup``), tests that share something costly or global run in one worker:
+    # the demo market's one load, and the scale-out tests (Redis database 12, flushed by them).
+    for item in items:
+        group = _XDIST_GROUPS.get(item.nodeid.split("::", 1)[0])
+        if item.get_closest_marker("demo_market"):
+            group = "demo-market"
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+# Test files whose tests must share one worker (by file: a module-scoped server or build).
+_XDIST_GROUPS = {
+    "tests/scale/test_scale_out.py": "scale",
+    "tests/scale/test_scheduler_takeover.py": "scale",
+    "tests/scale/test_ratelimit_storage.py": "scale",
+    "tests/tlog/test_go_interop.py": "go-interop",
+}
+
+
+def _create_pg_database(conn, name: str, template: str | None = None) -> None:
+    """CREATE DATABASE on the test server, empty or as a copy of ``template`` (which nobody may
+    be connected to)."""
+    conn.exec_driver_sql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
 
 
 def _pg_url(admin_url: str, name: str) -> str:
@@ -88,7 +113,7 @@ def database_template(tmp_path_factory):
         name = f"parity_test_{uuid.uuid4().hex[:10]}"
         admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            _create_pg_database(conn, name)
         url = _pg_url(PG_ADMIN_URL, name)
         migrate.upgrade(url)
         yield {"backend": "postgresql", "url": url}
@@ -126,13 +151,94 @@ def _fresh_database(template, tmp_path: Path) -> str:
     return url
 
 
-@contextmanager
+# The clock the demo market is loaded at, for the tests that share one load (``demo_market``):
+# the ``clock`` fixture's start, so each of them sees the demo as if it had loaded it itself.
+DEMO_LOADED_AT = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)  # a Monday, ISO week 48
+
+
+@pytest.fixture(scope="session")
+def demo_template(database_template, tmp_path_factory):
+    """The demo market loaded once per run (at ``DEMO_LOADED_AT``) into a database of its own;
+    each test marked ``demo_market`` starts from a copy of it (a file copy on SQLite, ``CREATE
+    DATABASE ... TEMPLATE`` on PostgreSQL) with a copy of its signing keys. A load costs seconds
+    (four past rounds, twelve signed reports) and several tests only read and extend it."""
+    from broker.app import create_app
+    from broker.demo.loader import load_demo
+
+    folder = tmp_path_factory.mktemp("demo-template")
+    if database_template["backend"] == "postgresql":
+        name = f"parity_demo_{uuid.uuid4().hex[:10]}"
+        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            _create_pg_database(conn, name)
+        url = _pg_url(PG_ADMIN_URL, name)
+        migrate.upgrade(url)
+    else:
+        path = folder / "demo.sqlite3"
+        shutil.copyfile(database_template["path"], path)
+        url = f"sqlite:///{path}"
+    instance = folder / "instance"
+    application = create_app({"TESTING": True, "DATABASE_URL": url, "INSTANCE_PATH": str(instance),
+                              "SECRET_KEY": "test-secret-key", "RATELIMIT_ENABLED": False})
+    previous = clock_module._now
+    clock_module.set_clock(lambda: DEMO_LOADED_AT)
+    progress: list[str] = []
+    try:
+        with application.app_context():
+            summary = load_demo(progress=progress.append)
+            db.close_session()
+    finally:
+        clock_module.set_clock(previous)
+    # Closing the last connection checkpoints SQLite's WAL into the file; PostgreSQL copies a
+    # template only while nobody is connected to it.
+    application.extensions["db_engine"].dispose()
+    yield {"backend": database_template["backend"], "url": url, "keys": Path(application.config["KEYS_PATH"]),
+           "summary": summary, "progress": tuple(progress)}
+    if database_template["backend"] == "postgresql":
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@contextlib.contextmanager
+def _demo_copy(demo, tmp_path: Path):
+    """A database holding the demo market, and its keys in ``tmp_path/instance/keys``."""
+    shutil.copytree(demo["keys"], tmp_path / "instance" / "keys")
+    if demo["backend"] != "postgresql":
+        target = tmp_path / "demo.sqlite3"
+        shutil.copyfile(sa.engine.make_url(demo["url"]).database, target)
+        yield f"sqlite:///{target}"
+        return
+    name = f"parity_demo_copy_{uuid.uuid4().hex[:10]}"
+    template = sa.engine.make_url(demo["url"]).database
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as c:
+            _create_pg_database(c, name, template)
+        yield _pg_url(PG_ADMIN_URL, name)
+    finally:
+        with admin.connect() as c:
+            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture
+def demo_market(request):
+    """The demo load shared by the tests marked ``demo_market`` (their ``app`` holds a copy):
+    its summary and progress lines, as ``load_demo`` gave them."""
+    if request.node.get_closest_marker("demo_market") is None:
+        pytest.fail("demo_market: mark the test with @pytest.mark.demo_market so its app holds the demo")
+    demo = request.getfixturevalue("demo_template")
+    return {"summary": demo["summary"], "progress": list(demo["progress"])}
+
+
+@contextlib.contextmanager
 def new_pg_database(prefix: str):
     """A new PostgreSQL database on the test server, dropped (connections and all) at the end."""
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
-        c.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        _create_pg_database(c, name)
     try:
         yield _pg_url(PG_ADMIN_URL, name)
     finally:
@@ -177,10 +283,19 @@ def clock():
 
 
 @pytest.fixture
-def app(database_template, tmp_path, clock):
+def app(request, database_template, tmp_path, clock):
     from broker.app import create_app
 
-    url = _fresh_database(database_template, tmp_path)
+    with contextlib.ExitStack() as stack:
+        if request.node.get_closest_marker("demo_market"):
+            url = stack.enter_context(_demo_copy(request.getfixturevalue("demo_template"), tmp_path))
+        else:
+            url = _fresh_database(database_template, tmp_path)
+        yield stack.enter_context(_app_over(create_app, url, tmp_path))
+
+
+@contextlib.contextmanager
+def _app_over(create_app, url: str, tmp_path: Path):
     application = create_app({
         "TESTING": True,
         "DATABASE_URL": url,
@@ -188,8 +303,10 @@ def app(database_template, tmp_path, clock):
         "SECRET_KEY": "test-secret-key",
         "RATELIMIT_ENABLED": False,
     })
-    yield application
-    application.extensions["db_engine"].dispose()
+    try:
+        yield application
+    finally:
+        application.extensions["db_engine"].dispose()
 
 
 @pytest.fixture

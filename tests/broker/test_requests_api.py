@@ -100,5 +100,8 @@ def test_edit_and_cancel_are_audited_and_refused_when_closed(client, make, marke
     assert client.post(f"/api/v1/requests/{rid}/cancel", headers=auth(tok)).status_code == 409
     assert client.patch(f"/api/v1/requests/{rid}", json={"units": 3}, headers=auth(tok)).status_code == 409
     with app.app_context():
-        actions = db.session().exec(select(AuditEntry.action).where(AuditEntry.entity == "capacity_request")).all()
+        # In the order written: without ORDER BY, PostgreSQL may return rows in any order (a
+        # reset test database reuses the space of deleted rows).
+        actions = db.session().exec(select(AuditEntry.action).where(AuditEntry.entity == "capacity_request")
+                                    .order_by(AuditEntry.id)).all()
     assert actions == ["request.create", "request.edit", "request.cancel"]

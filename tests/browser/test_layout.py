@@ -10,8 +10,11 @@ vendor, auditor, operator) that gets it as a 200 HTML page, at 390 and at 1280 p
   serious or critical violation.
 
 And at 1280 px no table of the catalog or the operator's pages scrolls inside its box (the
-catalog table shows its last column). All failures are collected and reported together. One browser and one server;
-each role has one context and one page, reused for every route and both widths.
+catalog table shows its last column). One test per role, so that the roles can run in
+different processes (``scripts/test`` spreads the browser tests over two); each collects its
+failures and reports them together. A role has one context and one page, reused for every
+route and every width. A last test, without a browser, checks that every page route is opened
+as a 200 HTML page by at least one role and has demo ids to open it with.
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ import pytest
 
 from tests.browser import walk
 from tests.browser.conftest import CHROMIUM
+from tests.helpers import login
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,87 +52,106 @@ def _axe_source() -> str:
 
 @pytest.fixture(scope="module")
 def site(_browser_templates, tmp_path_factory):
+    """One server over a copy of the demo market, and the ids each role opens pages with (made
+    once: ``walk.demo_ids`` writes an invoice and an email)."""
     folder = tmp_path_factory.mktemp("layout")
     db_path = walk.copy_database(_browser_templates(True), folder / "parity.sqlite3")
     with walk.serve(db_path, folder / "instance") as (url, app):
-        yield url, app
+        yield url, app, walk.demo_ids(app), walk.page_rules(app)
 
 
-def test_every_page_fits_formats_money_and_passes_axe(site, browser):
+def _urls(rules, ids: dict[str, int]) -> list[tuple[object, str]]:
+    return [(rule, url) for rule in rules if (url := walk.url_of(rule, ids)) is not None]
+
+
+def _is_page(resp, final_path: str, url: str) -> bool:
+    """A 200 HTML page at the address asked for (not a login redirect, a 403 or a 404)."""
+    ctype = resp.headers.get("content-type", "") if resp else ""
+    return resp is not None and resp.status == 200 and final_path.split("?")[0] == url and "text/html" in ctype
+
+
+@pytest.mark.parametrize("role", walk.ROLES, ids=lambda r: r or "signed-out")
+def test_every_page_fits_formats_money_and_passes_axe(site, browser, role):
     if not os.path.exists(CHROMIUM):
         pytest.skip("no chromium")
     started = time.monotonic()
-    base, app = site
-    axe = _axe_source()
-    ids = walk.demo_ids(app)
-    rules = walk.page_rules(app)
+    base, app, ids, rules = site
+    who = role or "signed out"
     failures: list[str] = []
-    seen_by: dict[str, list[str]] = {r.rule: [] for r in rules}
-    checked = 0
+    checked = seen = 0
     spent = {"load": 0.0, "checks": 0.0, "axe": 0.0}
-    for role in walk.ROLES:
-        context = browser.new_context(base_url=base, viewport={"width": WIDTHS[0], "height": 900})
-        context.set_default_timeout(15_000)
-        context.add_init_script(axe)  # in every page, past its Content-Security-Policy
-        page = context.new_page()
-        if role:
-            walk.login(page, role)
-        urls = []
-        for rule in rules:
-            url = walk.url_of(rule, ids.get(role, {}))
-            if url is not None:
-                urls.append((rule, url))
-        for rule, url in urls:
-            # One load per page: checked at 390 px, then resized to 768 and 1280 px (the pages are
-            # server-rendered; nothing depends on the width but CSS and parity.js, re-run here).
-            page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+    context = browser.new_context(base_url=base, viewport={"width": WIDTHS[0], "height": 900})
+    context.set_default_timeout(15_000)
+    context.add_init_script(_axe_source())  # in every page, past its Content-Security-Policy
+    page = context.new_page()
+    if role:
+        walk.login(page, role)
+    urls = _urls(rules, ids.get(role, {}))
+    for rule, url in urls:
+        # One load per page: checked at 390 px, then resized to 768 and 1280 px (the pages are
+        # server-rendered; nothing depends on the width but CSS and parity.js, re-run here).
+        page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+        t0 = time.monotonic()
+        resp = page.goto(url, wait_until="domcontentloaded")
+        spent["load"] += time.monotonic() - t0
+        if not _is_page(resp, page.url.removeprefix(base), url):
+            continue  # not this role's page (login redirect, 403, 404)
+        seen += 1
+        t0 = time.monotonic()
+        minor = page.evaluate(walk.MINOR_UNITS_JS)
+        if minor:
+            failures.append(f"{url} as {who}: unformatted minor-unit price: {minor}")
+        spent["checks"] += time.monotonic() - t0
+        for width in (WIDTHS[0], OVERFLOW_ONLY, WIDTHS[1]):
+            where = f"{url} as {who} at {width}px"
             t0 = time.monotonic()
-            resp = page.goto(url, wait_until="domcontentloaded")
-            spent["load"] += time.monotonic() - t0
-            final = page.url.removeprefix(base)
-            ctype = resp.headers.get("content-type", "") if resp else ""
-            if resp is None or resp.status != 200 or final.split("?")[0] != url or "text/html" not in ctype:
-                continue  # not this role's page (login redirect, 403, 404)
-            seen_by[rule.rule].append(role or "signed out")
-            t0 = time.monotonic()
-            minor = page.evaluate(walk.MINOR_UNITS_JS)
-            if minor:
-                failures.append(f"{url} as {role or 'signed out'}: unformatted minor-unit price: {minor}")
+            if width != WIDTHS[0]:
+                page.set_viewport_size({"width": width, "height": 900})
+                page.evaluate("() => window.parityMarkScroll && window.parityMarkScroll()")
+            size = page.evaluate(walk.OVERFLOW_JS)
+            if size["width"] > size["window"]:
+                failures.append(f"{where}: document {size['width']}px wide in a {size['window']}px window "
+                                f"({', '.join(size['culprits'])})")
+            if width == 1280 and url.startswith(FIT_AT_1280):
+                scrolled = page.evaluate(TABLES_FIT_JS)
+                if scrolled:
+                    failures.append(f"{where}: table scrolls sideways at 1280px: {scrolled}")
             spent["checks"] += time.monotonic() - t0
-            for width in (WIDTHS[0], OVERFLOW_ONLY, WIDTHS[1]):
-                where = f"{url} as {role or 'signed out'} at {width}px"
-                t0 = time.monotonic()
-                if width != WIDTHS[0]:
-                    page.set_viewport_size({"width": width, "height": 900})
-                    page.evaluate("() => window.parityMarkScroll && window.parityMarkScroll()")
-                size = page.evaluate(walk.OVERFLOW_JS)
-                if size["width"] > size["window"]:
-                    failures.append(f"{where}: document {size['width']}px wide in a {size['window']}px window "
-                                    f"({', '.join(size['culprits'])})")
-                if width == 1280 and url.startswith(FIT_AT_1280):
-                    scrolled = page.evaluate(TABLES_FIT_JS)
-                    if scrolled:
-                        failures.append(f"{where}: table scrolls sideways at 1280px: {scrolled}")
-                spent["checks"] += time.monotonic() - t0
-                if width == OVERFLOW_ONLY:
-                    continue
-                checked += 1
-                t1 = time.monotonic()
-                violations = page.evaluate(walk.AXE_RUN_JS)
-                spent["axe"] += time.monotonic() - t1
-                failures.extend(f"{where}: axe {v}" for v in violations)
-        context.close()
-    unseen = [r for r, roles in seen_by.items() if not roles]
-    missing = [r.rule for r in rules if not any(walk.url_of(r, ids.get(role, {})) for role in walk.ROLES)]
-    elapsed = time.monotonic() - started
-    print(f"\nlayout: {checked} page views ({len(rules)} routes × roles × {len(WIDTHS)} widths) in {elapsed:.1f} s")
-    if missing:
-        failures.append(f"page routes with no demo id to open them (add to walk.demo_ids): {missing}")
-    if unseen:
-        failures.append(f"page routes no role could open as a 200 HTML page: {unseen}")
-    print(f"time: loading pages {spent['load']:.1f} s, overflow and money checks {spent['checks']:.1f} s, "
-          f"axe {spent['axe']:.1f} s")
+            if width == OVERFLOW_ONLY:
+                continue
+            checked += 1
+            t1 = time.monotonic()
+            violations = page.evaluate(walk.AXE_RUN_JS)
+            spent["axe"] += time.monotonic() - t1
+            failures.extend(f"{where}: axe {v}" for v in violations)
+    context.close()
+    print(f"\nlayout as {who}: {seen} of {len(urls)} routes are its pages; {checked} page views "
+          f"({len(WIDTHS)} widths) in {time.monotonic() - started:.1f} s; loading pages {spent['load']:.1f} s, "
+          f"overflow and money checks {spent['checks']:.1f} s, axe {spent['axe']:.1f} s")
+    assert seen, f"no page route opened as a 200 HTML page for {who}"
     assert not failures, f"{len(failures)} layout failures:\n" + "\n".join(failures)
+
+
+def test_every_page_route_is_some_roles_page(site):
+    """What the per-role walks cannot see alone: every page route has demo ids to open it with,
+    and at least one role gets it as a 200 HTML page (asked through the app's test client, as
+    the walks ask through the browser: no redirect followed)."""
+    _, app, ids, rules = site
+    seen_by: dict[str, list[str]] = {r.rule: [] for r in rules}
+    for role in walk.ROLES:
+        client = app.test_client()
+        if role:
+            who = walk.DEMO_LOGINS[role]
+            r = login(client, who.email, who.password)
+            assert r.status_code == 302 and "/login" not in r.headers["Location"], f"sign-in as the demo {role}"
+        for rule, url in _urls(rules, ids.get(role, {})):
+            resp = client.get(url)
+            if resp.status_code == 200 and "text/html" in resp.headers.get("content-type", ""):
+                seen_by[rule.rule].append(role or "signed out")
+    missing = [r.rule for r in rules if not any(walk.url_of(r, ids.get(role, {})) for role in walk.ROLES)]
+    unseen = [r for r, roles in seen_by.items() if not roles]
+    assert not missing, f"page routes with no demo id to open them (add to walk.demo_ids): {missing}"
+    assert not unseen, f"page routes no role could open as a 200 HTML page: {unseen}"
 
 
 def test_the_price_detector_flags_minor_units_and_passes_formatted_money(browser):

@@ -29,14 +29,6 @@ def _row_counts(s) -> dict[str, int]:
             for t in SQLModel.metadata.sorted_tables}
 
 
-@pytest.fixture
-def demo(app):
-    lines: list[str] = []
-    with app.app_context():
-        summary = load_demo(progress=lines.append)
-    return {"summary": summary, "progress": lines}
-
-
 def _loading_twice_changes_nothing(demo, runner, session):
     first = _row_counts(session)
     out = runner.invoke(args=["demo", "load"]).output
@@ -50,7 +42,8 @@ def _loading_twice_changes_nothing(demo, runner, session):
             assert x.email in text and f"password: {x.password}" in text
 
 
-def test_demo_market_from_every_side(demo, app, clock, client, runner):
+@pytest.mark.demo_market
+def test_demo_market_from_every_side(demo_market, app, clock, client, runner):
     """One load, checked from every side (a load costs tens of seconds: four past rounds with
     their deliveries, twelve signed reports): its shape, its sign-ins, and that loading again
     changes nothing."""
@@ -66,7 +59,7 @@ def test_demo_market_from_every_side(demo, app, clock, client, runner):
         _investor_first_vendor_shows_in_its_reports(client)
     _each_demo_login_signs_in(app)  # outside any app context: each client has its own ``g``
     with app.app_context():
-        _loading_twice_changes_nothing(demo, runner, db.session())
+        _loading_twice_changes_nothing(demo_market, runner, db.session())
 
 
 def _past_weeks(clock) -> list[str]:

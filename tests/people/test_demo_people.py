@@ -9,7 +9,6 @@ import pytest
 from sqlmodel import select
 
 from broker import db
-from broker.demo.loader import load_demo
 from broker.demo.logins import DEMO_LOGINS
 from broker.models import LaborDisclosure, Offering, Org, WorkforceDisclosure
 from broker.policy import current_params
@@ -17,13 +16,8 @@ from broker.reports import signing
 from tests.helpers import csrf_from, login
 
 
-@pytest.fixture
-def demo(app):
-    with app.app_context():
-        load_demo(progress=lambda _line: None)
-
-
-def test_the_demo_people_side(app, demo, client):
+@pytest.mark.demo_market
+def test_the_demo_people_side(app, client):
     with app.app_context():
         s = db.session()
         floors = current_params(s).params["pay_floors"]

@@ -4,6 +4,7 @@ background from the moment the session knows it will need one."""
 from __future__ import annotations
 
 import itertools
+import os
 from types import SimpleNamespace
 from datetime import timedelta
 from decimal import Decimal
@@ -23,7 +24,11 @@ _label_studio: list[labelstudio_server.Server] = []  # the session's one server,
 
 def pytest_collection_finish(session):
     # Boot Label Studio now, beside the tests that run before its own (its boot is most of
-    # that test's time), but only when a selected test needs it.
+    # that test's time), but only when a selected test needs it. Under pytest-xdist every
+    # worker collects the test and one runs it, which one is not known yet: only the first
+    # worker boots ahead (a boot is ≈ 12 s of CPU); another that gets the test boots then.
+    if os.environ.get("PYTEST_XDIST_WORKER", "gw0") != "gw0":
+        return
     if any("label_studio" in getattr(item, "fixturenames", ()) for item in session.items):
         _label_studio.append(labelstudio_server.Server())
 

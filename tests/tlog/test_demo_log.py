@@ -6,17 +6,16 @@ from __future__ import annotations
 import hashlib
 import json
 
+import pytest
 import rfc8785
 
-from broker.demo.loader import load_demo
 from broker.reports import build, verify
 from tests.reports.helpers import client_source
 from tests.tlog.test_log import _entries, _rewrite_copy, _verify_since
 
 
+@pytest.mark.demo_market
 def test_demo_log(app, client, clock, tmp_path, capsys):
-    with app.app_context():
-        load_demo(progress=lambda line: None)
     reports = client.get("/api/v1/reports?limit=100").json["items"]
     weeks = sorted({r["period"] for r in reports})
     assert weeks == ["2026-W44", "2026-W45", "2026-W46", "2026-W47"] and len(reports) == 12

@@ -18,7 +18,9 @@ def _start(env):
     return proc
 
 
-def _wait_for_line(proc, needle, timeout=30):
+# A liveness wait, not a timing check: a scheduler process that starts while the rest of the
+# suite loads both cores (and compiles its imports for the first time) took over 30 s once.
+def _wait_for_line(proc, needle, timeout=120):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if any(needle in line for line in proc.lines):
@@ -30,7 +32,7 @@ def _wait_for_line(proc, needle, timeout=30):
 def test_one_leader_then_takeover(app, tmp_path):
     env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"],
            "PARITY_INSTANCE_PATH": app.config["INSTANCE_PATH"], "SCHEDULER_POLL_SECONDS": "0.5",
-           "SECRET_KEY": "x"}
+           "SECRET_KEY": "x", "PYTHONUNBUFFERED": "1"}
     first = _start(env)
     second = None
     try:

@@ -209,17 +209,8 @@ def _demo_copy(demo, tmp_path: Path):
         shutil.copyfile(sa.engine.make_url(demo["url"]).database, target)
         yield f"sqlite:///{target}"
         return
-    name = f"parity_demo_copy_{uuid.uuid4().hex[:10]}"
-    template = sa.engine.make_url(demo["url"]).database
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as c:
-            _create_pg_database(c, name, template)
-        yield _pg_url(PG_ADMIN_URL, name)
-    finally:
-        with admin.connect() as c:
-            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with new_pg_database("parity_demo_copy", template=sa.engine.make_url(demo["url"]).database) as url:
+        yield url
 
 
 @pytest.fixture
@@ -233,12 +224,13 @@ def demo_market(request):
 
 
 @contextlib.contextmanager
-def new_pg_database(prefix: str):
-    """A new PostgreSQL database on the test server, dropped (connections and all) at the end."""
+def new_pg_database(prefix: str, template: str | None = None):
+    """A new PostgreSQL database on the test server (empty, or a copy of ``template``),
+    dropped (connections and all) at the end."""
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
-        _create_pg_database(c, name)
+        _create_pg_database(c, name, template)
     try:
         yield _pg_url(PG_ADMIN_URL, name)
     finally:

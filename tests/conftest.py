@@ -110,20 +110,9 @@ def _pg_url(admin_url: str, name: str) -> str:
 def database_template(tmp_path_factory):
     """Migrate once per run; each test then starts from this empty, migrated schema."""
     if BACKEND == "postgresql":
-        name = f"parity_test_{uuid.uuid4().hex[:10]}"
-        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            _create_pg_database(conn, name)
-        url = _pg_url(PG_ADMIN_URL, name)
-        migrate.upgrade(url)
-        yield {"backend": "postgresql", "url": url}
-        engine = sa.create_engine(url)
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.exec_driver_sql(
-                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()")
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.dispose()
+        with new_pg_database("parity_test") as url:
+            migrate.upgrade(url)
+            yield {"backend": "postgresql", "url": url}
     else:
         folder = tmp_path_factory.mktemp("template")
         path = folder / "template.sqlite3"
@@ -166,38 +155,31 @@ def demo_template(database_template, tmp_path_factory):
     from broker.demo.loader import load_demo
 
     folder = tmp_path_factory.mktemp("demo-template")
-    if database_template["backend"] == "postgresql":
-        name = f"parity_demo_{uuid.uuid4().hex[:10]}"
-        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            _create_pg_database(conn, name)
-        url = _pg_url(PG_ADMIN_URL, name)
-        migrate.upgrade(url)
-    else:
-        path = folder / "demo.sqlite3"
-        shutil.copyfile(database_template["path"], path)
-        url = f"sqlite:///{path}"
-    instance = folder / "instance"
-    application = create_app({"TESTING": True, "DATABASE_URL": url, "INSTANCE_PATH": str(instance),
-                              "SECRET_KEY": "test-secret-key", "RATELIMIT_ENABLED": False})
-    previous = clock_module._now
-    clock_module.set_clock(lambda: DEMO_LOADED_AT)
-    progress: list[str] = []
-    try:
-        with application.app_context():
-            summary = load_demo(progress=progress.append)
-            db.close_session()
-    finally:
-        clock_module.set_clock(previous)
-    # Closing the last connection checkpoints SQLite's WAL into the file; PostgreSQL copies a
-    # template only while nobody is connected to it.
-    application.extensions["db_engine"].dispose()
-    yield {"backend": database_template["backend"], "url": url, "keys": Path(application.config["KEYS_PATH"]),
-           "summary": summary, "progress": tuple(progress)}
-    if database_template["backend"] == "postgresql":
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with contextlib.ExitStack() as cleanup:
+        if database_template["backend"] == "postgresql":
+            url = cleanup.enter_context(new_pg_database("parity_demo"))
+            migrate.upgrade(url)
+        else:
+            path = folder / "demo.sqlite3"
+            shutil.copyfile(database_template["path"], path)
+            url = f"sqlite:///{path}"
+        instance = folder / "instance"
+        application = create_app({"TESTING": True, "DATABASE_URL": url, "INSTANCE_PATH": str(instance),
+                                  "SECRET_KEY": "test-secret-key", "RATELIMIT_ENABLED": False})
+        previous = clock_module._now
+        clock_module.set_clock(lambda: DEMO_LOADED_AT)
+        progress: list[str] = []
+        try:
+            with application.app_context():
+                summary = load_demo(progress=progress.append)
+                db.close_session()
+        finally:
+            clock_module.set_clock(previous)
+        # Closing the last connection checkpoints SQLite's WAL into the file; PostgreSQL copies a
+        # template only while nobody is connected to it.
+        application.extensions["db_engine"].dispose()
+        yield {"backend": database_template["backend"], "url": url, "keys": Path(application.config["KEYS_PATH"]),
+               "summary": summary, "progress": tuple(progress)}
 
 
 @contextlib.contextmanager

@@ -44,6 +44,9 @@ def round_figures(value, decimals: int = DECIMALS):
 _SAFE_INT = 2**53 - 1  # RFC 8785 numbers are IEEE doubles: larger integers are refused
 
 
+_JSON_TYPES = frozenset({str, bool, int, dict, list, type(None)})
+
+
 def _float_free(value) -> bool:
     """Whether ``value`` holds only null, booleans, strings, integers of magnitude below 2**53,
     lists and string-keyed objects: the values whose RFC 8785 form orjson writes exactly.
@@ -56,37 +59,20 @@ def _float_free(value) -> bool:
     while stack:
         v = pop()
         t = type(v)
-        if t is str or v is None or t is bool:
-            continue
+        if t not in _JSON_TYPES:  # a subclass (a str enum, say) counts as the type it extends
+            t = next((b for b in (bool, str, int, dict, list) if isinstance(v, b)), None)
+            if t is None:
+                return False  # floats (ECMAScript number text) and anything else: the rfc8785 package
         if t is int:
             if not -_SAFE_INT <= v <= _SAFE_INT:
                 return False
-            continue
-        if t is dict:
+        elif t is dict:
             for k in v:
-                if type(k) is not str and not isinstance(k, str):
+                if not isinstance(k, str):
                     return False
             push(v.values())
-            continue
-        if t is list:
+        elif t is list:
             push(v)
-            continue
-        # Subclasses (a str enum, say) as the type they extend; floats and anything else: no.
-        if isinstance(v, (str, bool)):
-            continue
-        if isinstance(v, int):
-            if not -_SAFE_INT <= v <= _SAFE_INT:
-                return False
-            continue
-        if isinstance(v, dict):
-            if not all(isinstance(k, str) for k in v):
-                return False
-            push(v.values())
-            continue
-        if isinstance(v, list):
-            push(v)
-            continue
-        return False  # floats (ECMAScript number text) and anything else: the rfc8785 package
     return True
 
 

@@ -19,7 +19,6 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 VENDOR_COLUMNS = ("principals", "allocated_units", "delivered_units", "delivery_ratio", "delivery_fairness",
                   "affiliated.preference_ratio_allocated", "affiliated.preference_ratio_delivered")
-CAUSE_WORDS = labels.CAUSES
 
 
 @bp.get("")
@@ -44,7 +43,7 @@ def vendor(vendor_id: int):
 @bp.get("/developers")
 def developers():
     return render_template("audit/developers.html", periods=auditing.developer_rows(db.session()),
-                           causes=CAUSE_WORDS)
+                           causes=labels.CAUSES)
 
 
 @bp.get("/developers/<pseudonym>")
@@ -56,7 +55,7 @@ def developer(pseudonym: str):
     if not record:
         abort(404)
     return render_template("audit/developer.html", record=record, title=f"Developer {pseudonym}",
-                           own=False, causes=CAUSE_WORDS)
+                           own=False, causes=labels.CAUSES)
 
 
 @bp.get("/developers/mine")
@@ -69,4 +68,4 @@ def my_record():
     keys = {p["period"]: (p["group"] or p["org"]) for p in round_input.told_to(s, org)}
     record = auditing.developer_record(s, keys)
     return render_template("audit/developer.html", record=record, title=f"{org.name}: your access record",
-                           own=True, causes=CAUSE_WORDS, org=org)
+                           own=True, causes=labels.CAUSES, org=org)

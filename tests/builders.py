@@ -124,8 +124,10 @@ class Market:
             return db.session().exec(select(func.count()).select_from(model)).one()
 
     def rows(self, model, *where):
+        # In key order: PostgreSQL returns rows in no set order, and tests compare sequences.
+        key = list(model.__table__.primary_key.columns)
         with self.app.app_context():
-            return list(db.session().exec(select(model).where(*where)))
+            return list(db.session().exec(select(model).where(*where).order_by(*key)))
 
     def get(self, model, row_id: int):
         with self.app.app_context():

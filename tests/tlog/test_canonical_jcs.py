@@ -146,3 +146,22 @@ def test_no_nan_and_no_negative_zero():
         report_canonical.canonical_bytes({"x": float("nan")})
     assert report_canonical.canonical_bytes({"canonicalization": "RFC8785", "x": -0.0000001}) == \
         b'{"canonicalization":"RFC8785","x":0}'
+
+
+ascii_keyed_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(st.characters(max_codepoint=0x7F)), inner, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=400, deadline=None)
+@given(ascii_keyed_values)
+def test_the_fast_path_writes_any_text_under_ascii_keys_as_rfc8785(value):
+    # price files and reports: ASCII keys, vendor names and titles in any script
+    assert canonical.jcs(value) == reference_jcs(value).encode("utf-8") == rfc8785.dumps(value)
+
+
+def test_a_lone_surrogate_is_refused_as_the_package_refuses_it():
+    with pytest.raises(rfc8785.CanonicalizationError):
+        canonical.jcs({"title": "\ud800"})

@@ -36,14 +36,15 @@ def seal_price_files(s: Session, today: date | None = None) -> list[PriceFile]:
             return out
         last = s.exec(select(func.max(PriceFile.day))).one()
         day = max(first, last + timedelta(days=1)) if last else first
-        while day < today:
-            body = canonical.jcs(prices.price_file(s, day))
+        if day >= today:
+            return out
+        for day, document in prices.price_files(s, day, today - timedelta(days=1)):
+            body = canonical.jcs(document)
             pf = PriceFile(day=day, document=body.decode("utf-8"), digest=canonical.digest(body), sealed_at=now())
             s.add(pf)
             s.flush()
             tlog.append(s, "price_file", day.isoformat(), entries.price_file(day.isoformat(), pf.digest))
             out.append(pf)
-            day += timedelta(days=1)
     return out
 
 

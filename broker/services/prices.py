@@ -2,14 +2,16 @@
 becomes the new one's ``effective_from``; the history is a public record (price files)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Iterator
 
 from sqlmodel import Session, select
 
 from broker.access.principal import Principal
 from broker.catalog.iso import is_currency
+from broker.catalog.wire import iso
 from broker.errors import ApiError
-from broker.models import Price
+from broker.models import Offering, Org, Price
 from broker import audit
 from broker.services.offerings import get_for_change, invalid
 
@@ -85,23 +87,42 @@ def price_file(s: Session, day) -> dict:
     An expiry later than the day's end is written as null (unknown then), so a past day's
     file never changes: prices are never edited and never backdated.
     """
-    from datetime import datetime, time, timezone
+    return next(price_files(s, day, day))[1]
 
-    from broker.catalog.wire import iso
-    from broker.models import Offering, Org
 
-    start = datetime.combine(day, time.min, timezone.utc)
-    end = start + timedelta(days=1)
-    rows = s.exec(select(Price, Offering, Org).join(Offering, Offering.id == Price.offering_id)
+def price_files(s: Session, first, last) -> Iterator[tuple[date, dict]]:
+    """(day, ``price_file`` of the day) for every UTC day from ``first`` to ``last``, from one
+    query: sealing a market's first months asks for hundreds of days, and a query per day (with
+    three ORM objects per row) was most of the seal's cost."""
+    start, end = _day_bounds(first)[0], _day_bounds(last)[1]
+    rows = s.exec(select(*_PRICE_FILE_COLUMNS).join(Offering, Offering.id == Price.offering_id)
                   .join(Org, Org.id == Offering.vendor_org_id)
                   .where(Price.effective_from < end, (Price.effective_to.is_(None)) | (Price.effective_to > start))
-                  .order_by(Price.offering_id, Price.effective_from, Price.id))
-    prices_ = []
-    for p, o, v in rows:
-        prices_.append({
-            "price_id": p.id, "offering_id": o.id, "offering": o.title, "vendor_id": v.id, "vendor": v.name,
-            "task_type": o.task_type, "unit": o.unit, "amount_minor": p.amount_minor, "currency": p.currency,
-            "effective_from": iso(p.effective_from),
-            "effective_to": iso(p.effective_to) if p.effective_to is not None and p.effective_to <= end else None,
-        })
+                  .order_by(Price.offering_id, Price.effective_from, Price.id)).all()
+    day = first
+    while day <= last:
+        yield day, _price_file_of(day, rows)
+        day += timedelta(days=1)
+
+
+_PRICE_FILE_COLUMNS = (Price.id, Offering.id, Offering.title, Org.id, Org.name, Offering.task_type, Offering.unit,
+                       Price.amount_minor, Price.currency, Price.effective_from, Price.effective_to)
+
+
+def _day_bounds(day) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time.min, timezone.utc)
+    return start, start + timedelta(days=1)
+
+
+def _price_file_of(day, rows) -> dict:
+    """The day's file from rows of ``_PRICE_FILE_COLUMNS`` (in offering, start, id order)."""
+    start, end = _day_bounds(day)
+    prices_ = [{
+        "price_id": price_id, "offering_id": offering_id, "offering": title, "vendor_id": vendor_id,
+        "vendor": vendor, "task_type": task_type, "unit": unit, "amount_minor": amount, "currency": currency,
+        "effective_from": iso(effective_from),
+        "effective_to": iso(effective_to) if effective_to is not None and effective_to <= end else None,
+    } for (price_id, offering_id, title, vendor_id, vendor, task_type, unit, amount, currency, effective_from,
+           effective_to) in rows
+        if effective_from < end and (effective_to is None or effective_to > start)]
     return {"schema_version": PRICE_FILE_SCHEMA, "date": day.isoformat(), "prices": prices_}

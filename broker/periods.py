@@ -69,8 +69,7 @@ def allocation_period(t: datetime, hours: int | float) -> str:
 
 
 def periods_from(p: str, n: int) -> list[str]:
-    """``p`` and the ``n - 1`` periods after it."""
-    out = [validate_period(p)]
-    while len(out) < n:
-        out.append(next_period(out[-1]))
-    return out[:n]
+    """``p`` and the ``n - 1`` periods after it (from one parse: capacity checks its 104 weeks
+    ahead on every change, and a parse per week was most of that)."""
+    start = period_start(p)
+    return [period_of(start + timedelta(weeks=i)) for i in range(n)]

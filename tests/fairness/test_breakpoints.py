@@ -2,6 +2,7 @@
 ``Fraction``s): random networks built to have many levels — offerings oversubscribed by
 different factors, floors (some exactly at a capacity, so tight while flat), demands, weights,
 positive lower bounds on fixed arcs."""
+import functools
 from fractions import Fraction
 
 import numpy as np
@@ -14,32 +15,54 @@ from broker.fairness import breakpoints, filling, maxmin, native
 FAIRNESS = settings.get_profile("fairness")
 
 
+# The strategies are built once (a strategy made inside a draw is validated again on every
+# example: with ~70 draws per network that was most of these tests' time). A choice among a
+# few values whose last depends on earlier draws is drawn as ``sampled_from`` draws it (the
+# values first, then an index), so the examples and their shrinking are those of
+# ``draw(st.sampled_from([...]))``.
+_N_OFF, _N_GRP, _CAP, _LOW, _HI, _LO, _DEMAND = (st.integers(1, 6), st.integers(1, 9), st.integers(0, 30),
+                                                  st.integers(0, 6), st.integers(0, 20), st.integers(0, 4),
+                                                  st.integers(0, 40))
+_WEIGHT = st.sampled_from([Fraction(1), Fraction(1), Fraction(2), Fraction(3), Fraction(1, 2), Fraction(2, 3),
+                           Fraction(5, 7)])
+_INDEX = {n: st.integers(0, n - 1) for n in (2, 3, 4)}
+
+
+def _one_of(draw, values):
+    """``draw(st.sampled_from(values))`` (a list, tuple or range of 2 to 4 values)."""
+    return values[draw(_INDEX[len(values)])]
+
+
+@functools.lru_cache(maxsize=None)
+def _subsets(offs: tuple, max_size: int):
+    return st.lists(st.sampled_from(offs), min_size=1, max_size=max_size, unique=True)
+
+
 @st.composite
 def networks(draw):
     """(n, fixed, principals): s = 0 -> group g (principal) -> offerings -> t = 1 -> s."""
-    n_off = draw(st.integers(1, 6))
-    n_grp = draw(st.integers(1, 9))
+    n_off = draw(_N_OFF)
+    n_grp = draw(_N_GRP)
     s, t = 0, 1
     groups = list(range(2, 2 + n_grp))
     offs = list(range(2 + n_grp, 2 + n_grp + n_off))
     fixed = []
     for o in offs:
-        cap = draw(st.integers(0, 30))
-        low = draw(st.sampled_from([0, 0, 0, min(cap, draw(st.integers(0, 6)))]))
+        cap = draw(_CAP)
+        low = _one_of(draw, (0, 0, 0, min(cap, draw(_LOW))))
         fixed.append((o, t, low, cap))
     principals = []
     for g in groups:
-        reach = draw(st.lists(st.sampled_from(offs), min_size=1, max_size=3, unique=True))
+        reach = draw(_subsets(tuple(offs), 3))
         for o in reach:
-            hi = draw(st.sampled_from([None, None, draw(st.integers(0, 20))]))
-            lo = draw(st.sampled_from([0, 0, 0, draw(st.integers(0, 4))]))
+            hi = _one_of(draw, (None, None, draw(_HI)))
+            lo = _one_of(draw, (0, 0, 0, draw(_LO)))
             if hi is not None:
                 lo = min(lo, hi)
             fixed.append((g, o, lo, hi))
-        d = draw(st.integers(0, 40))
-        f = draw(st.sampled_from([0, draw(st.integers(0, d)), draw(st.integers(0, min(d, 12)))]))
-        w = draw(st.sampled_from([Fraction(1), Fraction(1), Fraction(2), Fraction(3), Fraction(1, 2),
-                                  Fraction(2, 3), Fraction(5, 7)]))
+        d = draw(_DEMAND)
+        f = _one_of(draw, (0, draw(st.integers(0, d)), draw(st.integers(0, min(d, 12)))))
+        w = draw(_WEIGHT)
         principals.append(maxmin.Principal(s, g, Fraction(d), Fraction(f), w))
     fixed.append((t, s, 0, None))
     n = 2 + n_grp + n_off
@@ -112,34 +135,40 @@ def test_many_levels(seed):
     assert _breakpoints(n, fixed, principals) == exact
 
 
+_ORG_OFFS, _ORG_CAP, _GROUPS, _KIND, _ONE_ORG_UNITS, _ORGS, _ARC_CAP, _ORG_DEMAND = (
+    st.integers(1, 5), st.integers(5, 40), st.integers(1, 4), st.integers(0, 3), st.integers(0, 10),
+    st.integers(1, 4), st.integers(3, 15), st.integers(0, 20))
+_ORG_WEIGHT = st.sampled_from([Fraction(1), Fraction(2), Fraction(3), Fraction(1, 2), Fraction(2, 3)])
+
+
 @st.composite
 def org_networks(draw):
     """The org stage's shape: s = 0 -> group g fixed at its whole units, g -> org (the
     principals: different tails), org -> offerings -> t = 1 -> s; some groups of one org
     route their units straight to offerings. Units are drawn below what the orgs ask for."""
-    n_off = draw(st.integers(1, 5))
+    n_off = draw(_ORG_OFFS)
     s, t = 0, 1
     offs = list(range(2, 2 + n_off))
     nxt = 2 + n_off
-    fixed = [(o, t, 0, draw(st.integers(5, 40))) for o in offs]
+    fixed = [(o, t, 0, draw(_ORG_CAP)) for o in offs]
     principals = []
-    for _ in range(draw(st.integers(1, 4))):
+    for _ in range(draw(_GROUPS)):
         g = nxt
         nxt += 1
-        if draw(st.integers(0, 3)) == 0:       # a group of one org: its arcs are fixed
-            units = draw(st.integers(0, 10))
+        if draw(_KIND) == 0:       # a group of one org: its arcs are fixed
+            units = draw(_ONE_ORG_UNITS)
             fixed.append((s, g, units, units))
-            for o in draw(st.lists(st.sampled_from(offs), min_size=1, max_size=2, unique=True)):
+            for o in draw(_subsets(tuple(offs), 2)):
                 fixed.append((g, o, 0, None))
             continue
         asked = 0
-        for _ in range(draw(st.integers(1, 4))):
+        for _ in range(draw(_ORGS)):
             org = nxt
             nxt += 1
-            for o in draw(st.lists(st.sampled_from(offs), min_size=1, max_size=3, unique=True)):
-                fixed.append((org, o, 0, draw(st.sampled_from([None, None, draw(st.integers(3, 15))]))))
-            w = draw(st.sampled_from([Fraction(1), Fraction(2), Fraction(3), Fraction(1, 2), Fraction(2, 3)]))
-            d = draw(st.integers(0, 20))
+            for o in draw(_subsets(tuple(offs), 3)):
+                fixed.append((org, o, 0, _one_of(draw, (None, None, draw(_ARC_CAP)))))
+            w = draw(_ORG_WEIGHT)
+            d = draw(_ORG_DEMAND)
             asked += d
             principals.append(maxmin.Principal(g, org, Fraction(d), Fraction(0), w))
         units = draw(st.integers(0, min(asked, 25)))

@@ -18,8 +18,8 @@ FAIRNESS = settings.get_profile("fairness")
 # The strategies are built once (a strategy made inside a draw is validated again on every
 # example: with ~70 draws per network that was most of these tests' time). A choice among a
 # few values whose last depends on earlier draws is drawn as ``sampled_from`` draws it (the
-# values first, then an index), so the examples and their shrinking are those of
-# ``draw(st.sampled_from([...]))``.
+# values first, then an index), so each value has the distribution of
+# ``draw(st.sampled_from([...]))`` and shrinks the same way (towards the first).
 _N_OFF, _N_GRP, _CAP, _LOW, _HI, _LO, _DEMAND = (st.integers(1, 6), st.integers(1, 9), st.integers(0, 30),
                                                   st.integers(0, 6), st.integers(0, 20), st.integers(0, 4),
                                                   st.integers(0, 40))

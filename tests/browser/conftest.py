@@ -29,11 +29,14 @@ browser sees the app the way a person would. The ``clock`` fixture of tests/conf
 process-wide: a browser test that requests it moves the live server's clock too (the server
 runs in a thread of this process), but then the demo periods no longer line up with "now".
 
-Speed: migrating and loading the demo market happen once per session, into template files;
-each test then copies a template (milliseconds) and starts its own server (well under a second).
+Speed: the demo market is loaded once per run (shared by the pytest-xdist workers, under a
+file lock), migrating once per process, into template files; each test then copies a template
+(milliseconds) and starts its own server (well under a second).
 """
 from __future__ import annotations
 
+import fcntl
+import logging
 import os
 import shutil
 import threading
@@ -66,7 +69,37 @@ def _app_for(db_path: Path, instance: Path):
         "SECRET_KEY": "browser-test-secret-key",
         # Several tests sign in within a minute; the limiter has its own tests.
         "RATELIMIT_ENABLED": False,
+        # The browser keeps the stylesheets and script for the test instead of asking again on
+        # every page (three 304 answers a page, each loading the signed-in user and org).
+        "SEND_FILE_MAX_AGE_DEFAULT": 3600,
     })
+
+
+def _run_folder(tmp_path_factory) -> Path:
+    """A folder of this run that every pytest-xdist worker sees (a worker's base folder is
+    ``<run>/popen-gwN``); without xdist, this process's own base folder."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def _load_demo_once(database_template, folder: Path) -> Path:
+    """The demo market, loaded once per run: the first worker to need it loads it (≈ 10 s of
+    CPU) while another that needs it too waits on the lock, then both copy the same file."""
+    path = folder / "browser-demo.sqlite3"
+    with open(folder / "browser-demo.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            partial = folder / "browser-demo.partial.sqlite3"
+            shutil.copyfile(database_template["path"], partial)
+            app = _app_for(partial, folder / "browser-demo-instance")
+            with app.app_context():
+                from broker.demo.loader import load_demo
+
+                load_demo(progress=lambda _line: None)
+            # Closing the last connection checkpoints the WAL into the main file.
+            app.extensions["db_engine"].dispose()
+            os.replace(partial, path)  # seen complete or not at all
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -79,17 +112,10 @@ def _browser_templates(database_template, tmp_path_factory):
 
     def template(demo: bool) -> Path:
         if demo not in built:
-            path = folder / ("demo.sqlite3" if demo else "empty.sqlite3")
-            shutil.copyfile(database_template["path"], path)
             if demo:
-                app = _app_for(path, folder / "instance")
-                with app.app_context():
-                    from broker.demo.loader import load_demo
-
-                    load_demo(progress=lambda _line: None)
-                # Closing the last connection checkpoints the WAL into the main file.
-                app.extensions["db_engine"].dispose()
-            built[demo] = path
+                built[demo] = _load_demo_once(database_template, _run_folder(tmp_path_factory))
+            else:
+                built[demo] = shutil.copyfile(database_template["path"], folder / "empty.sqlite3")
         return built[demo]
 
     return template
@@ -118,6 +144,9 @@ class LiveServer(str):
 @pytest.fixture
 def live_server(request, _browser_templates, tmp_path):
     from werkzeug.serving import make_server
+
+    # A log record per request, kept by pytest for every test, would only bury a failure's output.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     options = {"demo": True, **getattr(request, "param", {})}
     path = tmp_path / "parity.sqlite3"

@@ -162,7 +162,9 @@ def app_for(db_path: Path, instance: Path):
     from broker.app import create_app
 
     return create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{db_path}", "INSTANCE_PATH": str(instance),
-                       "SECRET_KEY": "layout-walk-secret-key", "RATELIMIT_ENABLED": False})
+                       "SECRET_KEY": "layout-walk-secret-key", "RATELIMIT_ENABLED": False,
+                       # the browser keeps the static files instead of asking again on every page
+                       "SEND_FILE_MAX_AGE_DEFAULT": 3600})
 
 
 def build_demo_database(path: Path, instance: Path, progress=lambda _line: None) -> None:

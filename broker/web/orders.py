@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timezone
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -15,6 +15,7 @@ from broker.auth.session_login import login_required
 from broker.catalog.money import format_money
 from broker.errors import ApiError
 from broker.web.acting import attempt, form_ok
+from broker.web.listing import page_of
 from broker.services import notifications, orders as svc
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
@@ -34,9 +35,11 @@ class DeclineForm(FlaskForm):
 @login_required()
 def index():
     s = db.session()
-    rows = svc.list_for(s, g.principal, limit=200)
+    rows, next_cursor = page_of("orders", lambda after, limit: svc.list_for(s, g.principal, after_id=after,
+                                                                             limit=limit))
     return render_template("orders/index.html", orders=rows, sheets=svc.list_facts(s, rows),
-                           money=format_money)
+                           money=format_money, next_cursor=next_cursor,
+                           first_page=not request.args.get("cursor"))
 
 
 def _detail(order_id: int, status: int = 200, decline_form: DeclineForm | None = None):

@@ -20,6 +20,7 @@ from broker.catalog.vocabulary import EXPERTISE, MODALITIES, TASK_TYPES
 from broker.clock import now
 from broker.errors import ApiError
 from broker.web.acting import attempt, form_ok
+from broker.web.listing import page_of
 from broker.extensions import limiter
 from broker.models import OPEN_REQUEST_STATUSES, Offering, OrgKind
 from broker.reports import receipt_signing
@@ -180,7 +181,8 @@ def edit(request_id: int):
 @login_required("developer")
 def index():
     s = db.session()
-    rows = svc.list_for(s, g.principal, limit=200)
+    rows, next_cursor = page_of("requests", lambda after, limit: svc.list_for(s, g.principal, after_id=after,
+                                                                               limit=limit))
     open_ = [r for r in rows if r.status in OPEN_REQUEST_STATUSES]
     estimates = waiting.estimates_for(s, open_) if open_ and request.args.get("estimate") else {}
     items = []
@@ -194,7 +196,9 @@ def index():
                       "estimate_words": waiting.explain(s, r, reason, estimate=est) if est and not est["units"]
                       else None})
     return render_template("requests/index.html", items=items, estimates=estimates,
-                           label=waiting.ESTIMATE_LABEL, money=format_money)
+                           label=waiting.ESTIMATE_LABEL, money=format_money, next_cursor=next_cursor,
+                           first_page=not request.args.get("cursor"),
+                           filters={"estimate": "1"} if request.args.get("estimate") else {})
 
 
 @bp.get("/<int:request_id>")

@@ -117,3 +117,31 @@ def test_operator_runs_round_vendor_accepts_and_delivers(client, make, market, a
     dash = client.get("/dashboard").get_data(as_text=True)
     assert "allocated you 20 units" in dash
     assert "allocated you 20 units" not in client.get("/dashboard").get_data(as_text=True)  # seen now
+
+
+def test_order_and_request_lists_page_through_every_row(app, make, market, clock):
+    """Both lists used to stop at their first 200 rows, with no way to the rest."""
+    from datetime import timedelta
+
+    market.developer, market.vendor = make.org(), make.org("vendor")
+    market.offering_id = market.offering(market.vendor).id
+    orders = {market.order().id for _ in range(27)}
+    for i in range(30):  # and the 27 requests behind the orders: 57, three pages
+        market.request(market.developer, units=5, submitted_at=clock() - timedelta(minutes=i))
+    for org, path, marker, want in ((market.vendor, "/orders", 'data-order="', orders),
+                                    (market.developer, "/requests", 'href="/requests/', None)):
+        client = app.test_client()
+        login(client, make.user(org).email)
+        seen, url = set(), path
+        for _ in range(3):
+            page = client.get(url)
+            assert page.status_code == 200
+            html = page.get_data(as_text=True)
+            assert ("← First page" in html) == (url != path)
+            seen |= {int(x.split('"')[0]) for x in html.split(marker)[1:] if x.split('"')[0].isdigit()}
+            if "Next page →" not in html:
+                break
+            url = f"{path}?cursor={html.split(f'{path}?cursor=')[1].split(chr(34))[0]}"
+        assert "Last page" in html
+        assert seen == (want or seen) and len(seen) == (27 if want else 57)
+        assert client.get(f"{path}?cursor=bm90LWEtY3Vyc29y").status_code == 400

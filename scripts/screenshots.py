@@ -30,7 +30,7 @@ MAIN_PAGES: dict[str | None, list[str]] = {
     "vendor": ["/dashboard", "/vendor", "/vendor/profile", "/vendor/disclosure", "/orders", "/orders/{order_id}",
                "/payments", "/vendor/connection"],
     "auditor": ["/dashboard", "/reports", "/reports/{report_id}", "/audit/vendors/{vendor_id}", "/log/"],
-    "operator": ["/admin", "/admin/rounds", "/admin/applications", "/admin/requests", "/admin/orders",
+    "operator": ["/admin", "/admin/rounds", "/admin/applications", "/admin/requests", "/admin/orders", "/orders",
                  "/admin/orgs", "/payments", "/admin/providers"],
 }
 

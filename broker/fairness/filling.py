@@ -59,9 +59,12 @@ class _Abort(Exception):
     """The fast path does not apply after all (numbers too large, a fraction left)."""
 
 
-def fill(n: int, columns, principals):
+def fill(n: int, columns, principals, all_at_once: bool = True):
     """(totals, levels) as ``lexmaxmin``, or None when the fast path does not apply.
-    ``columns``: the fixed arcs as ``Fixed.columns()`` gives them."""
+    ``columns``: the fixed arcs as ``Fixed.columns()`` gives them. ``all_at_once`` False
+    keeps ``breakpoints`` out: it needs every lower bound of the network to be met with the
+    principals at their floors (a source whose return arc is free, as in the group stage),
+    which a piece of ``split`` (fixed supplies in and out) does not give."""
     if not native.ENABLED or not principals:
         return None
     tails, heads, _, _, flo, fhi, unbounded = columns
@@ -70,7 +73,7 @@ def fill(n: int, columns, principals):
     s0 = principals[0].tail
     if any(p.demand.denominator != 1 or p.floor.denominator != 1 for p in principals):
         return None
-    if BREAKPOINTS and all(p.tail == s0 for p in principals):
+    if BREAKPOINTS and all_at_once and all(p.tail == s0 for p in principals):
         try:
             return breakpoints.fill(n, s0, np.array(tails, dtype=np.int64), np.array(heads, dtype=np.int64),
                                     flo, fhi, unbounded, principals)

@@ -201,11 +201,19 @@ def lexmaxmin(n: int, fixed: list, principals: list[Principal], levels: bool = T
 
 
 def _piece(n: int, columns, principals: list[Principal]):
-    """One piece of ``split``: its arcs as a ``Fixed`` list, then the same as the whole."""
+    """One piece of ``split``: the array filling (which may hand its rest over to ``split``
+    again when the piece falls apart), else the exact loop on the piece's arcs."""
+    fast = filling.fill(n, columns, principals, all_at_once=False, resplit=_resplit)
+    if fast is not None:
+        return fast
     tails, heads, _, _, lo, hi, unbounded = columns
     fixed = Fixed(zip(tails.tolist(), heads.tolist(), lo.tolist(),
                       [None if u else h for u, h in zip(unbounded.tolist(), hi.tolist())]))
     return _lexmaxmin(n, fixed, principals, all_at_once=False)
+
+
+def _resplit(*args):
+    return split.pieces(*args, fill_piece=_piece)
 
 
 def _lexmaxmin(n: int, fixed: list, principals: list[Principal], all_at_once: bool = True):

@@ -48,7 +48,7 @@ def fill(n: int, columns, principals, fill_piece):
     tails, heads, _, _, flo, fhi, unbounded = columns
     if flo is None or any(p.demand.denominator != 1 or p.floor.denominator != 1 for p in principals):
         return None
-    m, count = len(tails), len(principals)
+    count = len(principals)
     D = native.ints([int(p.demand) for p in principals], count)
     F = native.ints([int(min(p.demand, p.floor)) for p in principals], count)
     if D is None or F is None:
@@ -63,7 +63,16 @@ def fill(n: int, columns, principals, fill_piece):
     out = native.feasible_arrays(n, T, H, lo, hi)
     if out is None or not out[0]:
         return None         # infeasible even relaxed: the exact loop says why
-    flows = out[1]
+    return pieces(n, T, H, lo, hi, out[1], (flo, fhi, unbounded), principals, fill_piece)
+
+
+def pieces(n: int, T, H, lo, hi, flows, fixed_cols, principals, fill_piece):
+    """The totals from a feasible flow of the relaxation: arcs ``T``/``H`` with bounds
+    ``lo``/``hi`` (unbounded ones as a large number), the principals' edges last, and
+    ``fixed_cols`` = (lo, hi, unbounded) of the arcs before them, as the pieces get them.
+    None when a piece is declined."""
+    flo, fhi, unbounded = fixed_cols
+    m, count = len(T) - len(principals), len(principals)
     comp = native.residual_components(n, T, H, lo, hi, flows)
     ct, ch = comp[T], comp[H]
     cross = ct != ch

@@ -113,17 +113,17 @@ def test_many_levels(seed):
 
 
 @st.composite
-def org_networks(draw):
+def org_networks(draw, offerings=(1, 5), groups=(1, 4), reach=3):
     """The org stage's shape: s = 0 -> group g fixed at its whole units, g -> org (the
     principals: different tails), org -> offerings -> t = 1 -> s; some groups of one org
     route their units straight to offerings. Units are drawn below what the orgs ask for."""
-    n_off = draw(st.integers(1, 5))
+    n_off = draw(st.integers(*offerings))
     s, t = 0, 1
     offs = list(range(2, 2 + n_off))
     nxt = 2 + n_off
     fixed = [(o, t, 0, draw(st.integers(5, 40))) for o in offs]
     principals = []
-    for _ in range(draw(st.integers(1, 4))):
+    for _ in range(draw(st.integers(*groups))):
         g = nxt
         nxt += 1
         if draw(st.integers(0, 3)) == 0:       # a group of one org: its arcs are fixed
@@ -136,7 +136,7 @@ def org_networks(draw):
         for _ in range(draw(st.integers(1, 4))):
             org = nxt
             nxt += 1
-            for o in draw(st.lists(st.sampled_from(offs), min_size=1, max_size=3, unique=True)):
+            for o in draw(st.lists(st.sampled_from(offs), min_size=1, max_size=reach, unique=True)):
                 fixed.append((org, o, 0, draw(st.sampled_from([None, None, draw(st.integers(3, 15))]))))
             w = draw(st.sampled_from([Fraction(1), Fraction(2), Fraction(3), Fraction(1, 2), Fraction(2, 3)]))
             d = draw(st.integers(0, 20))
@@ -160,3 +160,53 @@ def test_org_stage_filling_gives_the_exact_loops_totals_and_levels(net):
     fast = filling.fill(n, maxmin.Fixed(fixed).columns(), principals)
     assume(fast is not None)
     assert fast == _exact(n, fixed, principals)
+
+
+def _totals(result):
+    return result[0]
+
+
+# more groups, each org at one or two offerings: networks that fall apart into pieces
+_MANY = org_networks(offerings=(2, 8), groups=(2, 7), reach=2)
+
+
+@FAIRNESS
+@given(st.one_of(org_networks(), _MANY))
+def test_org_stage_in_pieces_gives_the_exact_loops_totals(net):
+    """``lexmaxmin(..., levels=False)`` (``split``: the strong components of a relaxed
+    feasible flow, each filled on its own) against the exact loop on the whole network."""
+    n, fixed, principals = net
+    got = maxmin.lexmaxmin(n, maxmin.Fixed(fixed), principals, levels=False)
+    assert got[0] == _totals(_exact(n, fixed, principals))
+
+
+@FAIRNESS
+@given(st.one_of(org_networks(), _MANY))
+def test_filling_that_hands_its_rest_to_pieces_gives_the_exact_loops_totals(net):
+    """The array filling that, after a level, hands the active principals' pieces over to
+    ``split`` (``resplit``), against the exact loop."""
+    n, fixed, principals = net
+    handed = []
+
+    def resplit(*args):
+        handed.append(len(args[-1]))
+        return maxmin._resplit(*args)
+
+    fast = filling.fill(n, maxmin.Fixed(fixed).columns(), principals, all_at_once=False, resplit=resplit)
+    assume(fast is not None)
+    assert fast[0] == _totals(_exact(n, fixed, principals))
+
+
+def test_a_piece_with_fixed_supplies_is_not_filled_all_at_once():
+    """A piece of ``split``: node 0 supplies its group (node 1) and takes fixed flows back
+    from its two orgs, so their totals are forced (92 and 1 133). ``breakpoints`` assumes
+    every lower bound can be met with the principals at their floors (the group stage's
+    free source) and would give the first org its demand; the pieces use the filling."""
+    P = maxmin.Principal
+    fixed = [(0, 1, 1225, 1225), (2, 0, 92, 92), (3, 0, 1133, 1133)]
+    principals = [P(1, 2, Fraction(850), Fraction(0), Fraction(1)), P(1, 3, Fraction(1541), Fraction(0), Fraction(2))]
+    exact = _exact(4, fixed, principals)
+    assert exact[0] == {0: 92, 1: 1133}
+    cols = maxmin.Fixed(fixed).columns()
+    assert maxmin._piece(4, (np.array(cols[0]), np.array(cols[1]), None, None, *cols[4:]), principals)[0] == exact[0]
+    assert filling.fill(4, cols, principals)[0] != exact[0]     # all at once: why pieces avoid it

@@ -53,7 +53,7 @@ def networks(draw):
 def _exact(n, fixed, principals):
     real = filling.fill
     try:
-        filling.fill = lambda *a: None
+        filling.fill = lambda *a, **k: None
         return maxmin.lexmaxmin(n, maxmin.Fixed(fixed), principals)
     finally:
         filling.fill = real

@@ -197,16 +197,25 @@ def test_filling_that_hands_its_rest_to_pieces_gives_the_exact_loops_totals(net)
     assert fast[0] == _totals(_exact(n, fixed, principals))
 
 
-def test_a_piece_with_fixed_supplies_is_not_filled_all_at_once():
-    """A piece of ``split``: node 0 supplies its group (node 1) and takes fixed flows back
-    from its two orgs, so their totals are forced (92 and 1 133). ``breakpoints`` assumes
-    every lower bound can be met with the principals at their floors (the group stage's
-    free source) and would give the first org its demand; the pieces use the filling."""
+@pytest.mark.parametrize("source", [False, True])
+def test_fixed_outflows_under_a_shared_tail_are_not_filled_all_at_once(source):
+    """One group (its units fixed at 1 225) and two orgs whose outflows are fixed at 92 and
+    1 133, so their totals are forced: a piece of ``split`` (node 0 its supply node) or the
+    same under a real source and sink. ``breakpoints`` with the group as the shared tail gives
+    the first org its demand (850): it is kept to the source (node 0, whose return arc is
+    free), and the pieces never use it."""
     P = maxmin.Principal
-    fixed = [(0, 1, 1225, 1225), (2, 0, 92, 92), (3, 0, 1133, 1133)]
-    principals = [P(1, 2, Fraction(850), Fraction(0), Fraction(1)), P(1, 3, Fraction(1541), Fraction(0), Fraction(2))]
-    exact = _exact(4, fixed, principals)
+    if source:      # s = 0 -> g = 2 -> orgs 3, 4 -> t = 1 -> s
+        n, g, a, b = 5, 2, 3, 4
+        fixed = [(0, g, 1225, 1225), (a, 1, 92, 92), (b, 1, 1133, 1133), (1, 0, 0, None)]
+    else:
+        n, g, a, b = 4, 1, 2, 3
+        fixed = [(0, g, 1225, 1225), (a, 0, 92, 92), (b, 0, 1133, 1133)]
+    principals = [P(g, a, Fraction(850), Fraction(0), Fraction(1)), P(g, b, Fraction(1541), Fraction(0), Fraction(2))]
+    exact = _exact(n, fixed, principals)
     assert exact[0] == {0: 92, 1: 1133}
     cols = maxmin.Fixed(fixed).columns()
-    assert maxmin._piece(4, (np.array(cols[0]), np.array(cols[1]), None, None, *cols[4:]), principals)[0] == exact[0]
-    assert filling.fill(4, cols, principals)[0] != exact[0]     # all at once: why pieces avoid it
+    tails, heads = np.array(cols[0], dtype=np.int64), np.array(cols[1], dtype=np.int64)
+    assert breakpoints.fill(n, g, tails, heads, *cols[4:], principals)[0] != exact[0]
+    assert filling.fill(n, cols, principals) == exact
+    assert maxmin._piece(n, (tails, heads, None, None, *cols[4:]), principals)[0] == exact[0]

@@ -393,13 +393,11 @@ def _first_at_or_after(sorted_list, x) -> int:
 def _reach(n, ru, rv, starts):
     """Mask of nodes reachable from ``starts`` along arcs ru -> rv."""
     from scipy.sparse.csgraph import breadth_first_order
-    _, _, csr_matrix, _ = native._solvers()
     z = n       # a virtual node with an arc to every start
     rows = np.concatenate([ru, np.full(len(starts), z, dtype=np.int64)])
     cols = np.concatenate([rv, np.asarray(starts, dtype=np.int64)])
-    graph = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n + 1, n + 1))
     seen = np.zeros(n + 1, dtype=bool)
-    seen[breadth_first_order(graph, z, directed=True, return_predecessors=False)] = True
+    seen[breadth_first_order(native.graph(n + 1, rows, cols), z, directed=True, return_predecessors=False)] = True
     return seen[:n]
 
 

@@ -399,15 +399,13 @@ def _reaching_any(n, tails, heads, lo, hi, flows, targets) -> np.ndarray:
     """Mask of the nodes from which some node of ``targets`` can be reached in the residual
     graph of ``flows`` (one search over the reversed residual arcs from a virtual node)."""
     from scipy.sparse.csgraph import breadth_first_order
-    _, _, csr_matrix, _ = native._solvers()
     t, h = np.asarray(tails, dtype=np.int64), np.asarray(heads, dtype=np.int64)
     fwd, bwd = flows < hi, flows > lo
     z = n
     rows = np.concatenate([h[fwd], t[bwd], np.full(len(targets), z, dtype=np.int64)])
     cols = np.concatenate([t[fwd], h[bwd], np.asarray(targets, dtype=np.int64)])
-    graph = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n + 1, n + 1))
     seen = np.zeros(n + 1, dtype=bool)
-    seen[breadth_first_order(graph, z, directed=True, return_predecessors=False)] = True
+    seen[breadth_first_order(native.graph(n + 1, rows, cols), z, directed=True, return_predecessors=False)] = True
     return seen[:n]
 
 

@@ -3,6 +3,7 @@
     python bench/engine.py [--sizes 10000,100000] [--shapes base,units-large,...] [--repeat 3]
     python bench/engine.py --search 30 [--search-size 10000] [--seed 7]
     python bench/engine.py --list
+    python bench/engine.py --sizes 10000 --shapes ratio-mixed --linked 0.3 --against ../main
 
 Prints the machine and load average, then for each shape and size: the wall time of the
 whole ``python -m broker.fairness IN > OUT`` (read, allocate, write), the wall time of a
@@ -12,7 +13,9 @@ peak resident memory of the engine's process. The machine is shared (2 cores, ot
 engineers' tests): only the ratio within one run is meant to be compared, and ``--repeat``
 takes the median ratio of fresh runs. ``--search N`` draws N random shapes at
 ``--search-size`` requests and reports them slowest first (the worst one is the shape to
-run at 100 000 next, with ``--shape-json``).
+run at 100 000 next, with ``--shape-json``). ``--against DIR`` runs the command of another
+checkout (main) on the same input right before this one's, back to back, and says whether
+the two outputs are the same bytes.
 
 A shape spans the axes issue 14 names: units per request, demand / capacity (in total and
 per offering: ``ratio_spread`` draws each offering's ratio log-uniformly within a factor of
@@ -122,10 +125,10 @@ def synthetic_round(n_requests: int, shape: Shape, seed: int) -> dict:
 _ROUND_TRIP = "import json,sys\nwith open(sys.argv[1]) as f: d=json.loads(f.read())\nwith open(sys.argv[2],'w') as f: f.write(json.dumps(d))\n"
 
 
-def _timed(cmd: list[str], stdout=None, timeout: float | None = None) -> tuple[float, float]:
+def _timed(cmd: list[str], stdout=None, timeout: float | None = None, cwd: Path = ROOT) -> tuple[float, float]:
     """(wall seconds, peak RSS MiB) of one child process."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, cwd=ROOT)
+    proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, cwd=cwd)
     deadline = None if timeout is None else t0 + timeout
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -143,23 +146,36 @@ def _timed(cmd: list[str], stdout=None, timeout: float | None = None) -> tuple[f
     return wall, usage.ru_maxrss / 1024
 
 
-def measure(n: int, shape: Shape, seed: int, repeat: int, timeout: float) -> dict:
+def measure(n: int, shape: Shape, seed: int, repeat: int, timeout: float, against: Path | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix="parity-bench-") as tmp:
         src, out, copy = Path(tmp, "in.json"), Path(tmp, "out.json"), Path(tmp, "copy.json")
         src.write_text(json.dumps(synthetic_round(n, shape, seed)))
         runs = []
+        base = None
         for _ in range(max(1, repeat)):
             json_wall, _ = _timed([sys.executable, "-c", _ROUND_TRIP, str(src), str(copy)])
+            if against is not None:     # the other checkout first, back to back with this one
+                ref = Path(tmp, "ref.json")
+                with ref.open("wb") as f:
+                    try:
+                        base = _timed([sys.executable, "-m", "broker.fairness", str(src)], stdout=f,
+                                      timeout=timeout, cwd=against)[0]
+                    except subprocess.TimeoutExpired:
+                        base = None
             with out.open("wb") as f:
                 try:
                     wall, peak = _timed([sys.executable, "-m", "broker.fairness", str(src)], stdout=f,
                                         timeout=timeout)
                 except subprocess.TimeoutExpired:
                     return {"n": n, "shape": shape, "timeout": timeout, "json": json_wall}
-            runs.append((wall, json_wall, wall / json_wall, peak))
+            runs.append((wall, json_wall, wall / json_wall, peak, base))
         mid = sorted(runs, key=lambda r: r[2])[len(runs) // 2]
-        return {"n": n, "shape": shape, "cli": mid[0], "json": mid[1], "ratio": mid[2], "peak": mid[3],
-                "ratios": [r[2] for r in runs], "in_bytes": src.stat().st_size, "out_bytes": out.stat().st_size}
+        m = {"n": n, "shape": shape, "cli": mid[0], "json": mid[1], "ratio": mid[2], "peak": mid[3],
+             "ratios": [r[2] for r in runs], "in_bytes": src.stat().st_size, "out_bytes": out.stat().st_size}
+        if against is not None:
+            m["against"] = mid[4]
+            m["same"] = None if mid[4] is None else Path(tmp, "ref.json").read_bytes() == out.read_bytes()
+        return m
 
 
 def _row(name: str, m: dict) -> str:
@@ -170,8 +186,14 @@ def _row(name: str, m: dict) -> str:
     target = TARGET.get(s.linked) if m["n"] >= 100_000 else None      # the targets are set at 100 000
     ok = "" if target is None else ("ok" if m["ratio"] <= target else f"MISS >{target:g}x")
     spread = f" [{', '.join(f'{r:.1f}' for r in m['ratios'])}]" if len(m["ratios"]) > 1 else ""
+    other = ""
+    if "against" in m:
+        other = (" | against: timed out" if m["against"] is None else
+                 f" | against {m['against']:.2f} s = {m['against'] / m['cli']:.1f}x this, "
+                 f"{'same bytes' if m['same'] else 'BYTES DIFFER'}")
     return (f"{head} {m['cli']:>8.2f} {m['json']:>7.2f} {m['ratio']:>6.1f}x {ok:<10} "
-            f"{m['out_bytes'] / m['in_bytes']:>5.2f} {m['in_bytes'] / 1e6:>7.1f} {m['peak']:>7.0f}  {s.label()}{spread}")
+            f"{m['out_bytes'] / m['in_bytes']:>5.2f} {m['in_bytes'] / 1e6:>7.1f} {m['peak']:>7.0f}  {s.label()}"
+            f"{spread}{other}")
 
 
 HEADER = (f"{'shape':<15} {'requests':>7} {'lnk':>4} {'cli s':>8} {'json s':>7} {'ratio':>7} {'target':<10} "
@@ -200,6 +222,8 @@ def main() -> None:
     parser.add_argument("--search", type=int, default=0, help="random shapes to try (at --search-size)")
     parser.add_argument("--search-size", type=int, default=10_000)
     parser.add_argument("--list", action="store_true", help="print the named shapes and exit")
+    parser.add_argument("--against", type=Path, help="another checkout (e.g. of main): its command is run on "
+                        "the same input just before this one's, timed, and its output compared byte for byte")
     args = parser.parse_args()
     if args.list:
         for name, s in AXES.items():
@@ -212,7 +236,7 @@ def main() -> None:
         rng = random.Random(args.seed)
         for k in range(args.search):
             shape = random_shape(rng)
-            m = measure(args.search_size, shape, args.seed, args.repeat, args.timeout)
+            m = measure(args.search_size, shape, args.seed, args.repeat, args.timeout, args.against)
             results.append((f"random-{k}", m))
             print(_row(f"random-{k}", m), flush=True)
         worst = max(results, key=lambda r: r[1].get("ratio", math.inf))
@@ -231,7 +255,7 @@ def main() -> None:
             for share in linked:
                 s = shape if share is None else replace(shape, linked=share)
                 for n in map(int, args.sizes.split(",")):
-                    m = measure(n, s, args.seed, args.repeat, args.timeout)
+                    m = measure(n, s, args.seed, args.repeat, args.timeout, args.against)
                     results.append((name, m))
                     print(_row(name, m), flush=True)
         sizes = sorted({m["n"] for _, m in results})

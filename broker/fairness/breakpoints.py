@@ -86,7 +86,9 @@ class _Breakpoints:
     def _scaled_targets(self, idx, P, Q):
         """T_P(P/Q) * Q * Bl for principals ``idx`` (int64, checked)."""
         den = Q * self.Bl
-        if int(self.D[idx].max(initial=0)) * den >= native.LIMIT or \
+        # den and P themselves too: numpy cannot multiply by an int beyond int64 even when
+        # the principals' part is empty or zero
+        if den >= native.LIMIT or P >= native.LIMIT or int(self.D[idx].max(initial=0)) * den >= native.LIMIT or \
                 int(self.WA[idx].max(initial=0)) * P >= native.LIMIT:
             raise Abort
         return np.minimum(self.D[idx] * den, np.maximum(self.F[idx] * den, self.WA[idx] * P))
@@ -198,7 +200,10 @@ class _Breakpoints:
         at = np.concatenate([tl[keep], np.full(len(pos), ss), neg]).astype(np.int64)
         ah = np.concatenate([hl[keep], pos, np.full(len(neg), tt)]).astype(np.int64)
         acap = np.concatenate([cap[keep], excess[pos], -excess[neg]]).astype(np.int64)
-        if int(acap.sum(initial=0)) >= native.LIMIT:
+        # every capacity fits (``big`` is checked above) and so must the flow out of ss and
+        # into tt; the sum of all capacities need not: thousands of unbounded arcs at ``big``
+        # each made it overflow (and abort to the level-by-level filling) on large rounds
+        if int(excess[pos].sum()) >= native.LIMIT or -int(excess[neg].sum()) >= native.LIMIT:
             raise Abort
         net = native._solvers()[0].SimpleMaxFlow()
         net.add_arcs_with_capacity(at, ah, acap)
@@ -393,13 +398,11 @@ def _first_at_or_after(sorted_list, x) -> int:
 def _reach(n, ru, rv, starts):
     """Mask of nodes reachable from ``starts`` along arcs ru -> rv."""
     from scipy.sparse.csgraph import breadth_first_order
-    _, _, csr_matrix, _ = native._solvers()
     z = n       # a virtual node with an arc to every start
     rows = np.concatenate([ru, np.full(len(starts), z, dtype=np.int64)])
     cols = np.concatenate([rv, np.asarray(starts, dtype=np.int64)])
-    graph = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n + 1, n + 1))
     seen = np.zeros(n + 1, dtype=bool)
-    seen[breadth_first_order(graph, z, directed=True, return_predecessors=False)] = True
+    seen[breadth_first_order(native.graph(n + 1, rows, cols), z, directed=True, return_predecessors=False)] = True
     return seen[:n]
 
 

@@ -150,7 +150,7 @@ def _org_stage(alloc, by_group, group_units, phi, shape):
     principals = [Principal(node(("g", rnd.orgs[o].group)), node(("org", o)),
                             Fraction(sum(r.units for r in by_org[o])), Fraction(0), rnd.orgs[o].weight)
                   for o in orgs]
-    totals, _ = lexmaxmin(len(node), fixed, principals)
+    totals, _ = lexmaxmin(len(node), fixed, principals, levels=False)
     tiebreak = {i: (min(r.priority for r in by_org[o]), o) for i, o in enumerate(orgs)}
     units, _ = integerise(len(node), fixed, principals, totals, tiebreak, exact_flow=False)
     out = {orgs_of[g][0]: group_units[g] for g in by_group if g not in shared_set}

@@ -17,7 +17,7 @@ from math import floor, lcm
 
 import numpy as np
 
-from . import filling, native
+from . import filling, native, split
 from .flow import feasible_flow as _py_feasible_flow
 from .waterfill import Claim, _max_level
 
@@ -181,17 +181,43 @@ class _Network:
         return native.residual_components(self.n, self.tails, self.heads, self.lo, self.hi, flows)
 
 
-def lexmaxmin(n: int, fixed: list, principals: list[Principal]):
+def lexmaxmin(n: int, fixed: list, principals: list[Principal], levels: bool = True):
     """Lexicographically max-min fair totals x_P / w_P; returns (totals, levels).
 
     ``fixed`` edges are (u, v, lo, hi) with hi None for unbounded and must close the
     network into a circulation (an edge t->s). A principal's level is None when it got
     its demand before any constraint bound it.
 
-    ``filling.fill`` computes the same at array speed when it applies; this loop is the
-    exact reference (and the path of the pure-Python solvers).
+    ``filling.fill`` computes the same at array speed when it applies; the loop of
+    ``_lexmaxmin`` is the exact reference (and the path of the pure-Python solvers). With
+    ``levels`` False only the totals are wanted (levels None): ``split`` may then fill the
+    network's independent pieces one by one.
     """
-    fast = filling.fill(n, _columns(fixed), principals)
+    if not levels:
+        totals = split.fill(n, _columns(fixed), principals, _piece)
+        if totals is not None:
+            return totals, None
+    return _lexmaxmin(n, fixed, principals)
+
+
+def _piece(n: int, columns, principals: list[Principal]):
+    """One piece of ``split``: the array filling (which may hand its rest over to ``split``
+    again when the piece falls apart), else the exact loop on the piece's arcs."""
+    fast = filling.fill(n, columns, principals, all_at_once=False, resplit=_resplit)
+    if fast is not None:
+        return fast
+    tails, heads, _, _, lo, hi, unbounded = columns
+    fixed = Fixed(zip(tails.tolist(), heads.tolist(), lo.tolist(),
+                      [None if u else h for u, h in zip(unbounded.tolist(), hi.tolist())]))
+    return _lexmaxmin(n, fixed, principals, all_at_once=False)
+
+
+def _resplit(*args):
+    return split.pieces(*args, fill_piece=_piece)
+
+
+def _lexmaxmin(n: int, fixed: list, principals: list[Principal], all_at_once: bool = True):
+    fast = filling.fill(n, _columns(fixed), principals, all_at_once)
     if fast is not None:
         return fast
     totals: dict[int, Fraction] = {}

@@ -105,25 +105,35 @@ def residual_components(n: int, tails, heads, lo, hi, flows) -> np.ndarray:
         bwd = np.fromiter(map(int.__gt__, flows, lo), dtype=bool, count=len(t))
     rows = np.concatenate([t[fwd], h[bwd]])
     cols = np.concatenate([h[fwd], t[bwd]])
-    _, _, csr_matrix, connected_components = _solvers()
-    graph = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
-    return connected_components(graph, directed=True, connection="strong")[1]
+    _, _, _, connected_components = _solvers()
+    return connected_components(graph(n, rows, cols), directed=True, connection="strong")[1]
+
+
+def graph(n: int, rows, cols):
+    """The n x n CSR matrix of arcs rows -> cols for scipy's csgraph, built from its arrays
+    directly in the types csgraph works in (float data, int32 indices): from (row, column)
+    pairs scipy's checks and conversions cost three times the search itself on the small
+    networks of ``split`` and ``breakpoints``' calls."""
+    csr_matrix = _solvers()[2]
+    rows = np.asarray(rows, dtype=np.int64)
+    order = np.argsort(rows, kind="stable")
+    indptr = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return csr_matrix((np.ones(len(rows)), np.asarray(cols)[order].astype(np.int32), indptr), shape=(n, n))
 
 
 def reaching(n: int, tails, heads, lo, hi, flows, target: int) -> np.ndarray:
     """Mask of the nodes from which ``target`` can be reached in the residual graph of
     ``flows`` (a breadth-first search from it over the reversed residual arcs)."""
     from scipy.sparse.csgraph import breadth_first_order
-    _, _, csr_matrix, _ = _solvers()
     t = np.asarray(tails, dtype=np.int64)
     h = np.asarray(heads, dtype=np.int64)
     fwd, bwd = flows < hi, flows > lo
     # residual u -> v reversed: v -> u
     rows = np.concatenate([h[fwd], t[bwd]])
     cols = np.concatenate([t[fwd], h[bwd]])
-    graph = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
     seen = np.zeros(n, dtype=bool)
-    seen[breadth_first_order(graph, target, directed=True, return_predecessors=False)] = True
+    seen[breadth_first_order(graph(n, rows, cols), target, directed=True, return_predecessors=False)] = True
     return seen
 
 

@@ -76,7 +76,7 @@ def networks(draw):
 def _exact(n, fixed, principals):
     real = filling.fill
     try:
-        filling.fill = lambda *a: None
+        filling.fill = lambda *a, **k: None
         return maxmin.lexmaxmin(n, maxmin.Fixed(fixed), principals)
     finally:
         filling.fill = real
@@ -135,24 +135,25 @@ def test_many_levels(seed):
     assert _breakpoints(n, fixed, principals) == exact
 
 
-_ORG_OFFS, _ORG_CAP, _GROUPS, _KIND, _ONE_ORG_UNITS, _ORGS, _ARC_CAP, _ORG_DEMAND = (
-    st.integers(1, 5), st.integers(5, 40), st.integers(1, 4), st.integers(0, 3), st.integers(0, 10),
-    st.integers(1, 4), st.integers(3, 15), st.integers(0, 20))
+_ints = functools.lru_cache(maxsize=None)(st.integers)  # one strategy object per range
+_ORG_CAP, _KIND, _ONE_ORG_UNITS, _ORGS, _ARC_CAP, _ORG_DEMAND = (
+    st.integers(5, 40), st.integers(0, 3), st.integers(0, 10), st.integers(1, 4), st.integers(3, 15),
+    st.integers(0, 20))
 _ORG_WEIGHT = st.sampled_from([Fraction(1), Fraction(2), Fraction(3), Fraction(1, 2), Fraction(2, 3)])
 
 
 @st.composite
-def org_networks(draw):
+def org_networks(draw, offerings=(1, 5), groups=(1, 4), reach=3):
     """The org stage's shape: s = 0 -> group g fixed at its whole units, g -> org (the
     principals: different tails), org -> offerings -> t = 1 -> s; some groups of one org
     route their units straight to offerings. Units are drawn below what the orgs ask for."""
-    n_off = draw(_ORG_OFFS)
+    n_off = draw(_ints(*offerings))
     s, t = 0, 1
     offs = list(range(2, 2 + n_off))
     nxt = 2 + n_off
     fixed = [(o, t, 0, draw(_ORG_CAP)) for o in offs]
     principals = []
-    for _ in range(draw(_GROUPS)):
+    for _ in range(draw(_ints(*groups))):
         g = nxt
         nxt += 1
         if draw(_KIND) == 0:       # a group of one org: its arcs are fixed
@@ -165,7 +166,7 @@ def org_networks(draw):
         for _ in range(draw(_ORGS)):
             org = nxt
             nxt += 1
-            for o in draw(_subsets(tuple(offs), 3)):
+            for o in draw(_subsets(tuple(offs), reach)):
                 fixed.append((org, o, 0, _one_of(draw, (None, None, draw(_ARC_CAP)))))
             w = draw(_ORG_WEIGHT)
             d = draw(_ORG_DEMAND)
@@ -189,3 +190,62 @@ def test_org_stage_filling_gives_the_exact_loops_totals_and_levels(net):
     fast = filling.fill(n, maxmin.Fixed(fixed).columns(), principals)
     assume(fast is not None)
     assert fast == _exact(n, fixed, principals)
+
+
+def _totals(result):
+    return result[0]
+
+
+# more groups, each org at one or two offerings: networks that fall apart into pieces
+_MANY = org_networks(offerings=(2, 8), groups=(2, 7), reach=2)
+
+
+@FAIRNESS
+@given(st.one_of(org_networks(), _MANY))
+def test_org_stage_in_pieces_gives_the_exact_loops_totals(net):
+    """``lexmaxmin(..., levels=False)`` (``split``: the strong components of a relaxed
+    feasible flow, each filled on its own) against the exact loop on the whole network."""
+    n, fixed, principals = net
+    got = maxmin.lexmaxmin(n, maxmin.Fixed(fixed), principals, levels=False)
+    assert got[0] == _totals(_exact(n, fixed, principals))
+
+
+@FAIRNESS
+@given(st.one_of(org_networks(), _MANY))
+def test_filling_that_hands_its_rest_to_pieces_gives_the_exact_loops_totals(net):
+    """The array filling that, after a level, hands the active principals' pieces over to
+    ``split`` (``resplit``), against the exact loop."""
+    n, fixed, principals = net
+    handed = []
+
+    def resplit(*args):
+        handed.append(len(args[-1]))
+        return maxmin._resplit(*args)
+
+    fast = filling.fill(n, maxmin.Fixed(fixed).columns(), principals, all_at_once=False, resplit=resplit)
+    assume(fast is not None)
+    assert fast[0] == _totals(_exact(n, fixed, principals))
+
+
+@pytest.mark.parametrize("source", [False, True])
+def test_fixed_outflows_under_a_shared_tail_are_not_filled_all_at_once(source):
+    """One group (its units fixed at 1 225) and two orgs whose outflows are fixed at 92 and
+    1 133, so their totals are forced: a piece of ``split`` (node 0 its supply node) or the
+    same under a real source and sink. ``breakpoints`` with the group as the shared tail gives
+    the first org its demand (850): it is kept to the source (node 0, whose return arc is
+    free), and the pieces never use it."""
+    P = maxmin.Principal
+    if source:      # s = 0 -> g = 2 -> orgs 3, 4 -> t = 1 -> s
+        n, g, a, b = 5, 2, 3, 4
+        fixed = [(0, g, 1225, 1225), (a, 1, 92, 92), (b, 1, 1133, 1133), (1, 0, 0, None)]
+    else:
+        n, g, a, b = 4, 1, 2, 3
+        fixed = [(0, g, 1225, 1225), (a, 0, 92, 92), (b, 0, 1133, 1133)]
+    principals = [P(g, a, Fraction(850), Fraction(0), Fraction(1)), P(g, b, Fraction(1541), Fraction(0), Fraction(2))]
+    exact = _exact(n, fixed, principals)
+    assert exact[0] == {0: 92, 1: 1133}
+    cols = maxmin.Fixed(fixed).columns()
+    tails, heads = np.array(cols[0], dtype=np.int64), np.array(cols[1], dtype=np.int64)
+    assert breakpoints.fill(n, g, tails, heads, *cols[4:], principals)[0] != exact[0]
+    assert filling.fill(n, cols, principals) == exact
+    assert maxmin._piece(n, (tails, heads, None, None, *cols[4:]), principals)[0] == exact[0]

@@ -77,22 +77,25 @@ def test_compiled_and_pure_python_solvers_agree(data):
 @pytest.mark.parametrize("every_level_at_once", [True, False])
 def test_array_filling_gives_the_exact_loops_levels(every_level_at_once, monkeypatch):
     """``filling.fill`` (array speed, shrinking network; with the group stage's levels all at
-    once by ``breakpoints``, or level by level) and ``maxmin``'s exact loop give the same
-    totals and levels: the whole version-1 result of every round agrees byte for byte (both
-    run the same compiled solvers for everything else)."""
-    from broker.fairness import filling
+    once by ``breakpoints`` and the org stage in independent pieces by ``split``, or both
+    level by level on the whole network) and ``maxmin``'s exact loop on the whole network
+    give the same totals and levels: the whole version-1 result of every round agrees byte
+    for byte (both run the same compiled solvers for everything else)."""
+    from broker.fairness import filling, split
     monkeypatch.setattr(filling, "BREAKPOINTS", every_level_at_once)
+    monkeypatch.setattr(split, "SPLIT", every_level_at_once)
 
     @FAIRNESS
     @given(rounds(max_offerings=4, max_requests=14))
     def check(data):
-        real = filling.fill
+        real, pieces = filling.fill, split.SPLIT
         try:
             fast = dumps_result(allocate(data, version=1))
-            filling.fill = lambda *a: None
+            filling.fill = lambda *a, **k: None
+            split.SPLIT = False
             exact = dumps_result(allocate(data, version=1))
         finally:
-            filling.fill = real
+            filling.fill, split.SPLIT = real, pieces
         assert fast == exact
 
     check()

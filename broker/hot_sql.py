@@ -17,6 +17,7 @@ they see it.
 """
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -32,7 +33,18 @@ class _Shape:
     defaults: dict[str, Any]  # values fixed in the statement itself
     binds: dict[str, Processor]
     results: tuple[Processor, ...] | None  # None: no rows come back
-    ordered: tuple[tuple[str, Processor], ...]  # positional: (name, processor) in order
+    # Positional: the values in order in one C call (``itemgetter``), then the processors of the
+    # positions that have one. Named: the parameters that have a processor.
+    getter: Callable[[dict], tuple] | None
+    processed: tuple[tuple[int, Processor], ...] | tuple[tuple[str, Processor], ...]
+    convert_rows: bool  # some result column has a processor
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[dict], tuple]:
+    """``params -> tuple of params[name] in order`` (``itemgetter`` returns a bare value for one name)."""
+    if len(names) > 1:
+        return operator.itemgetter(*names)
+    return lambda params: tuple(params[k] for k in names)
 
 
 class Prepared:
@@ -57,38 +69,52 @@ class Prepared:
         returns = list(self.stmt.exported_columns)  # a SELECT's columns, an INSERT's RETURNING
         results = None if not returns else tuple(
             c.type.dialect_impl(dialect).result_processor(dialect, None) for c in returns)
-        got = _Shape(str(compiled), tuple(names) if names is not None else None, defaults, binds, results,
-                     tuple((k, binds[k]) for k in names or ()))
+        if names is not None:
+            names = tuple(names)
+            getter = _getter(names)
+            processed = tuple((i, binds[k]) for i, k in enumerate(names) if binds[k] is not None)
+        else:
+            getter, processed = None, tuple((k, p) for k, p in binds.items() if p is not None)
+        got = _Shape(str(compiled), names, defaults, binds, results, getter, processed,
+                     bool(results) and any(results))
         return self._shapes.setdefault(key, got)
 
-    def _values(self, shape: _Shape, params: dict):
+    @staticmethod
+    def _values(shape: _Shape, params: dict):
         # Every value through its processor, None too (a JSON column writes JSON null for it,
-        # as Core does).
-        if shape.positional is None:
-            out = dict(shape.defaults)
-            out.update(params)
-            for k, p in shape.binds.items():
-                if p is not None and k in out:
+        # as Core does). A parameter left out takes the statement's own value.
+        if shape.defaults:
+            params = {**shape.defaults, **params}
+        if shape.getter is None:
+            out = dict(params)
+            for k, p in shape.processed:
+                if k in out:
                     out[k] = p(out[k])
             return out
-        defaults = shape.defaults
-        return tuple((p(v) if p is not None else v)
-                     for k, p in shape.ordered
-                     for v in (params[k] if k in params else defaults[k],))
+        values = shape.getter(params)
+        if not shape.processed:
+            return values
+        values = list(values)
+        for i, p in shape.processed:
+            values[i] = p(values[i])
+        return tuple(values)
 
     def run(self, conn: sa.Connection, params: dict | list[dict]) -> list[tuple]:
         """Execute with ``params`` (a list: one row each, for an INSERT without RETURNING);
         the rows it returns, converted as SQLAlchemy would."""
         shape = self._shape(conn.dialect)
-        many = isinstance(params, list)
-        values = [self._values(shape, p) for p in params] if many else self._values(shape, params)
-        if many and len(values) == 1:
-            many, values = False, values[0]
-        if conn.dispatch.before_cursor_execute or conn.dispatch.after_cursor_execute:
+        if isinstance(params, list):
+            values = [self._values(shape, p) for p in params]
+            many = len(values) > 1
+            if not many:
+                values = values[0]
+        else:
+            many, values = False, self._values(shape, params)
+        dispatch = conn.dispatch
+        if dispatch.before_cursor_execute or dispatch.after_cursor_execute:
             result = conn.exec_driver_sql(shape.sql, values)
             rows = result.fetchall() if shape.results is not None else []
         else:
-            dbapi = conn.dialect.loaded_dbapi
             raw = conn.connection.dbapi_connection
             cursor = None
             try:
@@ -96,13 +122,13 @@ class Prepared:
                 (cursor.executemany if many else cursor.execute)(shape.sql, values)
                 rows = cursor.fetchall() if shape.results is not None else []
                 cursor.close()
-            except dbapi.Error as e:
+            except conn.dialect.loaded_dbapi.Error as e:
                 lost = conn.dialect.is_disconnect(e, raw, cursor)
                 if lost:  # as Core does: the pool drops the connection instead of handing it out again
                     conn.invalidate(e)
-                raise sa.exc.DBAPIError.instance(shape.sql, values, e, dbapi.Error, dialect=conn.dialect,
-                                                 connection_invalidated=lost) from e
-        procs = shape.results
-        if not rows or not procs or not any(procs):
+                raise sa.exc.DBAPIError.instance(shape.sql, values, e, conn.dialect.loaded_dbapi.Error,
+                                                 dialect=conn.dialect, connection_invalidated=lost) from e
+        if not rows or not shape.convert_rows:
             return [tuple(r) for r in rows]
+        procs = shape.results
         return [tuple(p(v) if p is not None else v for p, v in zip(procs, r)) for r in rows]

@@ -103,15 +103,15 @@ class Prepared:
         """Execute with ``params`` (a list: one row each, for an INSERT without RETURNING);
         the rows it returns, converted as SQLAlchemy would."""
         shape = self._shape(conn.dialect)
-        if isinstance(params, list):
+        many = isinstance(params, list) and len(params) > 1
+        if many:
             values = [self._values(shape, p) for p in params]
-            many = len(values) > 1
-            if not many:
-                values = values[0]
         else:
-            many, values = False, self._values(shape, params)
-        dispatch = conn.dispatch
-        if dispatch.before_cursor_execute or dispatch.after_cursor_execute:
+            values = self._values(shape, params[0] if isinstance(params, list) else params)
+        # SQLAlchemy's own test before it dispatches any event (a PostgreSQL engine has no
+        # listener at all), then the two that watch statements.
+        if (conn._has_events or conn.engine._has_events) and (
+                conn.dispatch.before_cursor_execute or conn.dispatch.after_cursor_execute):
             result = conn.exec_driver_sql(shape.sql, values)
             rows = result.fetchall() if shape.results is not None else []
         else:

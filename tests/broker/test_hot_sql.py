@@ -89,6 +89,11 @@ def test_a_duplicate_raises_sqlalchemy_integrity_error(app, make):
         with pytest.raises(sa.exc.IntegrityError):
             with db.transaction(s):
                 stmt.run(s.connection(), row)
+        with db.transaction(s):  # the connection (and on PostgreSQL its kept cursor) serves again
+            stmt.run(s.connection(), {**row, "key": "k2"})
+        with db.engine().connect() as conn:
+            assert conn.exec_driver_sql("SELECT key FROM idempotency_record WHERE route = 'r' ORDER BY key"
+                                        ).scalars().all() == ["k", "k2"]
 
 
 def test_statements_are_seen_by_whoever_listens(app, make):

@@ -145,3 +145,24 @@ class Prepared:
             return [tuple(r) for r in rows]
         procs = shape.results
         return [tuple(p(v) if p is not None else v for p, v in zip(procs, r)) for r in rows]
+
+
+def send(conn: sa.Connection, sql: str) -> None:
+    """Run a statement without parameters or rows (SQLite's BEGIN IMMEDIATE) on the driver's
+    connection, or through SQLAlchemy when something listens to the statements."""
+    if (conn._has_events or conn.engine._has_events) and (
+            conn.dispatch.before_cursor_execute or conn.dispatch.after_cursor_execute):
+        conn.exec_driver_sql(sql)
+        return
+    raw = conn.connection.dbapi_connection
+    cursor = None
+    try:
+        cursor = raw.cursor()
+        cursor.execute(sql)
+        cursor.close()
+    except conn.dialect.loaded_dbapi.Error as e:
+        lost = conn.dialect.is_disconnect(e, raw, cursor)
+        if lost:
+            conn.invalidate(e)
+        raise sa.exc.DBAPIError.instance(sql, (), e, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect,
+                                         connection_invalidated=lost) from e

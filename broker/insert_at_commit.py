@@ -31,11 +31,12 @@ def discard(s: Session) -> None:
     s.info.pop(_KEY, None)
 
 
-def flush(s: Session) -> None:
+def flush(s: Session, conn: sa.Connection | None = None) -> None:
+    """Insert the staged rows on ``conn`` (the transaction's connection: the session's if None)."""
     rows = s.info.pop(_KEY, None)
     if not rows:
         return
-    conn = s.connection()
+    conn = conn or s.connection()
     tables = [table for table, _ in rows]
     if conn.dialect.name == "postgresql" and 1 < len(rows) <= MAX_COMBINED and len(set(tables)) == len(rows):
         _combined(rows).run(conn, {f"r{i}_{k}": v for i, (_, values) in enumerate(rows)

@@ -14,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from broker import config, insert_at_commit
+from broker import config, hot_sql, insert_at_commit
 from broker.models.catalog_version import SEEN_KEY as SEEN_CATALOG_VERSION
 from broker.models.types import UTCDateTime  # noqa: F401 — the migrations name it broker.db.UTCDateTime
 
@@ -74,6 +74,9 @@ def close_session(_exc=None) -> None:
         s.close()
 
 
+_CONNECTION = "parity_write_connection"
+
+
 @contextmanager
 def transaction(s: Session):
     """Run a unit of work: commit at the end, roll back on any error (nothing half-written).
@@ -95,15 +98,17 @@ def transaction(s: Session):
     if s.new or s.dirty or s.deleted:
         raise RuntimeError("changes made outside db.transaction(); make them inside it")
     if not s.in_transaction():
-        s.connection(execution_options={"parity_write": True})
-    elif s.get_bind().dialect.name == "sqlite":
-        conn = s.connection()  # it has only read, in autocommit (``_sqlite_begin``)
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn = s.connection(execution_options={"parity_write": True})
+    else:
+        conn = s.connection()
+        if conn.dialect.name == "sqlite":  # it has only read, in autocommit (``_sqlite_begin``)
+            hot_sql.send(conn, "BEGIN IMMEDIATE")
     s.info.pop(SEEN_CATALOG_VERSION, None)  # this transaction may move it
     s.info["parity_write"] = True
+    s.info[_CONNECTION] = conn
     try:
         yield s
-        insert_at_commit.flush(s)
+        insert_at_commit.flush(s, conn)
         s.commit()
     except BaseException:
         insert_at_commit.discard(s)
@@ -111,6 +116,13 @@ def transaction(s: Session):
         raise
     finally:
         s.info["parity_write"] = False
+        s.info.pop(_CONNECTION, None)
+
+
+def connection(s: Session) -> sa.Connection:
+    """The session's connection; inside ``transaction`` the one it began on, without
+    ``Session.connection()``'s state checks (the submission asks four times)."""
+    return s.info.get(_CONNECTION) or s.connection()
 
 
 def writing(s: Session) -> bool:

@@ -17,12 +17,14 @@ they see it.
 """
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import sqlalchemy as sa
 
 Processor = Callable[[Any], Any] | None
+_CURSOR = "parity_hot_sql_cursor"
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,19 @@ class _Shape:
     defaults: dict[str, Any]  # values fixed in the statement itself
     binds: dict[str, Processor]
     results: tuple[Processor, ...] | None  # None: no rows come back
-    ordered: tuple[tuple[str, Processor], ...]  # positional: (name, processor) in order
+    # Positional: the values in order in one C call (``itemgetter``), then the processors of the
+    # positions that have one. Named: the parameters that have a processor.
+    getter: Callable[[dict], tuple] | None
+    processed: tuple[tuple[int, Processor], ...] | tuple[tuple[str, Processor], ...]
+    convert_rows: bool  # some result column has a processor
+    keep_cursor: bool  # reuse one cursor per connection (psycopg)
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[dict], tuple]:
+    """``params -> tuple of params[name] in order`` (``itemgetter`` returns a bare value for one name)."""
+    if len(names) > 1:
+        return operator.itemgetter(*names)
+    return lambda params: tuple(params[k] for k in names)
 
 
 class Prepared:
@@ -57,52 +71,98 @@ class Prepared:
         returns = list(self.stmt.exported_columns)  # a SELECT's columns, an INSERT's RETURNING
         results = None if not returns else tuple(
             c.type.dialect_impl(dialect).result_processor(dialect, None) for c in returns)
-        got = _Shape(str(compiled), tuple(names) if names is not None else None, defaults, binds, results,
-                     tuple((k, binds[k]) for k in names or ()))
+        if names is not None:
+            names = tuple(names)
+            getter = _getter(names)
+            processed = tuple((i, binds[k]) for i, k in enumerate(names) if binds[k] is not None)
+        else:
+            getter, processed = None, tuple((k, p) for k, p in binds.items() if p is not None)
+        got = _Shape(str(compiled), names, defaults, binds, results, getter, processed,
+                     bool(results) and any(results), dialect.driver == "psycopg")
         return self._shapes.setdefault(key, got)
 
-    def _values(self, shape: _Shape, params: dict):
+    @staticmethod
+    def _values(shape: _Shape, params: dict):
         # Every value through its processor, None too (a JSON column writes JSON null for it,
-        # as Core does).
-        if shape.positional is None:
-            out = dict(shape.defaults)
-            out.update(params)
-            for k, p in shape.binds.items():
-                if p is not None and k in out:
+        # as Core does). A parameter left out takes the statement's own value.
+        if shape.defaults:
+            params = {**shape.defaults, **params}
+        if shape.getter is None:
+            out = dict(params)
+            for k, p in shape.processed:
+                if k in out:
                     out[k] = p(out[k])
             return out
-        defaults = shape.defaults
-        return tuple((p(v) if p is not None else v)
-                     for k, p in shape.ordered
-                     for v in (params[k] if k in params else defaults[k],))
+        values = shape.getter(params)
+        if not shape.processed:
+            return values
+        values = list(values)
+        for i, p in shape.processed:
+            values[i] = p(values[i])
+        return tuple(values)
 
     def run(self, conn: sa.Connection, params: dict | list[dict]) -> list[tuple]:
         """Execute with ``params`` (a list: one row each, for an INSERT without RETURNING);
         the rows it returns, converted as SQLAlchemy would."""
         shape = self._shape(conn.dialect)
-        many = isinstance(params, list)
-        values = [self._values(shape, p) for p in params] if many else self._values(shape, params)
-        if many and len(values) == 1:
-            many, values = False, values[0]
-        if conn.dispatch.before_cursor_execute or conn.dispatch.after_cursor_execute:
+        many = isinstance(params, list) and len(params) > 1
+        if many:
+            values = [self._values(shape, p) for p in params]
+        else:
+            values = self._values(shape, params[0] if isinstance(params, list) else params)
+        # SQLAlchemy's own test before it dispatches any event (a PostgreSQL engine has no
+        # listener at all), then the two that watch statements.
+        if (conn._has_events or conn.engine._has_events) and (
+                conn.dispatch.before_cursor_execute or conn.dispatch.after_cursor_execute):
             result = conn.exec_driver_sql(shape.sql, values)
             rows = result.fetchall() if shape.results is not None else []
         else:
-            dbapi = conn.dialect.loaded_dbapi
-            raw = conn.connection.dbapi_connection
-            cursor = None
+            fairy = conn.connection
+            raw = fairy.dbapi_connection
+            # psycopg: one cursor per DBAPI connection, kept in the pool's per-connection
+            # ``info`` (dropped with the connection): psycopg builds a cursor and its adapters'
+            # caches in Python, a third of a small INSERT's client time. sqlite3's cursors are
+            # cheap, and one kept open keeps its last statement open (COMMIT then refuses).
+            keep = shape.keep_cursor
+            cursor = fairy.info.get(_CURSOR) if keep else None
             try:
-                cursor = raw.cursor()
+                if cursor is None:
+                    cursor = raw.cursor()
+                    if keep:
+                        fairy.info[_CURSOR] = cursor
                 (cursor.executemany if many else cursor.execute)(shape.sql, values)
                 rows = cursor.fetchall() if shape.results is not None else []
-                cursor.close()
-            except dbapi.Error as e:
+                if not keep:
+                    cursor.close()
+            except conn.dialect.loaded_dbapi.Error as e:
+                fairy.info.pop(_CURSOR, None)
                 lost = conn.dialect.is_disconnect(e, raw, cursor)
                 if lost:  # as Core does: the pool drops the connection instead of handing it out again
                     conn.invalidate(e)
-                raise sa.exc.DBAPIError.instance(shape.sql, values, e, dbapi.Error, dialect=conn.dialect,
-                                                 connection_invalidated=lost) from e
-        procs = shape.results
-        if not rows or not procs or not any(procs):
+                raise sa.exc.DBAPIError.instance(shape.sql, values, e, conn.dialect.loaded_dbapi.Error,
+                                                 dialect=conn.dialect, connection_invalidated=lost) from e
+        if not rows or not shape.convert_rows:
             return [tuple(r) for r in rows]
+        procs = shape.results
         return [tuple(p(v) if p is not None else v for p, v in zip(procs, r)) for r in rows]
+
+
+def send(conn: sa.Connection, sql: str) -> None:
+    """Run a statement without parameters or rows (SQLite's BEGIN IMMEDIATE) on the driver's
+    connection, or through SQLAlchemy when something listens to the statements."""
+    if (conn._has_events or conn.engine._has_events) and (
+            conn.dispatch.before_cursor_execute or conn.dispatch.after_cursor_execute):
+        conn.exec_driver_sql(sql)
+        return
+    raw = conn.connection.dbapi_connection
+    cursor = None
+    try:
+        cursor = raw.cursor()
+        cursor.execute(sql)
+        cursor.close()
+    except conn.dialect.loaded_dbapi.Error as e:
+        lost = conn.dialect.is_disconnect(e, raw, cursor)
+        if lost:
+            conn.invalidate(e)
+        raise sa.exc.DBAPIError.instance(sql, (), e, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect,
+                                         connection_invalidated=lost) from e

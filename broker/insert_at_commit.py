@@ -31,11 +31,12 @@ def discard(s: Session) -> None:
     s.info.pop(_KEY, None)
 
 
-def flush(s: Session) -> None:
+def flush(s: Session, conn: sa.Connection | None = None) -> None:
+    """Insert the staged rows on ``conn`` (the transaction's connection: the session's if None)."""
     rows = s.info.pop(_KEY, None)
     if not rows:
         return
-    conn = s.connection()
+    conn = conn or s.connection()
     tables = [table for table, _ in rows]
     if conn.dialect.name == "postgresql" and 1 < len(rows) <= MAX_COMBINED and len(set(tables)) == len(rows):
         _combined(rows).run(conn, {f"r{i}_{k}": v for i, (_, values) in enumerate(rows)
@@ -45,28 +46,30 @@ def flush(s: Session) -> None:
     for table, values in rows:
         by_table.setdefault(table, []).append(values)
     for table, many in by_table.items():
-        if any(isinstance(v, sa.ClauseElement) for v in many[0].values()):
+        stmt, computed = _single(table, many[0])
+        if computed:
             for values in many:  # a computed column reads the table: one row at a time
-                _execute(conn, table, [values])
+                stmt.run(conn, {k: v for k, v in values.items() if not isinstance(v, sa.ClauseElement)})
         else:
-            _execute(conn, table, many)
+            stmt.run(conn, many)
 
 
-_SINGLE: dict[tuple, hot_sql.Prepared] = {}
+_SINGLE: dict[tuple, tuple[hot_sql.Prepared, bool]] = {}
 
 
-def _execute(conn, table: sa.Table, many: list[dict]) -> None:
-    """INSERT the rows (same columns) of one table, with the statement built and compiled once
-    per shape and sent to the driver directly (``hot_sql``): several staged rows go with every
-    submission."""
-    values = many[0]
+def _single(table: sa.Table, values: dict) -> tuple[hot_sql.Prepared, bool]:
+    """The INSERT of one table's rows (same columns), built and compiled once per shape and sent
+    to the driver directly (``hot_sql``): several staged rows go with every submission. With
+    it, whether a column is computed (a SQL expression: the rows go one at a time)."""
     shape = (table.name, tuple(values))
-    stmt = _SINGLE.get(shape)
-    if stmt is None:
-        stmt = _SINGLE.setdefault(shape, hot_sql.Prepared(sa.insert(table).values(
+    got = _SINGLE.get(shape)
+    if got is None:
+        computed = any(isinstance(v, sa.ClauseElement) for v in values.values())
+        stmt = hot_sql.Prepared(sa.insert(table).values(
             {k: v if isinstance(v, sa.ClauseElement) else sa.bindparam(k, type_=table.c[k].type)
-             for k, v in values.items()})))
-    stmt.run(conn, [{k: v for k, v in row.items() if not isinstance(v, sa.ClauseElement)} for row in many])
+             for k, v in values.items()}))
+        got = _SINGLE.setdefault(shape, (stmt, computed))
+    return got
 
 
 def _combined(rows: list[tuple[sa.Table, dict]]) -> hot_sql.Prepared:

@@ -22,8 +22,10 @@ def check_json_body() -> None:
     if not request.is_json:
         raise ApiError(f"Send the body as application/json (got {request.mimetype or 'no type'}).",
                        status=415, type_="unsupported-media-type")
+    if request.get_json(silent=True) is not None:  # parsed once: Flask keeps it for the body's validation
+        return
     try:
-        json.loads(raw)
+        json.loads(raw)  # a body of JSON null passes; otherwise the error, to name it
     except (ValueError, UnicodeDecodeError) as e:
         raise ApiError(f"The body is not valid JSON: {e}.", status=400, type_="malformed-json") from None
 

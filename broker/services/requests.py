@@ -17,7 +17,7 @@ from broker.catalog.vocabulary import EXPERTISE, MODALITIES, TASK_TYPES, normali
 from broker.clock import now
 from broker.errors import ApiError
 from broker.models import OPEN_REQUEST_STATUSES, CapacityRequest, Org, OrgKind, OrgStatus, RequestStatus
-from broker import audit, hot_sql
+from broker import audit, db, hot_sql
 from broker.services import reasons, receipts
 from broker.tlog import service as tlog
 
@@ -131,7 +131,7 @@ def insert(s: Session, p: Principal, req: SimpleNamespace) -> SimpleNamespace:
     here, under SQLite's write lock, so submission order and id order agree."""
     req.submitted_at = req.updated_at = now()
     row = {c: getattr(req, c) for c in _COLUMNS}
-    conn = s.connection()
+    conn = db.connection(s)
     [(req.id,)] = (_INSERT_LOCKING if conn.dialect.name == "postgresql" else _INSERT).run(conn, row)
     audit.record(s, p, "request.create", "capacity_request", req.id, after=audit.snapshot({"id": req.id, **row}))
     req.receipt = receipts.stage_submitted(s, req)

@@ -6,10 +6,14 @@ from datetime import datetime, timezone
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import event
+from sqlalchemy.dialects import sqlite
 
 from broker import db, hot_sql
 from broker.models import AuditEntry, CapacityRequest, IdempotencyRecord, RequestStatus
+from broker.models.types import UTCDateTime
 
 _AUDIT = AuditEntry.__table__
 _IDEM = IdempotencyRecord.__table__
@@ -85,6 +89,11 @@ def test_a_duplicate_raises_sqlalchemy_integrity_error(app, make):
         with pytest.raises(sa.exc.IntegrityError):
             with db.transaction(s):
                 stmt.run(s.connection(), row)
+        with db.transaction(s):  # the connection (and on PostgreSQL its kept cursor) serves again
+            stmt.run(s.connection(), {**row, "key": "k2"})
+        with db.engine().connect() as conn:
+            assert conn.exec_driver_sql("SELECT key FROM idempotency_record WHERE route = 'r' ORDER BY key"
+                                        ).scalars().all() == ["k", "k2"]
 
 
 def test_statements_are_seen_by_whoever_listens(app, make):
@@ -117,3 +126,19 @@ def test_a_lost_connection_is_invalidated_as_core_does(app):
         with pytest.raises(sa.exc.DBAPIError) as err:
             stmt.run(conn, {"org": 1})
         assert err.value.connection_invalidated and conn.invalidated
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(min_value=datetime(1, 1, 2), timezones=st.timezones()))
+def test_sqlite_datetimes_are_written_as_sqlalchemy_writes_them(value):
+    """``UTCDateTime``'s one-call SQLite processor writes the text of SQLAlchemy's own
+    composition (``process_bind_param``, then SQLite DATETIME's %-format), for any aware
+    datetime in any zone."""
+    dialect = sqlite.dialect()
+    column = UTCDateTime().dialect_impl(dialect)
+    ours = column.bind_processor(dialect)
+    theirs = sa.types.TypeDecorator.bind_processor(column, dialect)
+    assert ours(value) == theirs(value)
+    assert ours(None) is theirs(None) is None
+    with pytest.raises(ValueError):
+        ours(value.replace(tzinfo=None))

@@ -87,6 +87,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group(group))
 
 
+
+def pytest_collection_finish(session):
+    # scripts/test starts the other passes once a process of the first has collected: by then
+    # the work tree's and the libraries' bytecode (and pytest's rewritten test modules) are
+    # written, and the other processes read them instead of each compiling the same files.
+    marker = os.environ.get("PARITY_COLLECTED_MARKER")
+    if marker:
+        Path(marker).touch()
+
 # Test files whose tests must share one worker (by file: a module-scoped server or build).
 _XDIST_GROUPS = {
     "tests/scale/test_scale_out.py": "scale",

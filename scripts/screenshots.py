@@ -26,12 +26,12 @@ MAIN_PAGES: dict[str | None, list[str]] = {
     None: ["/", "/apply", "/catalog", "/catalog/offerings/{offering_id}", "/vendors", "/vendors/{vendor_id}",
            "/policy", "/reports", "/login"],
     "developer": ["/dashboard", "/requests", "/requests/new", "/requests/{request_id}", "/requests/quota",
-                  "/orders", "/orders/{order_id}", "/payments", "/catalog"],
+                  "/orders", "/orders/{order_id}", "/payments", "/payments/invoices", "/payments/ledger", "/catalog"],
     "vendor": ["/dashboard", "/vendor", "/vendor/profile", "/vendor/disclosure", "/orders", "/orders/{order_id}",
-               "/payments", "/vendor/connection"],
+               "/payments", "/payments/ledger", "/vendor/connection"],
     "auditor": ["/dashboard", "/reports", "/reports/{report_id}", "/audit/vendors/{vendor_id}", "/log/"],
     "operator": ["/admin", "/admin/rounds", "/admin/applications", "/admin/requests", "/admin/orders", "/orders",
-                 "/admin/orgs", "/payments", "/admin/providers"],
+                 "/admin/orgs", "/payments", "/payments/invoices", "/payments/ledger", "/admin/providers"],
 }
 
 

@@ -77,8 +77,8 @@ class PayoutOut(BaseModel):
     at: datetime
 
 
-class PayoutList(BaseModel):
-    items: list[PayoutOut]
+class PayoutPage(Page[PayoutOut]):
+    pass
 
 
 class OrderMoneyOut(BaseModel):
@@ -164,12 +164,14 @@ def list_ledger(query: PageQuery):
                       for e in rows], "next_cursor": cursor}
 
 
-@api.get("/payouts", responses={"200": PayoutList}, security=[{"oauth2": ["ledger:read"]}],
-         summary="Your payouts per delivery, paid or pending (vendors)")
+@api.get("/payouts", responses={"200": PayoutPage}, security=[{"oauth2": ["ledger:read"]}],
+         summary="Your payouts per delivery, paid or pending, newest first (vendors)")
 @bearer("ledger:read")
-def list_payouts():
-    lines = queries.payouts(db.session(), g.principal)
-    return PayoutList(items=[PayoutOut(**line.__dict__) for line in lines]).model_dump(mode="json")
+def list_payouts(query: PageQuery):
+    lines, cursor = pagination.by_id(query, "payouts", lambda after_id, limit: queries.payouts(
+        db.session(), g.principal, after_id=after_id, limit=limit), id_of=lambda line: line.entry_id)
+    return {"items": [PayoutOut.model_validate(line, from_attributes=True).model_dump(mode="json") for line in lines],
+            "next_cursor": cursor}
 
 
 @api.get("/orders/<int:order_id>", responses={"200": OrderMoneyOut}, security=[{"oauth2": ["ledger:read"]}],

@@ -35,10 +35,16 @@ def number_of(order: Order) -> str:
     return f"INV-{order.period}-{order.id}"
 
 
-def due_at(s: Session, order: Order):
+def due_at(s: Session, order: Order, windows: dict[str, int] | None = None):
+    """When ``order`` must be paid. ``windows`` memoises each period's payment window (hours)
+    for callers that read many orders."""
     if order.payment_due_at is not None:
         return order.payment_due_at
-    hours = int(current_params(s, order.period)["payment_window_hours"])
+    hours = windows.get(order.period) if windows is not None else None
+    if hours is None:
+        hours = int(current_params(s, order.period)["payment_window_hours"])
+        if windows is not None:
+            windows[order.period] = hours
     return order.created_at + timedelta(hours=hours)
 
 

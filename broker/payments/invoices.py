@@ -61,9 +61,10 @@ def _names(s: Session, orders: list[Order]) -> tuple[dict, dict]:
     return offs, orgs
 
 
-def _state(s: Session, order: Order, pay: Payment | None, at: datetime) -> tuple[str, str, datetime | None, bool]:
+def _state(s: Session, order: Order, pay: Payment | None, at: datetime,
+           windows: dict[str, int] | None = None) -> tuple[str, str, datetime | None, bool]:
     """(state, sentence, due, whether the developer can start paying now)."""
-    due = pay.due_at if pay is not None else charges.due_at(s, order)
+    due = pay.due_at if pay is not None else charges.due_at(s, order, windows)
     when = f"{due:%Y-%m-%d %H:%M} UTC"
     if order.status == OrderStatus.released:
         return "released", ("Released: not paid by " + when + ", so the units went back to the pool. "
@@ -89,19 +90,39 @@ def _state(s: Session, order: Order, pay: Payment | None, at: datetime) -> tuple
     return "due", f"To pay by {when}. Work starts when it is paid.", due, True
 
 
-def developer_overview(s: Session, principal: Principal, at: datetime, limit: int = 200) -> tuple[list[OrderLine], list[Totals]]:
-    orders = list(s.exec(visible_orders(principal).order_by(Order.id.desc()).limit(limit)))
+def _payments_of(s: Session, orders: list[Order]) -> dict[int, Payment]:
+    ids = [o.id for o in orders]
+    return {p.order_id: p for p in s.exec(select(Payment).where(Payment.order_id.in_(ids)))} if ids else {}
+
+
+def order_lines(s: Session, principal: Principal, at: datetime, *, after_id: int | None = None,
+                limit: int = 25) -> list[OrderLine]:
+    """One page of the developer's orders, newest first (keyset on the order id), each with
+    its payment state in a sentence."""
+    stmt = visible_orders(principal).order_by(Order.id.desc())
+    if after_id:
+        stmt = stmt.where(Order.id < after_id)
+    orders = list(s.exec(stmt.limit(limit)))
     offs, orgs = _names(s, orders)
-    pays = {p.order_id: p for p in s.exec(select(Payment).where(Payment.order_id.in_([o.id for o in orders])))} if orders else {}
-    lines, totals = [], {}
+    pays, windows = _payments_of(s, orders), {}
+    lines = []
     for o in orders:
         pay = pays.get(o.id)
-        state, text, due, can_pay = _state(s, o, pay, at)
-        amount = o.units * o.unit_price_minor
+        state, text, due, can_pay = _state(s, o, pay, at, windows)
         off = offs.get(o.offering_id)
         lines.append(OrderLine(o, off.title if off else "Capacity", orgs.get(o.vendor_org_id, "the vendor"), pay,
-                               amount, state, text, due, can_pay))
-        t = totals.setdefault(o.currency, Totals(o.currency))
+                               o.units * o.unit_price_minor, state, text, due, can_pay))
+    return lines
+
+
+def totals(s: Session, principal: Principal, at: datetime) -> list[Totals]:
+    """Due, overdue and paid per currency over *all* the developer's orders (not one page)."""
+    orders = list(s.exec(visible_orders(principal)))
+    pays, windows, out = _payments_of(s, orders), {}, {}
+    for o in orders:
+        state = _state(s, o, pays.get(o.id), at, windows)[0]
+        amount = o.units * o.unit_price_minor
+        t = out.setdefault(o.currency, Totals(o.currency))
         if state == "paid":
             t.paid_minor += amount
         elif state in ("due", "failed"):
@@ -110,7 +131,7 @@ def developer_overview(s: Session, principal: Principal, at: datetime, limit: in
         elif state == "overdue":
             t.overdue_minor += amount
             t.overdue_count += 1
-    return lines, [totals[c] for c in sorted(totals)]
+    return [out[c] for c in sorted(out)]
 
 
 @dataclass

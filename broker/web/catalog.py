@@ -22,6 +22,7 @@ from broker.services import capacity, catalog, offerings, prices, vendors, workf
 bp = Blueprint("catalog", __name__)
 
 PAGE = 50
+VENDOR_PAGE = 20  # offerings on a vendor's page, each with its price chart
 MAX_COMPARE = 4
 FILTER_KEYS = ("q", "task_type", "modality", "language", "expertise", "unit", "currency", "price_min",
                "price_max", "turnaround_max", "pay_floor", "sort")
@@ -123,7 +124,9 @@ def vendor_page(vendor_id: int):
     org = vendors.public_vendor(s, vendor_id)
     t = now()
     floor = catalog.pay_floor(s)
-    rows, _ = catalog.search(s, catalog.Filters(vendor_id=org.id, sort="id"), now=t, floor=floor, limit=200)
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
+    rows, after = catalog.search(s, catalog.Filters(vendor_id=org.id, sort="id"), now=t, floor=floor,
+                                 limit=VENDOR_PAGE, offset=(page - 1) * VENDOR_PAGE)
     charts = []
     for r in rows:
         o = s.get(Offering, r["id"])
@@ -134,7 +137,7 @@ def vendor_page(vendor_id: int):
                            latest=latest, summary=workforce.summary(latest, floor, catalog.floor_table(s)) if latest else None,
                            older=disclosures[1:], stakes=vendors.stakes_in(s, org.id),
                            reservations=vendors.reservations_at(s, org.id, period_of(t)), floor=floor,
-                           vocab=vocabulary, payfloor=payfloor)
+                           vocab=vocabulary, payfloor=payfloor, page=page, more=after is not None)
 
 
 CSV_COLUMNS = ("offering_id", "title", "vendor_id", "vendor", "task_type", "modality", "expertise", "unit",

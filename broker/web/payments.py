@@ -17,6 +17,7 @@ from broker.clock import now
 from broker.payments import charges, connect, invoice_pdf, invoices, queries, service, webhooks
 from broker.payments.stripe_gateway import GatewayError, gateway, mode
 from broker.policy import current_params
+from broker.web.listing import page_of
 
 bp = Blueprint("payments", __name__, url_prefix="/payments")
 hooks = Blueprint("stripe_webhook", __name__)
@@ -54,34 +55,67 @@ def _money(minor, currency):
     return queries.money(minor, currency)
 
 
+SUMMARY_ROWS = 10  # the newest rows of a list shown beside the page's main list, with a link to all of it
+
+
+def _org_names(s, payments_: list[Payment]) -> dict[int, str]:
+    ids = {x.org_id for x in payments_}
+    return dict(s.exec(select(Org.id, Org.name).where(Org.id.in_(ids))).all()) if ids else {}
+
+
 @bp.get("")
 @login_required()
 def index():
+    """Each role's money at a glance: its main list paged (the operator's open invoices, the
+    vendor's payouts, the developer's orders), the others' newest rows with a link to all."""
     s = db.session()
     p = g.principal
     fee_policy = current_params(s)
     ctx = {"mode": mode(s), "form": ActionForm(), "fee_rate": fee_policy["platform_fee_rate"],
-           "policy_version": fee_policy.version}
+           "policy_version": fee_policy.version, "now": now(), "first_page": not request.args.get("cursor")}
     if p.is_operator:
-        ctx["open_invoices"] = [x for x in queries.payments(s, p, status="open", limit=200)
-                                if x.method in ("invoice", "invoice_terms")]
-        ids = {x.org_id for x in ctx["open_invoices"]}
-        ctx["org_names"] = dict(s.exec(select(Org.id, Org.name).where(Org.id.in_(ids))).all()) if ids else {}
-        ctx["now"] = now()
-        ctx["entries"] = queries.entries(s, p, limit=100)
+        ctx["open_invoices"], ctx["next_cursor"] = page_of("open-invoices", lambda after, limit: queries.payments(
+            s, p, status="open", methods=queries.INVOICE_METHODS, after_id=after, limit=limit))
+        ctx["org_names"] = _org_names(s, ctx["open_invoices"])
+        ctx["entries"] = queries.entries(s, p, limit=SUMMARY_ROWS)
         return render_template("payments/operator.html", **ctx)
     if p.role.value == "vendor":
         ctx["account"] = connect.account_of(s, p.org_id)
-        ctx["payouts"] = queries.payouts(s, p)
-        ctx["orders"] = queries.orders(s, p)
+        ctx["payouts"], ctx["next_cursor"] = page_of("payouts", lambda after, limit: queries.payouts(
+            s, p, after_id=after, limit=limit), id_of=lambda line: line.entry_id)
+        ctx["orders"] = queries.orders(s, p, limit=SUMMARY_ROWS)
         return render_template("payments/vendor.html", **ctx)
     if p.role.value == "developer":
-        ctx["lines"], ctx["totals"] = invoices.developer_overview(s, p, now())
-        ctx["payments"] = queries.payments(s, p, limit=200)
-        ctx["entries"] = queries.entries(s, p, limit=100)
-        ctx["now"] = now()
+        ctx["lines"], ctx["next_cursor"] = page_of("payment-orders", lambda after, limit: invoices.order_lines(
+            s, p, ctx["now"], after_id=after, limit=limit), id_of=lambda line: line.order.id)
+        ctx["totals"] = invoices.totals(s, p, ctx["now"])
+        ctx["payments"] = queries.payments(s, p, limit=SUMMARY_ROWS)
+        ctx["entries"] = queries.entries(s, p, limit=SUMMARY_ROWS)
         return render_template("payments/developer.html", **ctx)
     return render_template("error.html", status=403, message="Payments are for developers, vendors and operators."), 403
+
+
+@bp.get("/invoices")
+@login_required("developer")
+def invoice_list():
+    """Every invoice and card payment the caller may see, newest first, paged."""
+    s = db.session()
+    rows, next_cursor = page_of("invoices", lambda after, limit: queries.payments(s, g.principal, after_id=after,
+                                                                                   limit=limit))
+    return render_template("payments/invoices.html", payments=rows, org_names=_org_names(s, rows),
+                           operator=g.principal.is_operator, now=now(), next_cursor=next_cursor,
+                           first_page=not request.args.get("cursor"))
+
+
+@bp.get("/ledger")
+@login_required()
+def ledger_page():
+    """Every ledger line the caller may see (an operator: all), newest first, paged."""
+    s = db.session()
+    rows, next_cursor = page_of("ledger", lambda after, limit: queries.entries(s, g.principal, after_id=after,
+                                                                                limit=limit))
+    return render_template("payments/ledger.html", entries=rows, next_cursor=next_cursor,
+                           first_page=not request.args.get("cursor"))
 
 
 @bp.post("/orders/<int:order_id>/pay")

@@ -1,6 +1,8 @@
 """The payments API and pages: who sees what, scopes, idempotent confirm, and the pages."""
 from __future__ import annotations
 
+import re
+
 from broker.models import Order
 from tests.helpers import auth, csrf_from, login
 from tests.payments.conftest import deliver, post_event
@@ -93,3 +95,76 @@ def test_webhook_needs_no_csrf_token_but_a_signature(stripe_app, client, fake_st
     r = client.post("/stripe/webhook", data=b"{}", content_type="application/json")
     assert r.status_code == 400 and "Stripe-Signature" in r.json["detail"]
     assert post_event(client, fake_stripe.event("ping", {"id": "x", "object": "ping"})).status_code == 200
+
+
+def _walk(client, path: str, pattern: str, pages: int = 4) -> tuple[set[str], int]:
+    """Follow a page's "Next" links from ``path``; the matches of ``pattern`` over every
+    page, and how many pages there were."""
+    seen, url = set(), path
+    for n in range(1, pages + 1):
+        page = client.get(url)
+        assert page.status_code == 200, (url, page.status_code)
+        html = page.get_data(as_text=True)
+        seen |= set(re.findall(pattern, html))
+        nxt = re.search(r'href="([^"]*cursor=[^"]*)">Next page →', html)
+        if nxt is None:
+            return seen, n
+        url = nxt.group(1).replace("&amp;", "&")
+    raise AssertionError(f"{path}: more than {pages} pages")
+
+
+def test_payment_pages_page_through_every_row(app, client, make, market):
+    """The payments page used to stop at 200 rows per list (and the developer's totals counted
+    only those); every list now pages, and the totals cover every order."""
+    orders = [market.order(units=2, price=100) for _ in range(27)]
+    dev_api = auth(make.token(market.developer, ["requests:write"]))
+    invoices = [client.post(f"/api/v1/payments/allocations/{o.allocation_id}/confirm", headers=dev_api).json
+                for o in orders]
+    operator = make.org("operator", name="Ops")
+    ops_client = app.test_client()
+    login(ops_client, make.user(operator).email)
+    open_ids, pages = _walk(ops_client, "/payments", r'action="/payments/invoices/(\d+)/paid"')
+    assert open_ids == {str(i["id"]) for i in invoices} and pages == 2
+
+    login(client, make.user(market.developer).email)
+    lines, pages = _walk(client, "/payments", r'id="order-(\d+)"')
+    assert lines == {str(o.id) for o in orders} and pages == 2
+    first = client.get("/payments").get_data(as_text=True)
+    assert "27 orders to pay" in first and 'data-total="due-USD">USD 54.00' in first  # all 27, not one page
+    numbers, pages = _walk(client, "/payments/invoices", r'href="/payments/invoices/\d+">([^<]+)</a>')
+    assert numbers == {i["number"] for i in invoices} and pages == 2
+
+    ops_api = auth(make.token(operator))
+    for inv, order in zip(invoices[:26], orders):
+        client.post(f"/api/v1/payments/invoices/{inv['id']}/paid", headers=ops_api)
+        deliver(app, market, order.id, 1)
+    vendor = app.test_client()
+    login(vendor, make.user(market.vendor).email)
+    earned, pages = _walk(vendor, "/payments", r"<code>(earn:[^<]+)</code>")
+    assert len(earned) == 26 and pages == 2
+    vendor_api = auth(make.token(market.vendor, ["ledger:read"]))
+    got, cursor = [], ""
+    while cursor is not None:
+        page = client.get(f"/api/v1/payments/payouts?limit=10{cursor and '&cursor=' + cursor}", headers=vendor_api).json
+        got += [p["txn_id"] for p in page["items"]]
+        cursor = page["next_cursor"]
+    assert len(got) == len(set(got)) == 26 and set(got) == earned
+    legs, pages = _walk(client, "/payments/ledger", r"<tr><td>[^<]+</td><td><code>([^<]+)</code>", pages=20)
+    assert {x for x in legs if x.startswith("earn:")} == earned and pages >= 2
+    for path in ("/payments", "/payments/invoices", "/payments/ledger"):
+        assert client.get(f"{path}?cursor=bm90LWEtY3Vyc29y").status_code == 400
+    assert vendor.get("/payments/invoices").status_code == 403
+
+
+def test_a_vendors_public_page_pages_its_offerings(app, client, make, market):
+    from broker.web.catalog import VENDOR_PAGE
+
+    ids = {market.offering(market.vendor, title=f"Offering number {i}").id for i in range(VENDOR_PAGE + 3)}
+    seen, url = set(), f"/vendors/{market.vendor.id}"
+    for _ in range(3):
+        html = client.get(url).get_data(as_text=True)
+        seen |= {int(x) for x in re.findall(r'href="/catalog/offerings/(\d+)">Offering number', html)}
+        if "Next →" not in html:
+            break
+        url = f"/vendors/{market.vendor.id}?page=2"
+    assert seen == ids and "← Previous" in html

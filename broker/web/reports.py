@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, current_app, jsonify, render_template
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from markupsafe import Markup
 
 from broker import db
 from broker.catalog.vocabulary import TASK_TYPES, UNITS
 from broker.reports import charts, csvexport, keys, labels, metrics, store
+from broker.web.listing import page_of
 
 bp = Blueprint("reports", __name__)
+ARCHIVE_PAGE = 60  # reports in the archive per page: 20 weeks of the three series
 
 
 @bp.get("/.well-known/jwks.json")
@@ -33,10 +35,12 @@ def schema(series: str):
 @bp.get("/reports")
 def index():
     s = db.session()
-    rows = store.page(s, limit=500)
+    rows, next_cursor = page_of("reports", lambda after, limit: store.page(s, limit=limit, before_id=after),
+                                limit=ARCHIVE_PAGE)
     gone = store.superseded_ids(s)
     latest = {series: store.latest(s, series) for series in ("access", "pricing", "workforce")}
-    return render_template("reports/index.html", rows=rows, superseded=gone, latest=latest, short=short_digest)
+    return render_template("reports/index.html", rows=rows, superseded=gone, latest=latest, short=short_digest,
+                           next_cursor=next_cursor, first_page=not request.args.get("cursor"))
 
 
 @bp.get("/reports/<int:report_id>")

@@ -101,3 +101,20 @@ def test_api_errors_are_problems(client):
     r = client.get("/api/v1/reports/999999.json")
     assert r.status_code == 404 and r.mimetype == "application/problem+json"
     assert client.get("/api/v1/reports?series=bogus").status_code == 422
+
+
+def test_the_archive_page_reaches_every_report(app, client, scenario):
+    """The archive used to list the newest 500 reports with no way to older ones."""
+    import re
+
+    publish_all(app)
+    ids = {i["id"] for i in client.get("/api/v1/reports").json["items"]}
+    seen, url, pages = set(), "/reports?limit=2", 0
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        pages += 1
+        seen |= {int(x) for x in re.findall(r'<tr>\s*<td>(\d+)</td>', html)}
+        nxt = re.search(r'href="([^"]*cursor=[^"]*)">Next page →', html)
+        url = nxt.group(1).replace("&amp;", "&") if nxt else None
+    assert seen == ids and pages == (len(ids) + 1) // 2 and "Last page" in html
+    assert client.get("/reports?cursor=bm90LWEtY3Vyc29y").status_code == 400

@@ -124,7 +124,8 @@ def graph(n: int, rows, cols):
     coo_tocsr = _counting_sort()
     if coo_tocsr is not None:
         # scipy's own counting sort (linear, stable): the same arrays as the sort below,
-        # without its n log n (a fifth of the org stage's time on large rounds)
+        # without its n log n (0.5-0.7 s of the org stage's argsorts at 100 000 requests of
+        # `grouped` and `random-22`)
         indptr = np.empty(n + 1, dtype=np.int32)
         indices = np.empty(len(rows), dtype=np.int32)
         coo_tocsr(n, n, len(rows), np.asarray(rows, dtype=np.int32), np.asarray(cols, dtype=np.int32),

@@ -65,7 +65,7 @@ def fill(n: int, columns, principals, all_at_once: bool = True, resplit=None):
     keeps ``breakpoints`` out: it needs every lower bound of the network to be met with the
     principals at their floors (a source whose return arc is free, as in the group stage),
     which a piece of ``split`` (fixed supplies in and out) does not give. ``resplit``
-    (``split.pieces`` with its arguments after ``flows``): when a level leaves the active
+    (``maxmin._resplit``: ``split.pieces`` of a list of its arguments): when a level leaves the active
     principals in separate pieces, the rest is handed over to it; only the totals are then
     exact (the handed-over principals' levels are None)."""
     if not native.ENABLED or not principals:
@@ -86,7 +86,7 @@ def fill(n: int, columns, principals, all_at_once: bool = True, resplit=None):
         except breakpoints.Abort:
             pass
     try:
-        return _Filling(n, np.array(tails, dtype=np.int64), np.array(heads, dtype=np.int64), flo, fhi,
+        return _Filling(n, np.asarray(tails, dtype=np.int64), np.asarray(heads, dtype=np.int64), flo, fhi,
                         unbounded, principals, s0, resplit).run()
     except _Abort:
         return None
@@ -284,8 +284,19 @@ class _Filling:
             self.cur_hi[at] = self.Dn[at]
             if not self.single:
                 self._unit(self.Bl * self.qlcm)
-            if self.resplit is not None and not frozen.all() and self._handover(net, flows, den, frozen, totals,
-                                                                                 levels):
+            handed = self._handover(net, flows, den, frozen) \
+                if self.resplit is not None and not frozen.all() else None
+            if handed is not None:
+                # this filling ends here: what it holds is freed before the pieces are
+                # filled (they may hand over again, one call inside the other)
+                args, act, den = handed
+                net = flows = side = cache = reach = comp = handed = None
+                self.T = self.H = self.LO = self.HI = self.UNB = self.excess = None
+                got = self.resplit(args)
+                if got is None:
+                    raise _Abort
+                for j, i in enumerate(act.tolist()):
+                    totals[i], levels[i] = got[j] / den, None
                 break
             if not frozen.all():
                 if not self.single:
@@ -297,11 +308,12 @@ class _Filling:
                 cache = [np.append(c[:self.n_old][self.keep], False) for c in cache]
         return totals, levels
 
-    def _handover(self, net, flows, den, frozen, totals, levels) -> bool:
+    def _handover(self, net, flows, den, frozen):
         """After a level: if the active principals now lie in separate pieces (``split``'s
         strong components, from this level's flow: it is feasible for the relaxation in
         which the active principals' edges start at their floors and the frozen ones are
-        fixed), fill the pieces on their own and return True with their totals filled in.
+        fixed), the pieces are filled on their own: returns ``split.pieces``'s arguments
+        after ``n`` (as a list ``resplit`` empties), the active principals and den; else None.
 
         The rest of the filling is the lexicographic max-min of that relaxation: its
         solution has every active principal at or above this level, so the bounds this
@@ -316,7 +328,7 @@ class _Filling:
         fz_pos = base + np.flatnonzero(~act_mask)
         act = pres[act_mask]
         if not (flows[fz_pos] == lo[fz_pos]).all():
-            return False
+            return None
         rlo, rhi = lo.copy(), hi.copy()
         rlo[act_pos] = np.minimum(self.Dn[act], self.Fn[act]) * den
         rhi[fz_pos] = lo[fz_pos]
@@ -325,7 +337,7 @@ class _Filling:
         inside = ct == ch
         labels = np.unique(ct[inside])
         if inside.all() and len(labels) == 1 and 2 * int((comp == labels[0]).sum()) > self.n + 1:
-            return False        # one piece, most of the network: nothing to gain
+            return None         # one piece, most of the network: nothing to gain
         keep = np.ones(len(tails), dtype=bool)
         keep[act_pos] = False
         rest = np.flatnonzero(keep)
@@ -336,14 +348,8 @@ class _Filling:
         prins = [type(self.principals[i])(int(tails[k]), int(heads[k]), Fraction(int(self.Dn[i]) * den),
                                           Fraction(int(self.Fn[i]) * den), self.principals[i].weight)
                  for k, i in zip(act_pos.tolist(), act.tolist())]
-        got = self.resplit(self.n + 1, tails[order], heads[order], rlo[order], rhi[order], flows[order],
-                           fixed_cols, prins)
-        if got is None:
-            self.resplit = None         # declined (numbers too large): fill on here, once
-            return False
-        for j, i in enumerate(act.tolist()):
-            totals[i], levels[i] = got[j] / den, None
-        return True
+        return [self.n + 1, tails[order], heads[order], rlo[order], rhi[order], flows[order], fixed_cols, prins], \
+            act, den
 
     def _remove(self, reach, flows, net, totals, frozen):
         """Take out the nodes that cannot reach the source (see the module docstring)."""

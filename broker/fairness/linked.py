@@ -13,6 +13,9 @@ from collections import defaultdict
 from fractions import Fraction
 from math import floor
 
+import numpy as np
+
+from . import native
 from .flow import MaxFlow
 from .maxmin import Fixed, Principal, integerise, lexmaxmin
 from .mincost import lexicographic
@@ -61,10 +64,28 @@ def _floor_flows(alloc, offerings, classes, floors) -> dict[tuple[str, str], int
         net_edges.append((node(("f", g, o)), node(("o", o)), f))
     for o in offerings:
         net_edges.append((node(("o", o)), 1, rnd.offerings[o].capacity))
+    if _all_floors_fit(len(node), net_edges, sum(wanted.values())):
+        return dict(wanted)
     net = MaxFlow(len(node))
     idx = [net.add_edge(u, v, c) for u, v, c in net_edges]
     net.max_flow(0, 1)
     return {k: net.flow_on(idx[i]) for k, i in floor_arcs.items()}
+
+
+def _all_floors_fit(n: int, edges: list, total: int) -> bool:
+    """Whether a max-flow saturates every floor arc (its value is then their sum: every unit
+    reaching the sink crosses one). Then the floors are the flows of every max-flow, so the
+    compiled solver answers for the pure-Python one; otherwise which floors give way depends
+    on the search, and the pure-Python flow keeps deciding it as it always has."""
+    if not native.ENABLED or total >= native.LIMIT:
+        return False
+    tails, heads, caps = zip(*edges)
+    cap = native.ints(caps, len(caps))
+    if cap is None:
+        return False
+    net = native.max_flow_solver()
+    net.add_arcs_with_capacity(np.array(tails, dtype=np.int64), np.array(heads, dtype=np.int64), cap)
+    return net.solve(0, 1) == net.OPTIMAL and net.optimal_flow() == total
 
 
 def _floor_and_capacity_arcs(node, fixed, rnd, offerings, phi) -> None:

@@ -212,8 +212,8 @@ def _piece(n: int, columns, principals: list[Principal]):
     return _lexmaxmin(n, fixed, principals, all_at_once=False)
 
 
-def _resplit(*args):
-    return split.pieces(*args, fill_piece=_piece)
+def _resplit(args: list):
+    return split.pieces_of(args, fill_piece=_piece)
 
 
 def _lexmaxmin(n: int, fixed: list, principals: list[Principal], all_at_once: bool = True):

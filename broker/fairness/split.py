@@ -71,6 +71,38 @@ def pieces(n: int, T, H, lo, hi, flows, fixed_cols, principals, fill_piece):
     ``lo``/``hi`` (unbounded ones as a large number), the principals' edges last, and
     ``fixed_cols`` = (lo, hi, unbounded) of the arcs before them, as the pieces get them.
     None when a piece is declined."""
+    totals, jobs = _cut(n, T, H, lo, hi, flows, fixed_cols, principals)
+    return _fill(totals, jobs, fill_piece)
+
+
+def pieces_of(args: list, fill_piece):
+    """``pieces`` of the arguments in ``args``, a list it empties: the whole network's
+    arrays are freed once the pieces are cut out, before any is filled. (A filling that
+    hands its rest over level after level nests one call in the other; each kept its whole
+    network alive until then, 1.1 GiB at 100 000 requests of ``random-22``.)"""
+    call = tuple(args)
+    args.clear()
+    totals, jobs = _cut(*call)
+    del call
+    return _fill(totals, jobs, fill_piece)
+
+
+def _fill(totals, jobs, fill_piece):
+    jobs.reverse()
+    while jobs:
+        n, cols, piece, members = jobs.pop()
+        got = fill_piece(n, cols, piece)
+        del cols
+        if got is None:
+            return None
+        for k, i in enumerate(members):
+            totals[i] = got[0][k]
+    return totals
+
+
+def _cut(n: int, T, H, lo, hi, flows, fixed_cols, principals):
+    """The crossing principals' totals, and each piece as (nodes, columns, principals,
+    their indices), in the order of the components' labels."""
     flo, fhi, unbounded = fixed_cols
     m, count = len(T) - len(principals), len(principals)
     comp = native.residual_components(n, T, H, lo, hi, flows)
@@ -87,8 +119,9 @@ def pieces(n: int, T, H, lo, hi, flows, fixed_cols, principals, fill_piece):
             totals[i] = Fraction(int(flows[m + i]))
         else:
             inside.setdefault(int(ct[m + i]), []).append(i)
+    jobs = []
     if not inside:
-        return totals
+        return totals, jobs
     # local numbering: node 0 of a piece is its supply node, its own nodes follow in order
     order = np.argsort(comp, kind="stable")
     starts = np.searchsorted(comp[order], np.arange(comp.max() + 2))
@@ -113,9 +146,5 @@ def pieces(n: int, T, H, lo, hi, flows, fixed_cols, principals, fill_piece):
         piece = [type(principals[i])(int(local[principals[i].tail]), int(local[principals[i].head]),
                                      principals[i].demand, principals[i].floor, principals[i].weight)
                  for i in members]
-        got = fill_piece(len(nodes) + 1, (p_tails, p_heads, None, None, p_lo, p_hi, p_unb), piece)
-        if got is None:
-            return None
-        for k, i in enumerate(members):
-            totals[i] = got[0][k]
-    return totals
+        jobs.append((len(nodes) + 1, (p_tails, p_heads, None, None, p_lo, p_hi, p_unb), piece, members))
+    return totals, jobs

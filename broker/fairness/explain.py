@@ -158,3 +158,73 @@ def _linked_rows(blocks, offerings, components, linked_row, rows_out, text) -> N
         linked_row[(first, g)] = len(rows_out)
         rows_out.append([g, None, rows.group_demand[i], rows.group_units[i], floor_sum, guarantee_sum,
                          d.level_r and d.level_r[0], d.weight_r[0], basis, rows.rounded[i], more])
+
+
+_WHY = (None, "floor", "demand", "fair")      # segments.NONE, FLOOR, DEMAND, FAIR
+
+
+def build_bulk(solved) -> dict:
+    """``build`` for a round solved on columns (``bulk.solve``): the same document, made a
+    column at a time."""
+    import numpy as np
+    cols = solved.cols
+    rnd = cols.rnd
+    names = np.array(list(rnd.offerings), dtype=object)
+    texts: dict[int, str] = {}             # weights are shared objects: one text each
+    for w in solved.group_weight:
+        if id(w) not in texts:
+            texts[id(w)] = exact_text(w)
+    wtext = np.array([texts[id(w)] for w in solved.group_weight], dtype=object)
+    rg, ro = solved.row_grp, solved.row_off
+    rows_out = list(map(list, zip(
+        np.array(solved.groups, dtype=object)[rg].tolist(), names[ro].tolist(), solved.demand.tolist(),
+        solved.units.tolist(), solved.floor.tolist(), solved.guarantee.tolist(),
+        np.array(solved.level_text, dtype=object)[ro].tolist(), wtext[rg].tolist(),
+        np.array(_WHY, dtype=object)[solved.why].tolist(), solved.rounded.tolist())))
+    more: dict[int, dict] = {r: {"members": m} for r, m in solved.members.items()}
+    if solved.set_aside is not None:
+        aside = solved.set_aside
+        for r in np.flatnonzero(aside).tolist():
+            more.setdefault(r, {})["set_aside"] = int(aside[r])
+    for r, m in more.items():
+        rows_out[r].append(m)
+    ids, got, units, off = cols.ids, solved.got, cols.units, cols.off
+    short = np.flatnonzero(got != units)
+    reason = np.full(len(ids), None, dtype=object)
+    row = np.full(len(ids), None, dtype=object)
+    if len(short):
+        o = off[short]
+        code = np.where(o < 0, 1, np.where(solved.cap[np.maximum(o, 0)] == 0, 2, 3))
+        if cols.hint is not None:
+            hinted = np.array([cols.hint[i] is not None for i in short.tolist()], bool)
+            code[hinted] = 0
+        reason[short] = np.array(["", "no_matching_offering", "capacity_exhausted", "fair_share_reached"],
+                                 dtype=object)[code]
+        if cols.hint is not None:
+            for i in short[code == 0].tolist():
+                reason[i] = cols.hint[i]
+        fair = short[code == 3]
+        row[fair] = solved.req_row[fair].tolist()
+    got_l = got.tolist()
+    requests_out = list(map(list, zip(ids, units.tolist(), got_l, reason.tolist(), row.tolist())))
+    served = np.flatnonzero(got).tolist()
+    allocations = [{"request": ids[i], "offering": o, "units": got_l[i]}
+                   for i, o in zip(served, names[off[served]].tolist())]
+    used = np.bincount(off[served], weights=got[served], minlength=len(names)).astype(np.int64).tolist()
+    offerings_out = [{"offering": o.id, "capacity": o.capacity, "allocated": u, "idle": o.capacity - u,
+                      "reservation_limit": c}
+                     for o, u, c in zip(rnd.offerings.values(), used, solved.clamp.tolist())]
+    pol = rnd.policy
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "engine": {"name": "parity-fairness", "version": ENGINE_VERSION},
+        "round": rnd.meta,
+        "policy": {"max_reserved_share": exact_text(pol.max_reserved_share),
+                   "small_set_aside": exact_text(pol.small_set_aside),
+                   "usage_half_life_days": exact_text(pol.usage_half_life_days)},
+        "allocations": allocations,
+        "linked": [],
+        "groups": {"columns": GROUP_COLUMNS, "rows": rows_out},
+        "requests": {"columns": REQUEST_COLUMNS, "rows": requests_out},
+        "offerings": offerings_out,
+    }

@@ -10,7 +10,7 @@ import os
 
 from broker import canonical
 
-from . import engine, explain, reading
+from . import explain, reading
 from .intake import intake
 from .model import parse_round
 from .validate import RoundInputError, check, validate
@@ -45,14 +45,23 @@ def allocate(round_input: dict, version: int = explain.SCHEMA_VERSION) -> dict:
 def _on_columns(round_input: dict) -> dict | None:
     """The array path (a round whose requests each name at most one offering), or None when
     the round is not for it (invalid, linked, decayed, numbers too large)."""
+    solved = _solved(round_input)
+    if solved is None:
+        return None
+    from . import document
+    return document.build(solved)
+
+
+def _solved(round_input: dict):
+    """``bulk.solve`` of the round's columns, or None (not for the array path)."""
     from . import bulk, columns          # numpy: loaded by the rounds that use it
     cols = columns.columns(round_input)
-    solved = None if cols is None else bulk.solve(cols)
-    return None if solved is None else explain.build_bulk(solved)
+    return None if cols is None else bulk.solve(cols)
 
 
 def _on_objects(round_input: dict, instants: dict[str, int]) -> dict:
     """The object path: every round, and the wording of an invalid one's problems."""
+    from . import engine                 # the object path's rules: not loaded by a round on columns
     rnd = intake(round_input)
     if rnd is None:
         check(round_input, instants)      # raises, naming every problem

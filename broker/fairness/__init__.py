@@ -56,7 +56,10 @@ def _solved(round_input: dict):
     """``bulk.solve`` of the round's columns, or None (not for the array path)."""
     from . import bulk, columns          # numpy: loaded by the rounds that use it
     cols = columns.columns(round_input)
-    return None if cols is None else bulk.solve(cols)
+    try:
+        return None if cols is None else bulk.solve(cols)
+    except OverflowError:                # a capacity or reservation beyond int64
+        return None
 
 
 def _on_objects(round_input: dict, instants: dict[str, int]) -> dict:

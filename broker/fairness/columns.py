@@ -12,7 +12,7 @@ below is at least as strict as ``intake``'s.
 from __future__ import annotations
 
 import re
-from itertools import repeat
+from itertools import islice, repeat
 from math import isnan
 from operator import itemgetter
 
@@ -46,6 +46,9 @@ def columns(data) -> Columns | None:
     if not isinstance(data, dict) or not isinstance(data.get("orgs"), list):
         return None
     try:
+        # first what a linked round fails on, before any other work: one pass over a column
+        if max(map(len, map(_get["offerings"], data["requests"])), default=0) > 1:
+            return None
         cols = _orgs(data["orgs"])
         # the schema's checks of everything but the orgs (checked above) and the requests
         if cols is None or not _conforms({**data, "orgs": []}, requests=False):
@@ -90,8 +93,9 @@ def _orgs(items: list) -> Columns | None:
     sizes = list(map(dict.get, items, repeat("size_class"), repeat("small")))
     if not set(sizes) <= _SIZES:
         return None
-    order = sorted(range(len(ids)), key=ids.__getitem__)
-    pick = itemgetter(*order) if len(order) > 1 else (lambda xs: (xs[order[0]],))
+    pick = _id_order(ids)
+    if pick is None:
+        return None           # a duplicate id
     cols = Columns()
     cols.org_ids = list(pick(ids))
     cols.org_group = [i if g is _ABSENT else g for i, g in zip(cols.org_ids, pick(groups))]
@@ -104,6 +108,21 @@ def _orgs(items: list) -> Columns | None:
     small = [x.get("size_class") == "small" for x in items] if "small" in sizes else None
     cols.org_small = np.zeros(len(ids), bool) if small is None else np.array(pick(small), bool)
     return cols
+
+
+def _same(xs):
+    return xs
+
+
+def _id_order(ids: list):
+    """A function putting a column in id order (the identity when the ids already are, the
+    common case, checked in one pass), or None when two ids are equal."""
+    if all(map(str.__lt__, ids, islice(ids, 1, None))):
+        return _same              # strictly increasing: in order, and no duplicate
+    if len(set(ids)) != len(ids):
+        return None
+    order = sorted(range(len(ids)), key=ids.__getitem__)
+    return itemgetter(*order) if len(order) > 1 else (lambda xs: (xs[order[0]],))
 
 
 def _ids_ok(ids: list) -> bool:
@@ -135,8 +154,11 @@ def _requests(items: list, cols: Columns) -> Columns | None:
         if not _receipts_ok("".join(receipts)):
             return None
     ids = list(map(_get["id"], items))
-    if not _ids_ok(ids) or len(set(ids)) != n:
+    if not _ids_ok(ids):
         return None
+    pick = _id_order(ids)
+    if pick is None:
+        return None           # a duplicate id
     units = list(map(_get["units"], items))
     if set(map(type, units)) != {int} or min(units) < 1 or max(units) >= UNITS_LIMIT:
         return None
@@ -166,13 +188,17 @@ def _requests(items: list, cols: Columns) -> Columns | None:
         if len(at) < 10:
             return None
         instants[at] = instant_key(at)      # ValueError: not an instant
-    order = sorted(range(n), key=ids.__getitem__)
-    pick = itemgetter(*order) if n > 1 else (lambda xs: (xs[order[0]],))
-    take = np.array(order, dtype=np.int64)
+    if pick is _same:
+        take = _same
+    else:
+        order = np.array(pick(range(n)), dtype=np.int64)
+
+        def take(column):
+            return column[order]
     cols.ids = list(pick(ids))
-    cols.units = np.array(units, dtype=np.int64)[take]
-    cols.org = np.fromiter(map(org_pos.__getitem__, orgs), np.int64, n)[take]
-    cols.off = np.fromiter(map(off_pos.__getitem__, first), np.int64, n)[take]
-    cols.at = np.fromiter(map(instants.__getitem__, ats), np.int64, n)[take]
+    cols.units = take(np.array(units, dtype=np.int64))
+    cols.org = take(np.fromiter(map(org_pos.__getitem__, orgs), np.int64, n))
+    cols.off = take(np.fromiter(map(off_pos.__getitem__, first), np.int64, n))
+    cols.at = take(np.fromiter(map(instants.__getitem__, ats), np.int64, n))
     cols.hint = None if hints is None else list(pick(hints))
     return cols

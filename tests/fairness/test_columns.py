@@ -130,3 +130,29 @@ def test_segments_fill_is_fill_int_on_each_segment(sets):
         assert [Fraction(int(x), int(Q[s])) for x in rem[lo:lo + len(d)]] == [Fraction(x, m) for x in r]
         ref = largest_remainder_int(w, r, [int(t) for t in tie[lo:lo + len(d)]], min(c, sum(d)))
         assert [int(u) for u in units[lo:lo + len(d)]] == ref
+
+
+def _small_round(**offering):
+    return {"offerings": [{"id": "o1", "capacity": 10, **offering}],
+            "orgs": [{"id": "a"}, {"id": "b", "weight": 2}],
+            "requests": [{"id": "r1", "org": "a", "units": 8, "offerings": ["o1"], "submitted_at": TIMES[0]},
+                         {"id": "r2", "org": "b", "units": 9, "offerings": ["o1"], "submitted_at": TIMES[1]}]}
+
+
+def test_what_the_array_path_declines_the_object_path_computes():
+    """Numbers beyond int64, weights with large denominators, a linked request, usage decay:
+    the array path answers None and ``allocate`` gives the object path's document."""
+    huge = _small_round(capacity=2**60, period_capacity=2**60)     # beyond the guard of int64 products
+    tiny_weight = _small_round()
+    tiny_weight["orgs"][0]["weight"] = 1e-9
+    linked = _small_round()
+    linked["offerings"].append({"id": "o2", "capacity": 3})
+    linked["requests"][0]["offerings"] = ["o1", "o2"]
+    decayed = _small_round()
+    decayed["policy"] = {"usage_half_life_days": 30}
+    decayed["usage"] = [{"org": "a", "offering": "o1", "units": 5}]
+    for d in (huge, tiny_weight, linked, decayed):
+        assert fairness._on_columns(d) is None
+        assert result_bytes(fairness.allocate(d)) == _object_bytes(d)
+    plain = _small_round()
+    assert result_bytes(fairness._on_columns(plain)) == _object_bytes(plain)

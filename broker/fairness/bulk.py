@@ -13,14 +13,12 @@ product of the arithmetic would leave the exact int64 range.
 """
 from __future__ import annotations
 
-from fractions import Fraction
-from math import floor, lcm
+from math import floor, gcd, lcm
 
 import numpy as np
 
 from . import segments
 from .columns import Columns
-from .numbers import exact_text
 
 I64 = np.int64
 WEIGHT_LIMIT = 2**20          # scaled weights (numerator x common denominator / denominator)
@@ -73,7 +71,8 @@ def solve(cols: Columns) -> Solved | None:
     tie = np.minimum.reduceat(prio, starts)
     offers = list(rnd.offerings.values())
     share = rnd.policy.max_reserved_share
-    clamp = np.array([floor(share * o.period_capacity) for o in offers], I64)
+    num, den = share.numerator, share.denominator       # floor(share * period capacity), in ints
+    clamp = np.array([num * o.period_capacity // den for o in offers], I64)
     cap = np.array([o.capacity for o in offers], I64)
     # group guarantees: (offering, group) -> units, matched to the rows by key
     gg: dict[int, int] = {}
@@ -103,8 +102,11 @@ def solve(cols: Columns) -> Solved | None:
     row_units = segments.largest_remainder(seg_starts, whole, rem, tie, total)
     why = segments.whys(P, Q, contested, seg_starts, demand, fl, A, whole, rem)
     level_text = [None] * len(offers)
-    for s in np.flatnonzero(contested).tolist():
-        level_text[int(seg_off[s])] = exact_text(Fraction(int(P[s]) * bl, int(Q[s])))
+    for s, o, p, q in zip(np.flatnonzero(contested).tolist(), seg_off[contested].tolist(), P[contested].tolist(),
+                          Q[contested].tolist()):
+        p *= bl                       # the level in weight units: bl * P / Q, in lowest terms
+        g = gcd(p, q)
+        level_text[o] = str(p // g) if q == g else f"{p // g}/{q // g}"
     # the orgs of a row (when several): the same rule inside the group, floors the orgs' own
     # guarantees, total the row's units
     ofirst = first.copy()

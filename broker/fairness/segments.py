@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .waterfill import fill_int
 
 I64 = np.int64
 LIMIT = float(2**62)
@@ -77,6 +76,8 @@ def fill(starts, D, F, A, C):
     cont = contested[seg]
     whole = np.where(~cont | (a >= dq), De, np.where(a <= fq, Fe, a // q))
     rem = np.where(~cont | (a >= dq) | (a <= fq), 0, a % q)
+    if bad.any():
+        from .waterfill import fill_int       # rarely needed: not at start-up
     for s in np.flatnonzero(bad).tolist():       # exact sweep of fill_int for what floats could not settle
         lo, hi = int(starts[s]), int(starts[s + 1]) if s + 1 < S else n
         level, w, r, _ = fill_int(D[lo:hi].tolist(), F[lo:hi].tolist(), A[lo:hi].tolist(), [1] * (hi - lo),

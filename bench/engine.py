@@ -8,8 +8,9 @@
 Prints the machine and load average, then for each shape and size: the wall time of the
 whole ``python -m broker.fairness IN > OUT`` (read, allocate, write), the wall time of a
 plain JSON parse-and-write of the same input file (``json.loads`` + ``json.dumps``, stdlib)
-measured in the same run just before it, their ratio, output and input bytes, and the
-peak resident memory of the engine's process. The machine is shared (2 cores, other
+measured in the same run just before it, their ratio, the ratio of their CPU times (user +
+system: steadier than wall time on a shared machine), output and input bytes, and the peak
+resident memory of the engine's process. The machine is shared (2 cores, other
 engineers' tests): only the ratio within one run is meant to be compared, and ``--repeat``
 takes the median ratio of fresh runs. ``--search N`` draws N random shapes at
 ``--search-size`` requests and reports them slowest first (the worst one is the shape to

@@ -20,8 +20,8 @@ import numpy as np
 
 from .model import instant_key, parse_header
 from .numbers import to_fraction
-from .validate import _HINTS, _REQ_KEYS, _REQ_KEYS_BOTH, _REQ_KEYS_HINT, _REQ_KEYS_RECEIPT, _conforms
-from .validate import rules_except_requests
+from .intake import header_valid
+from .validate import _HINTS, _REQ_KEYS, _REQ_KEYS_BOTH, _REQ_KEYS_HINT, _REQ_KEYS_RECEIPT
 
 UNITS_LIMIT = 2**40           # per request: sums over 100 000s of requests stay far inside int64
 _KEY_SETS = frozenset((_REQ_KEYS, _REQ_KEYS_HINT, _REQ_KEYS_RECEIPT, _REQ_KEYS_BOTH))
@@ -51,13 +51,7 @@ def columns(data) -> Columns | None:
             return None
         cols = _orgs(data["orgs"])
         # the schema's checks of everything but the orgs (checked above) and the requests
-        if cols is None or not _conforms({**data, "orgs": []}, requests=False):
-            return None
-        offerings = {o["id"]: o for o in data["offerings"]}
-        orgs = {o["id"]: o for o in data["orgs"]}
-        if len(offerings) != len(data["offerings"]) or len(orgs) != len(data["orgs"]):
-            return None
-        if rules_except_requests(data, offerings, orgs):
+        if cols is None or not header_valid(data, {**data, "orgs": []}):
             return None
         cols.rnd = rnd = parse_header({**data, "orgs": []})
         if rnd.policy.usage_half_life_days != 0 and rnd.usage:

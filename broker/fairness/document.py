@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .explain import ENGINE_VERSION, GROUP_COLUMNS, REQUEST_COLUMNS, SCHEMA_VERSION
+from .explain import GROUP_COLUMNS, REQUEST_COLUMNS, head
 from .numbers import exact_text
 
 _WHY = (None, "floor", "demand", "fair")      # segments.NONE, FLOOR, DEMAND, FAIR
@@ -65,14 +65,8 @@ def _parts(solved) -> _Parts:
     p.served = np.flatnonzero(got)
     p.served_off = names[off[p.served]].tolist()
     used = np.bincount(off[p.served], weights=got[p.served], minlength=len(names)).astype(np.int64).tolist()
-    pol = rnd.policy
     p.head = {
-        "schema_version": SCHEMA_VERSION,
-        "engine": {"name": "parity-fairness", "version": ENGINE_VERSION},
-        "round": rnd.meta,
-        "policy": {"max_reserved_share": exact_text(pol.max_reserved_share),
-                   "small_set_aside": exact_text(pol.small_set_aside),
-                   "usage_half_life_days": exact_text(pol.usage_half_life_days)},
+        **head(rnd),
         "linked": [],
         "offerings": [{"offering": o.id, "capacity": o.capacity, "allocated": u, "idle": o.capacity - u,
                        "reservation_limit": c}

@@ -57,11 +57,16 @@ def solve(cols: Columns) -> Solved | None:
         return None
     off, org, units = cols.off[live], cols.org[live], cols.units[live]
     grp = org_group[org]
-    prio = np.empty(len(live), I64)          # rank by (submitted_at, id): live is in id order
-    prio[np.lexsort((live, cols.at[live]))] = np.arange(len(live))
-    perm = np.lexsort((prio, org, grp, off))
+    n = len(live)
+    prio = np.empty(n, I64)          # rank by (submitted_at, id): live is in id order, the sort stable
+    prio[np.argsort(cols.at[live], kind="stable")] = np.arange(n)
+    # one sort by (offering, group, org, age rank), on one int64 key when the product fits
+    sizes = (len(cols.rnd.offerings), G, len(org_ids), n)
+    if sizes[0] * sizes[1] * sizes[2] * sizes[3] < 2**63:
+        perm = np.argsort(((off * G + grp) * sizes[2] + org) * n + prio)
+    else:
+        perm = np.lexsort((prio, org, grp, off))
     off, org, grp, units, prio = off[perm], org[perm], grp[perm], units[perm], prio[perm]
-    n = len(perm)
     first = np.ones(n, bool)
     first[1:] = (off[1:] != off[:-1]) | (grp[1:] != grp[:-1])
     starts = np.flatnonzero(first)

@@ -5,7 +5,7 @@ per group; on a round where every request names one offering the same rule is a 
 of operations on whole columns: rows are the (offering, group) pairs in (offering id, group
 id) order, each offering's rows are water-filled together (``segments.fill``), then each
 row's orgs (when it has several), then each org's requests oldest first. Same rule, same
-tie-breaks, so the same units, rows and document (``explain.build_bulk``); a test holds the
+tie-breaks, so the same units, rows and document (``document.build``); a test holds the
 two paths byte for byte on drawn rounds.
 
 ``solve`` returns None (the caller takes the object path) when a weight's denominator or a
@@ -34,6 +34,7 @@ class Solved:
 
 
 def solve(cols: Columns) -> Solved | None:
+    """The rule on every offering of the round, or None when its numbers leave the int64 bounds."""
     rnd = cols.rnd
     org_ids = cols.org_ids
     groups = sorted(set(cols.org_group))

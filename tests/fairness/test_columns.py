@@ -1,4 +1,4 @@
-"""The array path (``columns``, ``bulk``, ``segments``, ``explain.build_bulk``) against the
+"""The array path (``columns``, ``bulk``, ``segments``, ``document``) against the
 object path (``intake``, ``engine``, ``explain.build``): same acceptance, same bytes."""
 import copy
 from fractions import Fraction

@@ -37,21 +37,11 @@ def solve(cols: Columns) -> Solved | None:
     """The rule on every offering of the round, or None when its numbers leave the int64 bounds."""
     rnd = cols.rnd
     org_ids = cols.org_ids
-    groups = sorted(set(cols.org_group))
-    gpos = dict(zip(groups, range(len(groups))))
-    G = len(groups)
-    org_group = np.fromiter(map(gpos.__getitem__, cols.org_group), I64, len(org_ids))
-    # weights as integers over one common denominator; a group's weight is its largest
-    scaled = _scaled(cols.weights)
-    if scaled is None:
+    found = _groups(cols)
+    if found is None:
         return None
-    scale, bl = scaled
-    oA = scale[cols.org_weight]
-    gA = np.zeros(G, I64)
-    np.maximum.at(gA, org_group, oA)
-    by_scaled = dict(zip(scale.tolist(), cols.weights))
-    group_weight = [by_scaled[a] for a in gA.tolist()]
-    small = np.bincount(org_group, weights=~cols.org_small, minlength=G) == 0
+    groups, org_group, group_weight, gA, oA, bl, small = found
+    G = len(groups)
     hint = np.zeros(len(cols.ids), bool) if cols.hint is None else np.array([h is not None for h in cols.hint])
     live = np.flatnonzero((cols.off >= 0) & ~hint)
     if not len(live):
@@ -107,12 +97,7 @@ def solve(cols: Columns) -> Solved | None:
     total = np.minimum(C, np.add.reduceat(demand, seg_starts))
     row_units = segments.largest_remainder(seg_starts, whole, rem, tie, total)
     why = segments.whys(P, Q, contested, seg_starts, demand, fl, A, whole, rem)
-    level_text = [None] * len(offers)
-    for s, o, p, q in zip(np.flatnonzero(contested).tolist(), seg_off[contested].tolist(), P[contested].tolist(),
-                          Q[contested].tolist()):
-        p *= bl                       # the level in weight units: bl * P / Q, in lowest terms
-        g = gcd(p, q)
-        level_text[o] = str(p // g) if q == g else f"{p // g}/{q // g}"
+    level_text = _level_texts(len(offers), seg_off[contested], P[contested], Q[contested], bl)
     # the orgs of a row (when several): the same rule inside the group, floors the orgs' own
     # guarantees, total the row's units
     ofirst = first.copy()
@@ -145,6 +130,37 @@ def solve(cols: Columns) -> Solved | None:
     own = np.fromiter(map(str.__eq__, cols.org_group, org_ids), bool, len(org_ids))
     out.members = _members(org_ids, own, org, ostarts, orow, per_row)
     return out
+
+
+def _groups(cols: Columns):
+    """Groups in id order, each org's group (index), the groups' weights (Fractions: each
+    its largest member's) and both as integers over one common denominator (``bl``), and
+    which groups are small (every member small); None when the weights do not scale."""
+    groups = sorted(set(cols.org_group))
+    gpos = dict(zip(groups, range(len(groups))))
+    org_group = np.fromiter(map(gpos.__getitem__, cols.org_group), I64, len(cols.org_ids))
+    scaled = _scaled(cols.weights)
+    if scaled is None:
+        return None
+    scale, bl = scaled
+    oA = scale[cols.org_weight]
+    gA = np.zeros(len(groups), I64)
+    np.maximum.at(gA, org_group, oA)
+    by_scaled = dict(zip(scale.tolist(), cols.weights))
+    group_weight = [by_scaled[a] for a in gA.tolist()]
+    small = np.bincount(org_group, weights=~cols.org_small, minlength=len(groups)) == 0
+    return groups, org_group, group_weight, gA, oA, bl, small
+
+
+def _level_texts(n: int, offs, P, Q, bl: int) -> list:
+    """Each offering's level as the document writes it ("7" or "7/3"; None where the demand
+    fit): P/Q is in units of 1/bl of a weight, so the level is bl * P / Q in lowest terms."""
+    texts = [None] * n
+    for o, p, q in zip(offs.tolist(), P.tolist(), Q.tolist()):
+        p *= bl
+        g = gcd(p, q)
+        texts[o] = str(p // g) if q == g else f"{p // g}/{q // g}"
+    return texts
 
 
 def _scaled(weights: list) -> tuple[np.ndarray, int] | None:

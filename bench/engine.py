@@ -8,8 +8,9 @@
 Prints the machine and load average, then for each shape and size: the wall time of the
 whole ``python -m broker.fairness IN > OUT`` (read, allocate, write), the wall time of a
 plain JSON parse-and-write of the same input file (``json.loads`` + ``json.dumps``, stdlib)
-measured in the same run just before it, their ratio, output and input bytes, and the
-peak resident memory of the engine's process. The machine is shared (2 cores, other
+measured in the same run just before it, their ratio, the ratio of their CPU times (user +
+system: steadier than wall time on a shared machine), output and input bytes, and the peak
+resident memory of the engine's process. The machine is shared (2 cores, other
 engineers' tests): only the ratio within one run is meant to be compared, and ``--repeat``
 takes the median ratio of fresh runs. ``--search N`` draws N random shapes at
 ``--search-size`` requests and reports them slowest first (the worst one is the shape to
@@ -125,8 +126,8 @@ def synthetic_round(n_requests: int, shape: Shape, seed: int) -> dict:
 _ROUND_TRIP = "import json,sys\nwith open(sys.argv[1]) as f: d=json.loads(f.read())\nwith open(sys.argv[2],'w') as f: f.write(json.dumps(d))\n"
 
 
-def _timed(cmd: list[str], stdout=None, timeout: float | None = None, cwd: Path = ROOT) -> tuple[float, float]:
-    """(wall seconds, peak RSS MiB) of one child process."""
+def _timed(cmd: list[str], stdout=None, timeout: float | None = None, cwd: Path = ROOT) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS MiB, CPU seconds: user + system) of one child process."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, cwd=cwd)
     deadline = None if timeout is None else t0 + timeout
@@ -143,7 +144,7 @@ def _timed(cmd: list[str], stdout=None, timeout: float | None = None, cwd: Path 
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         raise RuntimeError(f"{cmd} failed: {proc.stderr.read().decode()[-2000:]}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def measure(n: int, shape: Shape, seed: int, repeat: int, timeout: float, against: Path | None = None) -> dict:
@@ -153,7 +154,7 @@ def measure(n: int, shape: Shape, seed: int, repeat: int, timeout: float, agains
         runs = []
         base = None
         for _ in range(max(1, repeat)):
-            json_wall, _ = _timed([sys.executable, "-c", _ROUND_TRIP, str(src), str(copy)])
+            json_wall, _, json_cpu = _timed([sys.executable, "-c", _ROUND_TRIP, str(src), str(copy)])
             if against is not None:     # the other checkout first, back to back with this one
                 ref = Path(tmp, "ref.json")
                 with ref.open("wb") as f:
@@ -164,13 +165,14 @@ def measure(n: int, shape: Shape, seed: int, repeat: int, timeout: float, agains
                         base = None
             with out.open("wb") as f:
                 try:
-                    wall, peak = _timed([sys.executable, "-m", "broker.fairness", str(src)], stdout=f,
-                                        timeout=timeout)
+                    wall, peak, cpu = _timed([sys.executable, "-m", "broker.fairness", str(src)], stdout=f,
+                                             timeout=timeout)
                 except subprocess.TimeoutExpired:
                     return {"n": n, "shape": shape, "timeout": timeout, "json": json_wall}
-            runs.append((wall, json_wall, wall / json_wall, peak, base))
+            runs.append((wall, json_wall, wall / json_wall, peak, base, cpu / json_cpu))
         mid = sorted(runs, key=lambda r: r[2])[len(runs) // 2]
         m = {"n": n, "shape": shape, "cli": mid[0], "json": mid[1], "ratio": mid[2], "peak": mid[3],
+             "cpu_ratio": mid[5],
              "ratios": [r[2] for r in runs], "in_bytes": src.stat().st_size, "out_bytes": out.stat().st_size}
         if against is not None:
             m["against"] = mid[4]
@@ -191,12 +193,12 @@ def _row(name: str, m: dict) -> str:
         other = (" | against: timed out" if m["against"] is None else
                  f" | against {m['against']:.2f} s = {m['against'] / m['cli']:.1f}x this, "
                  f"{'same bytes' if m['same'] else 'BYTES DIFFER'}")
-    return (f"{head} {m['cli']:>8.2f} {m['json']:>7.2f} {m['ratio']:>6.1f}x {ok:<10} "
+    return (f"{head} {m['cli']:>8.2f} {m['json']:>7.2f} {m['ratio']:>6.1f}x {ok:<10} {m['cpu_ratio']:>6.1f}x "
             f"{m['out_bytes'] / m['in_bytes']:>5.2f} {m['in_bytes'] / 1e6:>7.1f} {m['peak']:>7.0f}  {s.label()}"
             f"{spread}{other}")
 
 
-HEADER = (f"{'shape':<15} {'requests':>7} {'lnk':>4} {'cli s':>8} {'json s':>7} {'ratio':>7} {'target':<10} "
+HEADER = (f"{'shape':<15} {'requests':>7} {'lnk':>4} {'cli s':>8} {'json s':>7} {'ratio':>7} {'target':<10} {'cpu':>7} "
           f"{'out/in':>5} {'in MB':>7} {'peak MiB':>7}  axes")
 
 

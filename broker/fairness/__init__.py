@@ -6,16 +6,19 @@ input whatever the order of its lists. See docs/fairness.md.
 from __future__ import annotations
 
 import gc
+import os
 
 from broker import canonical
 
-from . import engine, explain, reading
+from . import explain, reading
 from .intake import intake
 from .model import parse_round
 from .validate import RoundInputError, check, validate
 
 __all__ = ["allocate", "validate", "RoundInputError", "dumps_result", "result_bytes", "RESULT_VERSIONS"]
 RESULT_VERSIONS = (1, 2)
+# PARITY_ENGINE_ARRAYS=0: every round on the object path (the reference the array path is held to)
+ARRAYS = os.environ.get("PARITY_ENGINE_ARRAYS", "1") != "0"
 
 
 def allocate(round_input: dict, version: int = explain.SCHEMA_VERSION) -> dict:
@@ -30,15 +33,43 @@ def allocate(round_input: dict, version: int = explain.SCHEMA_VERSION) -> dict:
     paused = gc.isenabled()
     gc.disable()
     try:
-        rnd = intake(round_input)
-        if rnd is None:
-            check(round_input, instants)      # raises, naming every problem
-            rnd = parse_round(round_input, instants)
-        doc = explain.build(engine.run(rnd))
+        doc = _on_columns(round_input) if ARRAYS else None
+        if doc is None:
+            doc = _on_objects(round_input, instants)
         return doc if version == 2 else reading.as_v1(doc, round_input)
     finally:
         if paused:
             gc.enable()
+
+
+def _on_columns(round_input: dict) -> dict | None:
+    """The array path (a round whose requests each name at most one offering), or None when
+    the round is not for it (invalid, linked, decayed, numbers too large)."""
+    solved = _solved(round_input)
+    if solved is None:
+        return None
+    from . import document
+    return document.build(solved)
+
+
+def _solved(round_input: dict):
+    """``bulk.solve`` of the round's columns, or None (not for the array path)."""
+    from . import bulk, columns          # numpy: loaded by the rounds that use it
+    cols = columns.columns(round_input)
+    try:
+        return None if cols is None else bulk.solve(cols)
+    except OverflowError:                # a capacity or reservation beyond int64
+        return None
+
+
+def _on_objects(round_input: dict, instants: dict[str, int]) -> dict:
+    """The object path: every round, and the wording of an invalid one's problems."""
+    from . import engine                 # the object path's rules: not loaded by a round on columns
+    rnd = intake(round_input)
+    if rnd is None:
+        check(round_input, instants)      # raises, naming every problem
+        rnd = parse_round(round_input, instants)
+    return explain.build(engine.run(rnd))
 
 
 def result_bytes(result: dict) -> bytes:

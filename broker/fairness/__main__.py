@@ -4,7 +4,6 @@ Exit status 0 on success, 2 for a malformed round (message on stderr naming the 
 """
 from __future__ import annotations
 
-import argparse
 import gc
 import json
 import sys
@@ -15,7 +14,19 @@ from . import RESULT_VERSIONS, RoundInputError, allocate, result_bytes
 from .reading import table
 
 
-def main(argv=None) -> int:
+class _Args:
+    file, explain, result_version = None, False, RESULT_VERSIONS[-1]
+
+
+def _arguments(argv):
+    """The common calls (a file, or standard input) without loading argparse (a tenth of a
+    one-offering round's start-up); anything else goes through it."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if len(argv) <= 1 and not (argv and argv[0].startswith("-")):
+        args = _Args()
+        args.file = argv[0] if argv else None
+        return args
+    import argparse
     parser = argparse.ArgumentParser(prog="python -m broker.fairness",
                                      description="Run one Parity allocation round (fairness policy v1).")
     parser.add_argument("file", nargs="?", help="round input JSON (default: standard input)")
@@ -23,7 +34,11 @@ def main(argv=None) -> int:
                         help="also print a human-readable table on standard error")
     parser.add_argument("--result-version", type=int, choices=RESULT_VERSIONS, default=RESULT_VERSIONS[-1],
                         help="result schema version (default 2; 1 replays rounds stored before version 2)")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = _arguments(argv)
     # a one-shot process: nothing it builds becomes garbage before it exits, so the cyclic
     # collector would only rescan the round's objects while they are parsed and built
     gc.disable()

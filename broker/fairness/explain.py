@@ -27,7 +27,6 @@ REQUEST_COLUMNS = ["request", "units", "allocated", "reason", "row"]
 def build(alloc) -> dict:
     """The version-2 result document (plain JSON data, no floats)."""
     rnd = alloc.rnd
-    pol = rnd.policy
     blocks = alloc.blocks
     text = exact_text
     # groups: one row per group and offering it had demand at, or per group and linked
@@ -103,17 +102,25 @@ def build(alloc) -> dict:
                       "idle": o.capacity - used[o.id], "reservation_limit": alloc.clamp(o.id)}
                      for o in rnd.offerings.values()]
     return {
+        **head(rnd),
+        "allocations": allocations,
+        "linked": [list(k) for k in components],
+        "groups": {"columns": GROUP_COLUMNS, "rows": rows_out},
+        "requests": {"columns": REQUEST_COLUMNS, "rows": requests_out},
+        "offerings": offerings_out,
+    }
+
+
+def head(rnd) -> dict:
+    """What every document starts with: versions, the round's metadata, the policy used."""
+    pol = rnd.policy
+    return {
         "schema_version": SCHEMA_VERSION,
         "engine": {"name": "parity-fairness", "version": ENGINE_VERSION},
         "round": rnd.meta,
         "policy": {"max_reserved_share": exact_text(pol.max_reserved_share),
                    "small_set_aside": exact_text(pol.small_set_aside),
                    "usage_half_life_days": exact_text(pol.usage_half_life_days)},
-        "allocations": allocations,
-        "linked": [list(k) for k in components],
-        "groups": {"columns": GROUP_COLUMNS, "rows": rows_out},
-        "requests": {"columns": REQUEST_COLUMNS, "rows": requests_out},
-        "offerings": offerings_out,
     }
 
 
@@ -158,3 +165,4 @@ def _linked_rows(blocks, offerings, components, linked_row, rows_out, text) -> N
         linked_row[(first, g)] = len(rows_out)
         rows_out.append([g, None, rows.group_demand[i], rows.group_units[i], floor_sum, guarantee_sum,
                          d.level_r and d.level_r[0], d.weight_r[0], basis, rows.rounded[i], more])
+

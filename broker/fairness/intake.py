@@ -18,20 +18,28 @@ _ID = attrgetter("id")
 
 def intake(data) -> Round | None:
     """The parsed round if ``data`` is a valid round input, else None."""
-    if not _conforms(data, requests=False):
-        return None
-    offerings = {o["id"]: o for o in data["offerings"]}
-    orgs = {o["id"]: o for o in data["orgs"]}
-    if len(offerings) != len(data["offerings"]) or len(orgs) != len(data["orgs"]):
-        return None
-    if rules_except_requests(data, offerings, orgs):
+    if not header_valid(data):
         return None
     rnd = parse_header(data)
+    offerings = {o["id"]: o for o in data["offerings"]}
     requests = _requests(data["requests"], {o.id: o.group for o in rnd.orgs.values()}, offerings)
     if requests is None:
         return None
     rnd.requests = requests
     return rnd
+
+
+def header_valid(data, schema_view=None) -> bool:
+    """Every check of everything but the requests: the schema (of ``schema_view`` when given,
+    a copy of ``data`` without what the caller checks itself), duplicate offering and org
+    ids, and the rules (``rules_except_requests``)."""
+    if not _conforms(data if schema_view is None else schema_view, requests=False):
+        return False
+    offerings = {o["id"]: o for o in data["offerings"]}
+    orgs = {o["id"]: o for o in data["orgs"]}
+    if len(offerings) != len(data["offerings"]) or len(orgs) != len(data["orgs"]):
+        return False
+    return not rules_except_requests(data, offerings, orgs)
 
 
 def _requests(items, group_of: dict, offerings: dict) -> list[Request] | None:

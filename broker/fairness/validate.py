@@ -9,7 +9,6 @@ import json
 import re
 from collections import Counter, defaultdict
 from functools import lru_cache
-from importlib import resources
 
 from .model import instant_key
 
@@ -25,6 +24,7 @@ class RoundInputError(ValueError):
 @lru_cache(maxsize=None)
 def load_schema(name: str) -> dict:
     """One of the shipped schemas: "round-input", "round-output" (result version 2) or "round-output-v1"."""
+    from importlib import resources     # only to word problems or check a schema: not at start-up
     text = resources.files(__package__).joinpath("schema", f"{name}.schema.json").read_text("utf-8")
     return json.loads(text)
 

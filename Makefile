@@ -53,6 +53,7 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python bench/catalog.py
 	$(BIN)/python bench/submit.py
 	$(BIN)/python bench/submit_cpu.py --postgres
+	$(BIN)/python bench/submit_wal.py
 	$(BIN)/python bench/reports.py --backend both
 
 clean:

@@ -3,7 +3,7 @@ the org's own per-period pseudonyms — what ``parity-verify --receipts`` downlo
 from __future__ import annotations
 
 import orjson
-from flask import Response, g, url_for
+from flask import Response, g, request, url_for
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
@@ -63,10 +63,27 @@ class ReceiptPath(RequestPath):
     seq: int = Field(ge=1, le=2**31 - 1)
 
 
+_LINKS: dict[str, str] = {}  # the request's script root -> "…/requests/" (url_for's answer before the id)
+_LINK_TAIL = "/1/receipts"
+
+
+def _receipts_url(rid: int) -> str:
+    """``url_for("api_receipts.request_receipts", request_id=rid)``, built once per script root
+    (url_for's map lookup was a fiftieth of a submission, and every id gives the same prefix)."""
+    root = request.script_root
+    head = _LINKS.get(root)
+    if head is None:
+        one = url_for("api_receipts.request_receipts", request_id=1)
+        if not one.endswith(_LINK_TAIL):  # pragma: no cover - the route's own shape
+            return url_for("api_receipts.request_receipts", request_id=rid)
+        head = _LINKS.setdefault(root, one[:-len(_LINK_TAIL)] + "/")
+    return f"{head}{rid}/receipts"
+
+
 def receipt_json(s, view: dict, *, sign: bool = True) -> dict:
     """A stored receipt (``services.receipts.view``) as the API answers it."""
     rid, seq = view["request_id"], view["seq"]
-    base = url_for("api_receipts.request_receipts", request_id=rid)  # …/receipts/<seq>.jws and .tlog-proof
+    base = _receipts_url(rid)  # …/receipts/<seq>.jws and .tlog-proof
     # Built as a plain dict (the model documents it): this runs on the submission path.
     return {"request_id": rid, "seq": seq, "event": view["event"], "commitment": view["commitment"],
             "receipt": orjson.loads(view["payload"]), "criteria": view["criteria"],

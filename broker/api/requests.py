@@ -8,6 +8,7 @@ import orjson
 from flask import Response, g, request
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import AwareDatetime, BaseModel, Field
+from pydantic_core import to_jsonable_python
 
 from broker import db
 from broker.api.inputs import BrokerInput, Id
@@ -123,6 +124,21 @@ class RequestOut(BaseModel):
                    reason=waiting.reason_of(s, r) if live else (r.reason or None))
 
 
+def created_json(r) -> dict:
+    """``RequestOut.of(s, r, live=False).model_dump(mode="json")`` of a request just stored, in
+    one C call: the submission's own values need no validation, and pydantic-core writes every
+    value (datetimes, the reason's contents) as the model's dump does. Same keys in the same
+    order (the idempotency record stores this body); held equal to the model's dump by
+    ``tests/broker/test_requests_api.py``."""
+    return to_jsonable_python({
+        "id": r.id, "status": r.status.value, "task_type": r.task_type, "language": r.language,
+        "expertise": r.expertise, "modality": r.modality, "units": r.units, "units_allocated": r.units_allocated,
+        "max_unit_price_minor": r.max_unit_price_minor, "currency": r.currency, "deadline": r.deadline,
+        "earliest_start": r.earliest_start, "preferred_vendor_ids": r.preferred_vendor_ids,
+        "excluded_vendor_ids": r.excluded_vendor_ids, "instructions_ref": r.instructions_ref,
+        "submitted_at": r.submitted_at, "updated_at": r.updated_at, "reason": r.reason or None})
+
+
 class Explanation(BaseModel):
     headline: str = Field(description="why it waits, in plain words with units and names")
     change: str = Field(description="what would change the outcome")
@@ -215,7 +231,7 @@ def create_request(body: RequestCreate):
     def create(s):
         r = svc.insert(s, g.principal, prepared)
         made[r.receipt["commitment"]] = r.receipt["payload"]  # a retry's attempt is rolled back: keyed
-        out = RequestOut.of(s, r, live=False).model_dump(mode="json")
+        out = created_json(r)
         out["receipt"] = receipt_json(s, r.receipt, sign=False)
         return out, 201
 

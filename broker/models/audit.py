@@ -19,9 +19,9 @@ class AuditEntry(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = created_at_field()
-    actor_user_id: int | None = Field(default=None, index=True)
+    actor_user_id: int | None = Field(default=None)
     actor_client_id: str | None = Field(default=None, max_length=64)
-    actor_org_id: int | None = Field(default=None, index=True)
+    actor_org_id: int | None = Field(default=None)
     action: str = Field(max_length=64)  # e.g. "offering.create", "price.supersede"
     entity: str = Field(max_length=64)
     entity_id: str = Field(max_length=64)

@@ -25,7 +25,7 @@ class RequestReceipt(SQLModel, table=True):
     org_id: int = Field(foreign_key="org.id")
     seq: int
     event: str = Field(max_length=16)  # submitted | edited | cancelled | expired
-    commitment: str = Field(max_length=80, unique=True)  # sha256:<hex> of payload
+    commitment: str = Field(max_length=80)  # sha256:<hex> of payload (not indexed: migration 0024)
     payload: str = Field(sa_type=sa.Text)  # the receipt's RFC 8785 bytes, exactly what is signed
     criteria: dict = json_field(dict)  # what the receipt's criteria_digest covers
     created_at: datetime = created_at_field()  # the event's time (the receipt's "at")

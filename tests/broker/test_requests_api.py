@@ -36,6 +36,10 @@ def test_create_is_idempotent_and_shows_awaiting_round_with_position(client, mak
     ta, tb = make.token(a), make.token(b)
     first = client.post("/api/v1/requests", json=request_body(units=7), headers=auth(ta) | {"Idempotency-Key": "k1"})
     assert first.status_code == 201, first.json
+    links, rid = first.json["receipt"]["links"], first.json["id"]
+    assert links == {"jws": f"/api/v1/requests/{rid}/receipts/1.jws",
+                     "tlog_proof": f"/api/v1/requests/{rid}/receipts/1.tlog-proof"}
+    assert client.get(links["jws"], headers=auth(ta)).get_data(as_text=True) == first.json["receipt"]["jws"]
     again = client.post("/api/v1/requests", json=request_body(units=7), headers=auth(ta) | {"Idempotency-Key": "k1"})
     assert again.status_code == 201 and again.json["id"] == first.json["id"]
     clash = client.post("/api/v1/requests", json=request_body(units=8), headers=auth(ta) | {"Idempotency-Key": "k1"})
@@ -105,3 +109,32 @@ def test_edit_and_cancel_are_audited_and_refused_when_closed(client, make, marke
         actions = db.session().exec(select(AuditEntry.action).where(AuditEntry.entity == "capacity_request")
                                     .order_by(AuditEntry.id)).all()
     assert actions == ["request.create", "request.edit", "request.cancel"]
+
+
+def test_the_submission_answers_what_the_models_dump_gives(app, make, market, clock):
+    """The submission writes its answer without the response model (``created_json``); it
+    must be the model's JSON dump, key for key and in the same order (the idempotency record
+    stores it): datetimes with and without microseconds or a UTC offset, lists, a reason."""
+    from datetime import timezone
+
+    from broker.api.requests import RequestOut, created_json
+    from broker.services import requests as svc
+    from tests.builders import principal_of
+
+    vendor = make.org("vendor")
+    market.offering(vendor)
+    dev = make.org()
+    plus2 = timezone(timedelta(hours=2))
+    bodies = [request_body(),
+              request_body(deadline=(clock() + timedelta(days=9)).astimezone(plus2).replace(microsecond=250),
+                           earliest_start=(clock() + timedelta(days=1)).replace(microsecond=0),
+                           preferred_vendor_ids=[vendor.id], instructions_ref="bon à tirer", expertise=None),
+              request_body(task_type="red_teaming", language="pt-BR")]
+    with app.app_context():
+        s = db.session()
+        for body in bodies:
+            req = svc.prepare(s, principal_of(dev), body)
+            with db.transaction(s):
+                svc.insert(s, principal_of(dev), req)
+            ours, model = created_json(req), RequestOut.of(s, req, live=False).model_dump(mode="json")
+            assert ours == model and list(ours) == list(model)

@@ -1,4 +1,5 @@
-"""Migration 0014 gives every request open at upgrade time a first receipt, and logs it."""
+"""Migration 0014 gives every request open at upgrade time a first receipt, and logs it; 0024 keeps
+them append-only."""
 from __future__ import annotations
 
 import json
@@ -40,3 +41,14 @@ def test_open_requests_get_a_first_receipt_at_upgrade(tmp_path):
     assert [e.ref for e in logged] == ["1.1", "2.1"]
     assert [json.loads(e.body)["commitment"] for e in logged] == [r.commitment for r in got]
     assert all(bytes.fromhex(e.leaf_hash) == merkle.leaf_hash(e.body.encode()) for e in logged)
+    # Migration 0024 rebuilt the table on SQLite (dropping UNIQUE(commitment)): the rows are
+    # kept and the table is append-only again.
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as c:
+            c.execute(sa.text("UPDATE request_receipt SET event = 'edited'"))
+        raise AssertionError("request_receipt accepted an UPDATE after migration 0024")
+    except sa.exc.DatabaseError as e:
+        assert "append-only" in str(e)
+    finally:
+        engine.dispose()

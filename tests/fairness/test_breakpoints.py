@@ -17,25 +17,57 @@ FAIRNESS = settings.get_profile("fairness")
 
 # The strategies are built once (a strategy made inside a draw is validated again on every
 # example: with ~70 draws per network that was most of these tests' time). A choice among a
-# few values whose last depends on earlier draws is drawn as ``sampled_from`` draws it (the
-# values first, then an index), so each value has the distribution of
-# ``draw(st.sampled_from([...]))`` and shrinks the same way (towards the first).
+# few values, some of them drawn, draws its index first (as ``sampled_from`` does) and then
+# only the value it picked: each value has the distribution of ``draw(st.sampled_from([...]))``
+# and shrinks the same way (towards the first), without the draws it would throw away.
 _N_OFF, _N_GRP, _CAP, _LOW, _HI, _LO, _DEMAND = (st.integers(1, 6), st.integers(1, 9), st.integers(0, 30),
                                                   st.integers(0, 6), st.integers(0, 20), st.integers(0, 4),
                                                   st.integers(0, 40))
 _WEIGHT = st.sampled_from([Fraction(1), Fraction(1), Fraction(2), Fraction(3), Fraction(1, 2), Fraction(2, 3),
                            Fraction(5, 7)])
 _INDEX = {n: st.integers(0, n - 1) for n in (2, 3, 4)}
+_ints = functools.lru_cache(maxsize=None)(st.integers)  # one strategy object per range
 
 
 def _one_of(draw, values):
-    """``draw(st.sampled_from(values))`` (a list, tuple or range of 2 to 4 values)."""
-    return values[draw(_INDEX[len(values)])]
+    """``draw(st.sampled_from(values))`` (a list, tuple or range of 2 to 4 values); a value
+    given as a strategy is drawn only when it is the one picked."""
+    value = values[draw(_INDEX[len(values)])]
+    return draw(value) if isinstance(value, st.SearchStrategy) else value
 
 
 @functools.lru_cache(maxsize=None)
 def _subsets(offs: tuple, max_size: int):
     return st.lists(st.sampled_from(offs), min_size=1, max_size=max_size, unique=True)
+
+
+def _feasible(n, fixed, principals, fixed_stays_fixed=False):
+    """The network with its lower bounds (arcs' lows, principals' floors) lowered, when they
+    cannot all be met, to what one circulation carries that meets as much of them as it can
+    (a min-cost circulation paying -1 a unit below a lower bound): a network the strategy
+    could have drawn, and feasible. Feasible draws are returned as drawn, so no draw is
+    rejected and the feasible ones keep their distribution; the rest land on the boundary
+    (lower bounds tight), where the floors' cases are. With ``fixed_stays_fixed`` an arc
+    with lo == hi (an org stage's group units) keeps lo == hi at its new value."""
+    net = maxmin._Network(n, maxmin.Fixed(fixed), principals)
+    if net.feasible([min(p.demand, p.floor) for p in principals])[0]:
+        return fixed, principals
+    arcs = list(fixed) + [(p.tail, p.head, int(p.floor), int(p.demand)) for p in principals]
+    big = 1 + sum(lo + (hi or 0) for _, _, lo, hi in arcs)
+    # each arc twice: its lower bound's part at cost -1, the rest free
+    tails = [u for u, _, _, _ in arcs] * 2
+    heads = [v for _, v, _, _ in arcs] * 2
+    his = [lo for _, _, lo, _ in arcs] + [big if hi is None else hi - lo for _, _, lo, hi in arcs]
+    cost = [-1] * len(arcs) + [0] * len(arcs)
+    flows = native.min_cost_circulation(n, tails, heads, [0] * len(tails), his, cost)
+    met = [int(x) for x in flows[:len(arcs)]]
+    fixed = [(u, v, x, x if fixed_stays_fixed and lo == hi else hi)
+             for (u, v, lo, hi), x in zip(fixed, met)]
+    principals = [maxmin.Principal(p.tail, p.head, p.demand, Fraction(x), p.weight)
+                  for p, x in zip(principals, met[len(fixed):])]
+    assert maxmin._Network(n, maxmin.Fixed(fixed), principals).feasible(
+        [min(p.demand, p.floor) for p in principals])[0], "the lowered bounds are met"
+    return fixed, principals
 
 
 @st.composite
@@ -49,28 +81,26 @@ def networks(draw):
     fixed = []
     for o in offs:
         cap = draw(_CAP)
-        low = _one_of(draw, (0, 0, 0, min(cap, draw(_LOW))))
+        low = min(cap, _one_of(draw, (0, 0, 0, _LOW)))
         fixed.append((o, t, low, cap))
     principals = []
     for g in groups:
         reach = draw(_subsets(tuple(offs), 3))
         for o in reach:
-            hi = _one_of(draw, (None, None, draw(_HI)))
-            lo = _one_of(draw, (0, 0, 0, draw(_LO)))
+            hi = _one_of(draw, (None, None, _HI))
+            lo = _one_of(draw, (0, 0, 0, _LO))
             if hi is not None:
                 lo = min(lo, hi)
             fixed.append((g, o, lo, hi))
         d = draw(_DEMAND)
-        f = _one_of(draw, (0, draw(st.integers(0, d)), draw(st.integers(0, min(d, 12)))))
+        f = _one_of(draw, (0, _ints(0, d), _ints(0, min(d, 12))))
         w = draw(_WEIGHT)
         principals.append(maxmin.Principal(s, g, Fraction(d), Fraction(f), w))
     fixed.append((t, s, 0, None))
     n = 2 + n_grp + n_off
-    # the exact loop needs the floors (and the fixed lower bounds) feasible
-    net = maxmin._Network(n, maxmin.Fixed(fixed), principals)
-    ok = net.feasible([min(p.demand, p.floor) for p in principals])[0]
-    assume(ok)
-    return n, fixed, principals
+    # the exact loop needs the floors (and the fixed lower bounds) feasible: lowered to what
+    # a flow carries when they are not (rejecting those draws wasted half of them)
+    return (n, *_feasible(n, fixed, principals))
 
 
 def _exact(n, fixed, principals):
@@ -135,7 +165,6 @@ def test_many_levels(seed):
     assert _breakpoints(n, fixed, principals) == exact
 
 
-_ints = functools.lru_cache(maxsize=None)(st.integers)  # one strategy object per range
 _ORG_CAP, _KIND, _ONE_ORG_UNITS, _ORGS, _ARC_CAP, _ORG_DEMAND = (
     st.integers(5, 40), st.integers(0, 3), st.integers(0, 10), st.integers(1, 4), st.integers(3, 15),
     st.integers(0, 20))
@@ -146,7 +175,8 @@ _ORG_WEIGHT = st.sampled_from([Fraction(1), Fraction(2), Fraction(3), Fraction(1
 def org_networks(draw, offerings=(1, 5), groups=(1, 4), reach=3):
     """The org stage's shape: s = 0 -> group g fixed at its whole units, g -> org (the
     principals: different tails), org -> offerings -> t = 1 -> s; some groups of one org
-    route their units straight to offerings. Units are drawn below what the orgs ask for."""
+    route their units straight to offerings. Units are drawn below what the orgs ask for,
+    and lowered to what a flow can carry when the offerings cannot take them."""
     n_off = draw(_ints(*offerings))
     s, t = 0, 1
     offs = list(range(2, 2 + n_off))
@@ -167,7 +197,7 @@ def org_networks(draw, offerings=(1, 5), groups=(1, 4), reach=3):
             org = nxt
             nxt += 1
             for o in draw(_subsets(tuple(offs), reach)):
-                fixed.append((org, o, 0, _one_of(draw, (None, None, draw(_ARC_CAP)))))
+                fixed.append((org, o, 0, _one_of(draw, (None, None, _ARC_CAP))))
             w = draw(_ORG_WEIGHT)
             d = draw(_ORG_DEMAND)
             asked += d
@@ -176,9 +206,8 @@ def org_networks(draw, offerings=(1, 5), groups=(1, 4), reach=3):
         fixed.append((s, g, units, units))
     assume(principals)
     fixed.append((t, s, 0, None))
-    net = maxmin._Network(nxt, maxmin.Fixed(fixed), principals)
-    assume(net.feasible([Fraction(0)] * len(principals))[0])
-    return nxt, fixed, principals
+    # units no flow can carry are lowered to what one can (the groups stay fixed at them)
+    return (nxt, *_feasible(nxt, fixed, principals, fixed_stays_fixed=True))
 
 
 def _totals(result):

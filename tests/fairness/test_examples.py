@@ -10,6 +10,7 @@ import pytest
 from broker.fairness import RoundInputError, allocate, dumps_result, reading, validate
 from broker.fairness.validate import _conforms, _schema_problems
 from broker.fairness.waterfill import Claim, largest_remainder, waterfill
+from tests.fairness.cli_in_process import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "broker" / "fairness" / "examples" / "small-round.json"
@@ -216,9 +217,8 @@ def test_malformed_rounds_are_named(mutate, needle):
     assert any(needle in p for p in problems), problems
     with pytest.raises(RoundInputError):
         allocate(data)
-    proc = subprocess.run([sys.executable, "-m", "broker.fairness"], input=json.dumps(data), text=True,
-                          capture_output=True, cwd=ROOT)
-    assert proc.returncode != 0 and needle in proc.stderr
+    code, out, err = run_cli([], stdin=json.dumps(data).encode())
+    assert code == 2 and out == b"" and needle in err
 
 
 def test_fast_schema_check_agrees_with_jsonschema():

@@ -1,7 +1,5 @@
 """Result schema version 2: compact, deterministic bytes, every fact of version 1 kept."""
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -9,6 +7,7 @@ from hypothesis import given, settings
 from broker import canonical
 from broker.fairness import allocate, dumps_result, reading, result_bytes
 from broker.fairness.validate import schema_problems
+from tests.fairness.cli_in_process import run_cli
 from tests.fairness.fairness_strategies import rounds
 from tests.fairness.golden_rounds import bench_round
 
@@ -54,10 +53,8 @@ def test_result_is_smaller_than_its_input_with_linked_offerings():
 def test_cli_writes_either_version(tmp_path):
     data = json.loads(EXAMPLE.read_text())
     for version in (1, 2):
-        proc = subprocess.run([sys.executable, "-m", "broker.fairness", str(EXAMPLE), "--result-version", str(version)],
-                              capture_output=True, cwd=ROOT)
-        assert proc.returncode == 0
-        assert proc.stdout == result_bytes(allocate(data, version=version))
-    bad = subprocess.run([sys.executable, "-m", "broker.fairness", str(EXAMPLE), "--result-version", "3"],
-                         capture_output=True, cwd=ROOT)
-    assert bad.returncode == 2
+        code, out, _ = run_cli([EXAMPLE, "--result-version", version])
+        assert code == 0
+        assert out == result_bytes(allocate(data, version=version))
+    code, out, err = run_cli([EXAMPLE, "--result-version", 3])
+    assert code == 2 and out == b"" and "--result-version" in err

@@ -31,7 +31,7 @@ MAIN_PAGES: dict[str | None, list[str]] = {
                "/payments", "/payments/ledger", "/vendor/connection"],
     "auditor": ["/dashboard", "/reports", "/reports/{report_id}", "/audit/vendors/{vendor_id}", "/log/"],
     "operator": ["/admin", "/admin/rounds", "/admin/applications", "/admin/requests", "/admin/orders", "/orders",
-                 "/admin/orgs", "/payments", "/payments/invoices", "/payments/ledger", "/admin/providers"],
+                 "/admin/orgs", "/payments", "/payments/ledger", "/admin/providers"],
 }
 
 

@@ -98,12 +98,14 @@ def index():
 @bp.get("/invoices")
 @login_required("developer")
 def invoice_list():
-    """Every invoice and card payment the caller may see, newest first, paged."""
+    """Every invoice and card payment of the developer's org, newest first, paged. An
+    operator has the filtered, searchable list at /admin/invoices."""
+    if g.principal.is_operator:
+        return redirect(url_for("admin.invoices"))
     s = db.session()
     rows, next_cursor = page_of("invoices", lambda after, limit: queries.payments(s, g.principal, after_id=after,
                                                                                    limit=limit))
-    return render_template("payments/invoices.html", payments=rows, org_names=_org_names(s, rows),
-                           operator=g.principal.is_operator, now=now(), next_cursor=next_cursor,
+    return render_template("payments/invoices.html", payments=rows, now=now(), next_cursor=next_cursor,
                            first_page=not request.args.get("cursor"))
 
 
@@ -111,6 +113,8 @@ def invoice_list():
 @login_required()
 def ledger_page():
     """Every ledger line the caller may see (an operator: all), newest first, paged."""
+    if g.principal.role.value == "auditor":
+        return render_template("error.html", status=403, message="The ledger is for developers, vendors and operators."), 403
     s = db.session()
     rows, next_cursor = page_of("ledger", lambda after, limit: queries.entries(s, g.principal, after_id=after,
                                                                                 limit=limit))

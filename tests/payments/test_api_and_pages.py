@@ -154,6 +154,7 @@ def test_payment_pages_page_through_every_row(app, client, make, market):
     for path in ("/payments", "/payments/invoices", "/payments/ledger"):
         assert client.get(f"{path}?cursor=bm90LWEtY3Vyc29y").status_code == 400
     assert vendor.get("/payments/invoices").status_code == 403
+    assert ops_client.get("/payments/invoices").headers["Location"].endswith("/admin/invoices")
 
 
 def test_a_vendors_public_page_pages_its_offerings(app, client, make, market):

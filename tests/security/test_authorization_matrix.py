@@ -164,6 +164,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("/orders/<int:order_id>/decline", "POST"): "login 403 403 409 404 403 409",
     ("/orders/<int:order_id>/deliveries", "POST"): "login 403 403 ok 404 403 ok",
     ("/payments", "GET"): "login ok ok ok ok 403 ok",
+    ("/payments/invoices", "GET"): "login ok ok 403 403 403 ok",
+    ("/payments/ledger", "GET"): "login ok ok ok ok 403 ok",
     ("/payments/connect", "POST"): "login 403 403 409 409 403 403",
     ("/payments/connect/refresh", "GET"): "login 403 403 409 409 403 403",
     ("/payments/connect/return", "GET"): "login 403 403 ok ok 403 ok",

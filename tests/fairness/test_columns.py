@@ -47,9 +47,10 @@ def test_the_array_path_writes_the_object_paths_bytes(d):
     # the path must be taken whenever a request is live (so this test exercises it)
     assert (doc is not None) == bool(live)
     if doc is not None:
-        assert result_bytes(doc) == _object_bytes(d)
-        assert result_bytes(fairness.allocate(d, version=1)) == result_bytes(
-            fairness.reading.as_v1(fairness._on_objects(d, {}), d))
+        # the object path solved once for both versions (it was a third of the test's time)
+        reference = fairness._on_objects(d, {})
+        assert result_bytes(doc) == result_bytes(reference)
+        assert result_bytes(fairness.allocate(d, version=1)) == result_bytes(fairness.reading.as_v1(reference, d))
 
 
 BAD = [None, True, 0, -1, 1.5, "", "x" * 201, [], {}, ["o0", "o0"], ["nowhere"], "o0", "ghost", float("nan"),

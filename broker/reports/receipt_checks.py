@@ -220,6 +220,12 @@ def weights_and_groups(rnd: dict, public_orgs: list[dict]) -> list[str]:
 
 # --- the developer's check -------------------------------------------------------------------
 
+def offering_names(ids) -> list[str]:
+    """Offering ids as the round input names them, in the order the input's lists are compared
+    in (sorted texts: "off-100" sorts before "off-99", which sorted ids would not)."""
+    return sorted(f"off-{o}" for o in ids)
+
+
 def eligible_offerings(criteria: dict, max_price: dict, at: datetime, offerings: dict[int, dict],
                        approved_vendors: set[int], price_file: dict) -> list[int]:
     """The offerings that may serve a request at ``at``, from the public catalog (``offerings``:
@@ -358,8 +364,8 @@ class Developer:
                                  f"{at.date() if at else '?'}")
             return
         criteria = self.by_commit[item["receipt"]]["criteria"]
-        expected = [f"off-{o}" for o in eligible_offerings(criteria, doc["max_unit_price"], at, self.mine.offerings,
-                                                            self.mine.approved_vendors, pf)]
+        expected = offering_names(eligible_offerings(criteria, doc["max_unit_price"], at, self.mine.offerings,
+                                                     self.mine.approved_vendors, pf))
         if hint and expected:
             self.problems.append(f"{name}: left out of {where} as {hint}, but the public catalog and price file "
                                  f"make it eligible at {expected}")

@@ -148,3 +148,11 @@ def test_the_check_exits_non_zero_naming_the_mismatch(world, monkeypatch, capsys
     code = verify.main(["http://parity.test/", "--receipts", "--client-id", cid, "--client-secret", secret])
     err = capsys.readouterr().err
     assert code == 1 and "MISMATCH: request" in err and "missing from round " in err and "FAIL: 1 mismatch" in err
+
+
+def test_eligible_offerings_compare_as_the_input_names_them():
+    """A PostgreSQL run failed an honest round when the ids crossed 99 → 100: the input's
+    sorted names put "off-100" first, the re-derived ids sorted as numbers put 99 first."""
+    from broker.reports.receipt_checks import offering_names
+
+    assert offering_names([99, 100]) == sorted(["off-100", "off-99"]) == ["off-100", "off-99"]

@@ -149,7 +149,7 @@ def test_payment_pages_page_through_every_row(app, client, make, market):
         got += [p["txn_id"] for p in page["items"]]
         cursor = page["next_cursor"]
     assert len(got) == len(set(got)) == 26 and set(got) == earned
-    legs, pages = _walk(client, "/payments/ledger", r"<tr><td>[^<]+</td><td><code>([^<]+)</code>", pages=20)
+    legs, pages = _walk(client, "/payments/ledger", r'data-label="Transaction"><code>([^<]+)</code>', pages=20)
     assert {x for x in legs if x.startswith("earn:")} == earned and pages >= 2
     for path in ("/payments", "/payments/invoices", "/payments/ledger"):
         assert client.get(f"{path}?cursor=bm90LWEtY3Vyc29y").status_code == 400

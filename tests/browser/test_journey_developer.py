@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -79,6 +80,7 @@ def test_developer_browses_requests_reads_why_and_follows_orders(live_server, br
     assert re.search(r"O-\d+", orders_text) and "#" not in orders_text
     assert "declined" in orders_text and "partly delivered" in orders_text and "waiting for the vendor" in orders_text
     page.locator("table[data-orders] tbody tr", has_text="declined").get_by_role("link").first.click()
-    assert page.locator("[data-declined]").is_visible()
+    # the click returns once the order's page starts loading: wait for it to be shown
+    expect(page.locator("[data-declined]")).to_be_visible()
     assert "Reason:" in page.locator("[data-declined]").inner_text()
     assert "docs.tessellate-ai.example" in page.locator("[data-instructions]").inner_text()

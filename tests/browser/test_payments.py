@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from broker.models import Order, OrgKind
 from tests.browser import seed
@@ -49,7 +50,7 @@ def test_developer_pays_through_checkout_and_vendor_sees_the_payout(live_server,
     row = page.locator(f"#order-{order_id}")
     assert "To pay by" in row.inner_text() and "10.00%" in row.inner_text()
     row.get_by_role("button", name=f"Pay O-{order_id} by card").click()
-    assert page.get_by_role("heading", name="Fake Stripe Checkout").is_visible()
+    expect(page.get_by_role("heading", name="Fake Stripe Checkout")).to_be_visible()
     page.get_by_role("button", name="Pay 120.00 EUR").click()  # the fake Stripe page
     page.wait_for_url(live_server + "/payments")
     assert "Payment received for order" in page.locator("[role=status]").inner_text()

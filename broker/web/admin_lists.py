@@ -37,7 +37,7 @@ def _render(template: str, list_name: str, fetch, id_of, **ctx):
     rows, cursor = page_of(list_name, fetch, id_of=id_of)
     filters = {k: v for k, v in request.args.items() if k in ("status", "org", "q", "kind") and v.strip()}
     return render_template(template, rows=rows, next_cursor=cursor, filters=filters, money=format_money,
-                           tasks=TASK_TYPES, first_page=not request.args.get("cursor"), **ctx)
+                           tasks=TASK_TYPES, **ctx)
 
 
 @bp.get("/requests", endpoint="requests")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timezone
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -38,8 +38,7 @@ def index():
     rows, next_cursor = page_of("orders", lambda after, limit: svc.list_for(s, g.principal, after_id=after,
                                                                              limit=limit))
     return render_template("orders/index.html", orders=rows, sheets=svc.list_facts(s, rows),
-                           money=format_money, next_cursor=next_cursor,
-                           first_page=not request.args.get("cursor"))
+                           money=format_money, next_cursor=next_cursor)
 
 
 def _detail(order_id: int, status: int = 200, decline_form: DeclineForm | None = None):

@@ -72,7 +72,7 @@ def index():
     p = g.principal
     fee_policy = current_params(s)
     ctx = {"mode": mode(s), "form": ActionForm(), "fee_rate": fee_policy["platform_fee_rate"],
-           "policy_version": fee_policy.version, "now": now(), "first_page": not request.args.get("cursor")}
+           "policy_version": fee_policy.version, "now": now()}
     if p.is_operator:
         ctx["open_invoices"], ctx["next_cursor"] = page_of("open-invoices", lambda after, limit: queries.payments(
             s, p, status="open", methods=queries.INVOICE_METHODS, after_id=after, limit=limit))
@@ -105,8 +105,7 @@ def invoice_list():
     s = db.session()
     rows, next_cursor = page_of("invoices", lambda after, limit: queries.payments(s, g.principal, after_id=after,
                                                                                    limit=limit))
-    return render_template("payments/invoices.html", payments=rows, now=now(), next_cursor=next_cursor,
-                           first_page=not request.args.get("cursor"))
+    return render_template("payments/invoices.html", payments=rows, now=now(), next_cursor=next_cursor)
 
 
 @bp.get("/ledger")
@@ -118,8 +117,7 @@ def ledger_page():
     s = db.session()
     rows, next_cursor = page_of("ledger", lambda after, limit: queries.entries(s, g.principal, after_id=after,
                                                                                 limit=limit))
-    return render_template("payments/ledger.html", entries=rows, next_cursor=next_cursor,
-                           first_page=not request.args.get("cursor"))
+    return render_template("payments/ledger.html", entries=rows, next_cursor=next_cursor)
 
 
 @bp.post("/orders/<int:order_id>/pay")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template
 from markupsafe import Markup
 
 from broker import db
@@ -40,7 +40,7 @@ def index():
     gone = store.superseded_ids(s)
     latest = {series: store.latest(s, series) for series in ("access", "pricing", "workforce")}
     return render_template("reports/index.html", rows=rows, superseded=gone, latest=latest, short=short_digest,
-                           next_cursor=next_cursor, first_page=not request.args.get("cursor"))
+                           next_cursor=next_cursor)
 
 
 @bp.get("/reports/<int:report_id>")

@@ -197,7 +197,6 @@ def index():
                       else None})
     return render_template("requests/index.html", items=items, estimates=estimates,
                            label=waiting.ESTIMATE_LABEL, money=format_money, next_cursor=next_cursor,
-                           first_page=not request.args.get("cursor"),
                            filters={"estimate": "1"} if request.args.get("estimate") else {})
 
 
